@@ -1,0 +1,63 @@
+# illustra: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CORPUS ?= ../shared/corpus/dev.jsonl
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the documented targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
+
+$(BIN)/illustra: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+.PHONY: install
+install: $(BIN)/illustra ## create .venv/ and install illustra with its `illustra` command
+
+.PHONY: demo
+demo: install ## run everything in one process (SQLite, in-process broker) on the samples, then serve :8080
+	$(BIN)/illustra demo
+
+.PHONY: up
+up: install ## start gateway, status, extractor and edge in the background (Redis + PostgreSQL), at :8080
+	$(BIN)/illustra up
+
+.PHONY: down
+down: ## stop what `make up` started
+	@if [ -x $(BIN)/illustra ]; then $(BIN)/illustra down; fi
+
+.PHONY: migrate
+migrate: install ## create the database if missing and apply its migrations
+	$(BIN)/illustra migrate
+
+.PHONY: test
+test: install ## run the unit and integration tests (needs Redis and PostgreSQL)
+	$(BIN)/pytest
+
+.PHONY: test-unit
+test-unit: install ## run the unit tests only
+	$(BIN)/pytest tests/unit
+
+.PHONY: lint
+lint: install ## check style and types
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: install ## fix style
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: bench-accuracy
+bench-accuracy: install ## score the rules extractor on CORPUS (default ../shared/corpus/dev.jsonl)
+	$(BIN)/python bench/accuracy.py $(CORPUS)
+
+.PHONY: clean
+clean: down ## remove the virtual environment and run files
+	rm -rf $(VENV) .run

@@ -1,0 +1,1 @@
+"""The ``illustra`` command: runs, operates and tries out the services."""

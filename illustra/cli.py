@@ -1,0 +1,148 @@
+"""``illustra``: the command line of the product."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from illustra_shared.errors import ConfigurationError
+from illustra_shared.settings import Settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+RUN_DIR = Path(os.environ.get("ILLUSTRA_RUN_DIR", PROJECT_DIR / ".run"))
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from illustra_shared.database import open_database, redact
+    from illustra_shared.migrate import ensure_postgres_database, migrate
+
+    url = args.database_url or settings.database_url
+    if ensure_postgres_database(url):
+        print(f"created database {redact(url)}")
+    applied = migrate(open_database(url))
+    print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "database is up to date")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    host, _, port = args.bind.rpartition(":")
+    if args.service == "edge":
+        from .edge import run_edge
+
+        run_edge(host or "127.0.0.1", int(port), args.gateway, args.status)
+        return 0
+    from .serve import serve
+
+    serve(args.service, settings, bind=args.bind, workers=args.workers, threads=args.threads)
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    # dramatiq reads its prefetch from the environment when it is imported, so the worker is a fresh process.
+    env = dict(os.environ, dramatiq_queue_prefetch=str(settings.worker_prefetch * settings.worker_threads))
+    command = [
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "illustra_extractor.main",
+        "--processes",
+        str(args.processes or settings.worker_processes),
+        "--threads",
+        str(args.threads or settings.worker_threads),
+        "--queues",
+        settings.queue_name,
+        "--worker-shutdown-timeout",
+        str(int(args.shutdown_timeout * 1000)),
+    ]
+    os.execve(sys.executable, command, env)
+
+
+def _up(args: argparse.Namespace, settings: Settings) -> int:
+    from .stack import up
+
+    status = _migrate(argparse.Namespace(database_url=None), settings)
+    return status or up(RUN_DIR)
+
+
+def _down(args: argparse.Namespace, settings: Settings) -> int:
+    from .stack import down
+
+    return down(RUN_DIR)
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from .demo import run_demo
+
+    return run_demo(
+        settings,
+        host=args.host,
+        port=args.port,
+        examples_dir=Path(args.examples),
+        serve=not args.no_serve,
+        database_url=args.database_url,
+        run_dir=RUN_DIR,
+    )
+
+
+def _extract(args: argparse.Namespace, settings: Settings) -> int:
+    from illustra_extractor import extract_command
+
+    return extract_command.run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="illustra", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    migrate = commands.add_parser("migrate", help="create the database if missing and apply its migrations")
+    migrate.add_argument("--database-url", help="defaults to DATABASE_URL")
+    migrate.set_defaults(run=_migrate)
+
+    serve = commands.add_parser("serve", help="serve the gateway, the status service or the local edge")
+    serve.add_argument("service", choices=("gateway", "status", "edge"))
+    serve.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default %(default)s)")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+    serve.add_argument("--gateway", default="http://127.0.0.1:8001", help="edge only: the gateway's URL")
+    serve.add_argument("--status", default="http://127.0.0.1:8002", help="edge only: the status service's URL")
+    serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="run the extractor (Dramatiq worker processes x threads)")
+    worker.add_argument("--processes", type=int, help="defaults to WORKER_PROCESSES")
+    worker.add_argument("--threads", type=int, help="defaults to WORKER_THREADS")
+    worker.add_argument("--shutdown-timeout", type=float, default=60.0, help="seconds to finish running stages")
+    worker.set_defaults(run=_worker)
+
+    up = commands.add_parser("up", help="start gateway, status service, extractor and edge in the background")
+    up.set_defaults(run=_up)
+    down = commands.add_parser("down", help="stop what 'illustra up' started")
+    down.set_defaults(run=_down)
+
+    demo = commands.add_parser("demo", help="run everything in one process on SQLite with the sample documents")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=int(os.environ.get("ILLUSTRA_PORT", 8080)))
+    demo.add_argument("--examples", default=str(PROJECT_DIR / "examples"), help="folder of sample .txt documents")
+    demo.add_argument("--no-serve", action="store_true", help="run the samples, show their results and exit")
+    demo.add_argument("--database-url", help="default: SQLite in .run/demo.sqlite3")
+    demo.set_defaults(run=_demo)
+
+    extract = commands.add_parser("extract", help="extract offline (no broker, no database) from files")
+    from illustra_extractor import extract_command
+
+    extract_command.add_arguments(extract)
+    extract.set_defaults(run=_extract)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        print(f"illustra: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return args.run(args, settings)

@@ -1,0 +1,73 @@
+"""The local edge of ``make up``: one origin in front of the gateway and the status service, routing as the
+Kubernetes Ingress does (``illustra_shared.routing``). Streams bodies both ways, so server-sent events pass."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from aiohttp import web
+
+from illustra_shared.routing import is_status_read
+
+# Hop-by-hop headers are for one connection only (RFC 9110, section 7.6.1).
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+}
+
+
+def create_edge_app(gateway_url: str, status_url: str) -> web.Application:
+    async def start_session(app: web.Application) -> None:
+        app["session"] = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=5), auto_decompress=False
+        )
+
+    async def close_session(app: web.Application) -> None:
+        await app["session"].close()
+
+    async def forward(request: web.Request) -> web.StreamResponse:
+        upstream = status_url if is_status_read(request.method, request.path) else gateway_url
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
+        try:
+            async with request.app["session"].request(
+                request.method, upstream + request.path_qs, headers=headers,
+                data=request.content if request.body_exists else None,
+                allow_redirects=False,
+
+            ) as answer:
+                response = web.StreamResponse(
+                    status=answer.status,
+                    headers={k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP},
+                )
+                if answer.content_length is not None:
+                    response.content_length = answer.content_length
+                await response.prepare(request)
+                async for chunk in answer.content.iter_any():
+                    await response.write(chunk)
+                await response.write_eof()
+                return response
+        except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
+            return web.json_response(
+                {"status": "error", "message": "the service behind this route is unavailable; try again shortly"},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
+
+    app = web.Application()
+    app.on_startup.append(start_session)
+    app.on_cleanup.append(close_session)
+    app.router.add_route("*", "/{tail:.*}", forward)
+    return app
+
+
+def run_edge(host: str, port: int, gateway_url: str, status_url: str) -> None:
+    web.run_app(create_edge_app(gateway_url, status_url), host=host, port=port, print=None, access_log=None)

@@ -1,0 +1,1 @@
+"""The extractor: the three pipeline stages as Dramatiq actors."""

@@ -1,0 +1,218 @@
+"""Stage progress: what the replaced Celery tasks wrote to the database by hand, done once for every stage.
+
+Before a stage runs: the document moves to the stage's running state and an attempt row is opened. After: the
+attempt is closed with its outcome; on success the document moves to the stage's completed state and the next step
+is enqueued; on the last failure the document moves to ``error`` with a message a person can read. A document only
+moves forwards: a redelivered message for a stage that is already behind it is skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from dramatiq import Broker, Message, Middleware
+from dramatiq.middleware import SkipMessage
+from dramatiq.middleware.time_limit import TimeLimitExceeded
+from peewee import Database
+
+from illustra_shared.errors import StageFailed
+from illustra_shared.models import Document, StageAttempt
+from illustra_shared.pipeline import Pipeline
+from illustra_shared.stages import (
+    PROGRESS_PERCENTAGE,
+    STEP_BY_ACTOR,
+    DocumentStatus,
+    PipelineStep,
+    ProcessingStage,
+    next_step,
+    stage_position,
+    status_of,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningStage:
+    attempt_id: int
+    attempt: int
+    document_id: int
+    step: PipelineStep
+    started: float
+
+
+def describe(exception: BaseException) -> str:
+    if isinstance(exception, StageFailed):
+        return str(exception)
+    detail = str(exception).strip().splitlines()[0] if str(exception).strip() else ""
+    return f"{type(exception).__name__}: {detail}" if detail else type(exception).__name__
+
+
+class StageProgress(Middleware):
+    def __init__(
+        self,
+        database: Database,
+        pipeline: Pipeline,
+        *,
+        soft_time_limit_s: float,
+        hard_time_limit_s: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database = database
+        self.pipeline = pipeline
+        self.soft_time_limit_s = soft_time_limit_s
+        self.hard_time_limit_s = hard_time_limit_s
+        self.clock = clock
+        self.running: dict[str, RunningStage] = {}
+        self.lock = threading.Lock()
+        self.watchdog: threading.Thread | None = None
+        self.stopping = threading.Event()
+
+    # -- hard time limit -------------------------------------------------------------------------------------
+    # TimeLimit (the soft limit) raises inside the stage's thread, which cannot interrupt C code or a blocking
+    # call. Past the hard limit the document is failed from here, so the user sees the error and the other threads
+    # go on serving; if the stuck stage ever returns, its completion finds the document no longer in its stage.
+
+    def after_worker_boot(self, broker: Broker, worker) -> None:
+        self.watchdog = threading.Thread(target=self._watch, name="illustra-hard-time-limit", daemon=True)
+        self.watchdog.start()
+
+    def before_worker_shutdown(self, broker: Broker, worker) -> None:
+        self.stopping.set()
+
+    def _watch(self) -> None:
+        interval = min(5.0, max(0.2, self.hard_time_limit_s / 10))
+        while not self.stopping.wait(interval):
+            now = time.monotonic()
+            with self.lock:
+                overdue = [
+                    (message_id, running)
+                    for message_id, running in self.running.items()
+                    if now - running.started > self.hard_time_limit_s
+                ]
+            for message_id, running in overdue:
+                with self.lock:
+                    self.running.pop(message_id, None)
+                try:
+                    with self.database.connection_context():
+                        self._fail(
+                            running,
+                            f"{running.step.label} did not finish within the hard time limit of "
+                            f"{self.hard_time_limit_s:g} s",
+                            final=True,
+                        )
+                except Exception:
+                    log.exception("could not record the hard time limit of document %s", running.document_id)
+
+    # -- message hooks ---------------------------------------------------------------------------------------
+
+    def before_process_message(self, broker: Broker, message: Message) -> None:
+        step = STEP_BY_ACTOR.get(message.actor_name)
+        if step is None:
+            return
+        document_id = int(message.args[0])
+        attempt = int(message.options.get("retries", 0)) + 1
+        now = self.clock()
+        with self.database.atomic():
+            row = Document.select(Document.processing_stage).where(Document.id == document_id).tuples().first()
+            if row is None:
+                log.warning("skipping %s: document %s does not exist", step.actor_name, document_id)
+                raise SkipMessage()
+            stage = row[0]
+            if stage == ProcessingStage.ERROR or stage_position(stage) > stage_position(step.running):
+                log.info("skipping %s of document %s, which is at %s", step.actor_name, document_id, stage)
+                raise SkipMessage()
+            Document.update(
+                processing_stage=step.running,
+                progress_percentage=PROGRESS_PERCENTAGE[step.running],
+                status=DocumentStatus.PROCESSING,
+                last_processed_at=now,
+            ).where(Document.id == document_id).execute()
+            attempt_row = StageAttempt.create(
+                document=document_id,
+                stage=step.name,
+                attempt=attempt,
+                message_id=message.message_id,
+                started_at=now,
+                outcome="running",
+            )
+        with self.lock:
+            self.running[message.message_id] = RunningStage(
+                attempt_row.id, attempt, document_id, step, time.monotonic()
+            )
+
+    def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
+        with self.lock:
+            running = self.running.pop(message.message_id, None)
+        if running is None:
+            return  # not a stage, or already failed by the hard time limit
+        if exception is None:
+            self._complete(running)
+            return
+        if isinstance(exception, TimeLimitExceeded):
+            reason = f"{running.step.label} exceeded its time limit of {self.soft_time_limit_s:g} s"
+        else:
+            reason = describe(exception)
+        self._fail(running, reason, final=self._is_final(broker, message, exception))
+
+    def _is_final(self, broker: Broker, message: Message, exception: BaseException) -> bool:
+        actor = broker.get_actor(message.actor_name)
+        throws = message.options.get("throws") or actor.options.get("throws")
+        if throws and isinstance(exception, throws):
+            return True
+        max_retries = message.options.get("max_retries", actor.options.get("max_retries"))
+        # This hook runs before Retries counts the failure: "retries" is the count before this attempt.
+        return max_retries is not None and int(message.options.get("retries", 0)) >= max_retries
+
+    def _complete(self, running: RunningStage) -> None:
+        now = self.clock()
+        completed = running.step.completed
+        with self.database.atomic():
+            StageAttempt.update(finished_at=now, outcome="success").where(
+                StageAttempt.id == running.attempt_id
+            ).execute()
+            moved = (
+                Document.update(
+                    processing_stage=completed,
+                    progress_percentage=PROGRESS_PERCENTAGE[completed],
+                    status=status_of(completed),
+                    error_message=None,
+                    last_processed_at=now,
+                )
+                .where(Document.id == running.document_id, Document.processing_stage == running.step.running)
+                .execute()
+            )
+        following = next_step(running.step)
+        if moved and following is not None:
+            self.pipeline.enqueue(following, running.document_id)
+
+    def _fail(self, running: RunningStage, reason: str, *, final: bool) -> None:
+        now = self.clock()
+        with self.database.atomic():
+            StageAttempt.update(finished_at=now, outcome="failure" if final else "retry", error=reason).where(
+                StageAttempt.id == running.attempt_id
+            ).execute()
+            if final:
+                attempts = "attempt" if running.attempt == 1 else "attempts"
+                Document.update(
+                    processing_stage=ProcessingStage.ERROR,
+                    status=DocumentStatus.ERROR,
+                    error_message=f"{running.step.label} failed after {running.attempt} {attempts}: {reason}",
+                    last_processed_at=now,
+                ).where(
+                    Document.id == running.document_id, Document.processing_stage == running.step.running
+                ).execute()
+        log.log(
+            logging.ERROR if final else logging.WARNING,
+            "%s of document %s failed (attempt %s, %s): %s",
+            running.step.name,
+            running.document_id,
+            running.attempt,
+            "final" if final else "will retry",
+            reason,
+        )

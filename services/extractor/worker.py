@@ -1,0 +1,38 @@
+"""Assembles the extractor: the broker with the worker middleware, and the stage actors declared on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from dramatiq import Broker
+from peewee import Database
+
+from illustra_shared.broker import create_broker
+from illustra_shared.database import open_database
+from illustra_shared.models import utcnow
+from illustra_shared.pipeline import Pipeline
+from illustra_shared.settings import Settings
+
+from .actors import declare_actors
+from .middleware import DatabaseConnection, StageProgress
+from .results import ResultStore
+
+
+def create_worker_broker(
+    settings: Settings, *, database: Database | None = None, clock: Callable[[], datetime] = utcnow
+) -> Broker:
+    database = database or open_database(settings.database_url)
+    broker = create_broker(settings)
+    broker.add_middleware(DatabaseConnection(database))
+    broker.add_middleware(
+        StageProgress(
+            database,
+            Pipeline(broker, settings),
+            soft_time_limit_s=settings.stage_soft_time_limit_s,
+            hard_time_limit_s=settings.stage_hard_time_limit_s,
+            clock=clock,
+        )
+    )
+    declare_actors(broker, settings, ResultStore(database))
+    return broker

@@ -1,0 +1,1 @@
+"""The gateway: accepts documents and starts the extraction pipeline."""

@@ -1,0 +1,79 @@
+"""Validation of request bodies, as Falcon hooks: resources only see bodies that are well-formed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import falcon
+
+FILE_NAME_MAX_CHARS = 255
+
+
+@dataclass(frozen=True)
+class Submission:
+    file_name: str
+    ocr_content: str
+    user_id: int
+
+
+def read_json_object(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
+    """The body as a JSON object; 413 past ``max_bytes``, 400 for anything that is not a JSON object."""
+    if req.content_length is not None and req.content_length > max_bytes:
+        raise falcon.HTTPContentTooLarge(description=f"request body is larger than the limit of {max_bytes} bytes")
+    raw = req.bounded_stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise falcon.HTTPContentTooLarge(description=f"request body is larger than the limit of {max_bytes} bytes")
+    if not raw.strip():
+        raise falcon.HTTPBadRequest(description="request body is empty; send a JSON object")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise falcon.HTTPBadRequest(description=f"request body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise falcon.HTTPBadRequest(description="request body must be a JSON object")
+    return body
+
+
+def _missing(field: str) -> falcon.HTTPError:
+    return falcon.HTTPUnprocessableEntity(description=f"{field} is required and must not be empty")
+
+
+def _required_text(body: dict[str, Any], field: str) -> str:
+    value = body.get(field)
+    if value is None:
+        raise _missing(field)
+    if not isinstance(value, str):
+        raise falcon.HTTPBadRequest(description=f"{field} must be a string")
+    if not value.strip():
+        raise _missing(field)
+    return value
+
+
+def parse_user_id(value: Any, field: str = "user_id") -> int:
+    """A positive integer; a string of digits is accepted too, as form-minded frontends send it."""
+    if value is None or value == "":
+        raise _missing(field)
+    if isinstance(value, bool):
+        raise falcon.HTTPBadRequest(description=f"{field} must be a positive integer")
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value.strip())
+    if not isinstance(value, int) or value <= 0 or value > 2**63 - 1:
+        raise falcon.HTTPBadRequest(description=f"{field} must be a positive integer")
+    return value
+
+
+def parse_submission(body: dict[str, Any]) -> Submission:
+    file_name = _required_text(body, "file_name").strip()
+    if len(file_name) > FILE_NAME_MAX_CHARS:
+        raise falcon.HTTPBadRequest(description=f"file_name must be at most {FILE_NAME_MAX_CHARS} characters")
+    ocr_content = _required_text(body, "ocr_content")
+    if "\x00" in ocr_content or "\x00" in file_name:
+        raise falcon.HTTPBadRequest(description="file_name and ocr_content must not contain NUL characters")
+    return Submission(file_name=file_name, ocr_content=ocr_content, user_id=parse_user_id(body.get("user_id")))
+
+
+def submission_body(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
+    """Falcon hook: puts the validated Submission on ``req.context.submission``."""
+    req.context.submission = parse_submission(read_json_object(req, resource.max_body_bytes))

@@ -1,0 +1,24 @@
+"""The status service's Falcon app factory."""
+
+from __future__ import annotations
+
+import falcon
+from dramatiq import Broker
+from peewee import Database
+
+from illustra_shared.settings import Settings
+from illustra_shared.web import DatabaseConnection, add_health_routes, install_error_handling
+
+from .reader import DocumentReader
+from .resources import DocumentListResource, DocumentResource, StatusResource
+
+
+def create_app(settings: Settings, *, database: Database, broker: Broker) -> falcon.App:
+    app = falcon.App(middleware=[DatabaseConnection(database)])
+    install_error_handling(app)
+    reader = DocumentReader(database)
+    app.add_route("/api/ocr/documents/", DocumentListResource(reader, settings))
+    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/", DocumentResource(reader))
+    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/status/", StatusResource(reader))
+    add_health_routes(app, database, broker)
+    return app

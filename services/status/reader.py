@@ -1,0 +1,164 @@
+"""The status service's queries: read only, few and indexed, because every open page polls them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from peewee import Database
+
+from illustra_shared.errors import DocumentNotFound
+from illustra_shared.models import (
+    BasicInfoResult,
+    Document,
+    StageAttempt,
+    SummaryResult,
+    ValueTableResult,
+    ValueTableRow,
+)
+
+BASIC_INFO_FIELDS = (
+    "insured_name",
+    "gender",
+    "issue_age",
+    "smoker",
+    "insurer",
+    "product_name",
+    "currency",
+    "sum_assured",
+    "annual_premium",
+    "premium_term_years",
+    "payment_mode",
+    "coverage_to_age",
+)
+VALUE_ROW_FIELDS = (
+    "policy_year",
+    "age",
+    "total_premiums_paid",
+    "guaranteed_cash_value",
+    "non_guaranteed_value",
+    "total_surrender_value",
+    "death_benefit",
+)
+SUMMARY_FIELDS = ("proposal_date", "valid_until", "breakeven_year", "key_points", "overview")
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class Page:
+    documents: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+
+class DocumentReader:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def status(self, document_id: int) -> dict[str, Any]:
+        row = (
+            Document.select(
+                Document.processing_stage,
+                Document.progress_percentage,
+                Document.last_processed_at,
+                Document.status,
+                Document.error_message,
+            )
+            .where(Document.id == document_id)
+            .tuples()
+            .first()
+        )
+        if row is None:
+            raise DocumentNotFound(f"document {document_id} does not exist")
+        stage, percentage, last_processed_at, status, error_message = row
+        return {
+            "processing_stage": stage,
+            "progress_percentage": percentage,
+            "last_processed_at": _timestamp(last_processed_at),
+            "status": status,
+            "error_message": error_message,
+        }
+
+    @staticmethod
+    def _summary_of(document: Document) -> dict[str, Any]:
+        return {
+            "id": document.id,
+            "user_id": document.user_id,
+            "file_name": document.file_name,
+            "processing_stage": document.processing_stage,
+            "progress_percentage": document.progress_percentage,
+            "status": document.status,
+            "error_message": document.error_message,
+            "created_at": _timestamp(document.created_at),
+            "last_processed_at": _timestamp(document.last_processed_at),
+        }
+
+    def document(self, document_id: int, *, include_text: bool = False) -> dict[str, Any]:
+        document = Document.get_or_none(Document.id == document_id)
+        if document is None:
+            raise DocumentNotFound(f"document {document_id} does not exist")
+        data = self._summary_of(document)
+        data["content_length"] = len(document.ocr_content)
+        if include_text:
+            data["ocr_content"] = document.ocr_content
+
+        basic = BasicInfoResult.get_or_none(BasicInfoResult.document == document_id)
+        table = ValueTableResult.get_or_none(ValueTableResult.document == document_id)
+        rows = (
+            list(ValueTableRow.select().where(ValueTableRow.document == document_id).order_by(ValueTableRow.policy_year))
+            if table is not None
+            else []
+        )
+        summary = SummaryResult.get_or_none(SummaryResult.document == document_id)
+
+        data["basic_info"] = None if basic is None else {f: getattr(basic, f) for f in BASIC_INFO_FIELDS}
+        data["value_table"] = None if table is None else [{f: getattr(r, f) for f in VALUE_ROW_FIELDS} for r in rows]
+        data["summary"] = None if summary is None else {f: _plain(getattr(summary, f)) for f in SUMMARY_FIELDS}
+        data["extraction_meta"] = {
+            "basic_info": None if basic is None else {"extractor": basic.extractor, "fields": basic.meta},
+            "value_table": None
+            if table is None
+            else {"extractor": table.extractor, "issues": table.issues, "rows": [r.meta for r in rows]},
+            "summary": None if summary is None else {"extractor": summary.extractor, "fields": summary.meta},
+        }
+        data["stage_attempts"] = [
+            {
+                "stage": attempt.stage,
+                "attempt": attempt.attempt,
+                "started_at": _timestamp(attempt.started_at),
+                "finished_at": _timestamp(attempt.finished_at),
+                "outcome": attempt.outcome,
+                "error": attempt.error,
+            }
+            for attempt in StageAttempt.select()
+            .where(StageAttempt.document == document_id)
+            .order_by(StageAttempt.started_at, StageAttempt.id)
+        ]
+        return data
+
+    def list_for_user(self, user_id: int, page: int, page_size: int) -> Page:
+        query = Document.select(
+            Document.id,
+            Document.user_id,
+            Document.file_name,
+            Document.processing_stage,
+            Document.progress_percentage,
+            Document.status,
+            Document.error_message,
+            Document.created_at,
+            Document.last_processed_at,
+        ).where(Document.user_id == user_id)
+        total = query.count()
+        documents = query.order_by(Document.id.desc()).paginate(page, page_size)
+        return Page([self._summary_of(d) for d in documents], page, page_size, total)

@@ -1,0 +1,68 @@
+"""The status service's resources."""
+
+from __future__ import annotations
+
+import falcon
+
+from illustra_shared.settings import Settings
+
+from .reader import DocumentReader
+
+
+def _positive_int(req: falcon.Request, name: str, default: int | None, maximum: int | None = None) -> int:
+    raw = req.get_param(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise falcon.HTTPBadRequest(description=f"query parameter {name} is required")
+        return default
+    if not raw.isdecimal() or int(raw) < 1:
+        raise falcon.HTTPBadRequest(description=f"query parameter {name} must be a positive integer")
+    value = int(raw)
+    if maximum is not None and value > maximum:
+        raise falcon.HTTPBadRequest(description=f"query parameter {name} must be at most {maximum}")
+    return value
+
+
+class StatusResource:
+    """``GET /api/ocr/documents/{id}/status/``: the contract the polling frontends rely on."""
+
+    def __init__(self, reader: DocumentReader) -> None:
+        self.reader = reader
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
+        resp.media = {"status": "success", "data": self.reader.status(document_id)}
+
+
+class DocumentResource:
+    """``GET /api/ocr/documents/{id}/``: the document with whatever its stages have produced so far."""
+
+    def __init__(self, reader: DocumentReader) -> None:
+        self.reader = reader
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
+        include_text = req.get_param_as_bool("include_text", default=False)
+        resp.media = {"status": "success", "data": self.reader.document(document_id, include_text=include_text)}
+
+
+class DocumentListResource:
+    """``GET /api/ocr/documents/?user_id=N&page=P&page_size=S``: a user's documents, newest first."""
+
+    def __init__(self, reader: DocumentReader, settings: Settings) -> None:
+        self.reader = reader
+        self.settings = settings
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        user_id = _positive_int(req, "user_id", None, maximum=2**63 - 1)
+        page = _positive_int(req, "page", 1, maximum=1_000_000)
+        page_size = _positive_int(req, "page_size", self.settings.page_size_default, self.settings.page_size_max)
+        result = self.reader.list_for_user(user_id, page, page_size)
+        resp.media = {
+            "status": "success",
+            "data": result.documents,
+            "pagination": {
+                "page": result.page,
+                "page_size": result.page_size,
+                "total": result.total,
+                "pages": -(-result.total // result.page_size),
+            },
+        }

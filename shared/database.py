@@ -1,0 +1,44 @@
+"""The database handle: one DatabaseProxy that models bind to, initialised late from DATABASE_URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+from peewee import Database, DatabaseProxy, SqliteDatabase
+from playhouse.db_url import connect as connect_url
+
+database_proxy = DatabaseProxy()
+
+# A pooled PostgreSQL connection is returned to the pool on close(), so "connect and close per request/message"
+# costs no TCP and authentication round trip.
+_POOLED_SCHEMES = {"postgres": "postgres+pool", "postgresql": "postgresql+pool"}
+
+
+def open_database(url: str) -> Database:
+    """Create the Database for ``url`` and bind the models to it; no connection is made yet."""
+    scheme = urlsplit(url).scheme
+    if scheme in _POOLED_SCHEMES:
+        url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
+        database = connect_url(url, max_connections=32, stale_timeout=300, timeout=10, autorollback=True)
+    elif scheme.startswith("sqlite"):
+        database = connect_url(
+            url,
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"},
+        )
+    else:
+        database = connect_url(url)
+    database_proxy.initialize(database)
+    return database
+
+
+def is_postgres(database: Database) -> bool:
+    return not isinstance(database, SqliteDatabase)
+
+
+def redact(url: str) -> str:
+    """The URL with its password hidden, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))

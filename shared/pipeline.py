@@ -1,0 +1,30 @@
+"""Starting and advancing the pipeline by actor name, so that whoever enqueues never loads the extractor's code."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq import Broker
+
+from .settings import Settings
+from .stages import STEPS, PipelineStep
+
+
+class Pipeline:
+    """Enqueues pipeline steps for a document: a message carries the document id, never the OCR text."""
+
+    def __init__(self, broker: Broker, settings: Settings) -> None:
+        self.broker = broker
+        self.queue_name = settings.queue_name
+
+    def enqueue(self, step: PipelineStep, document_id: int) -> dramatiq.Message:
+        message = dramatiq.Message(
+            queue_name=self.queue_name,
+            actor_name=step.actor_name,
+            args=(document_id,),
+            kwargs={},
+            options={},
+        )
+        return self.broker.enqueue(message)
+
+    def start(self, document_id: int) -> dramatiq.Message:
+        return self.enqueue(STEPS[0], document_id)

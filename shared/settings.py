@@ -1,0 +1,104 @@
+"""Settings read from the environment, once, into an immutable object that is passed to whoever needs it.
+
+The Celery-era knobs map as: CELERY_BROKER_URL -> BROKER_URL (or REDIS_URL), --concurrency -> WORKER_PROCESSES x
+WORKER_THREADS, task_soft_time_limit / task_time_limit -> STAGE_SOFT_TIME_LIMIT_S / STAGE_HARD_TIME_LIMIT_S,
+max_retries / countdown -> STAGE_MAX_RETRIES / STAGE_MIN_BACKOFF_S / STAGE_MAX_BACKOFF_S.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/illustra"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+MIB = 1024 * 1024
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "dev"
+    database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str = DEFAULT_REDIS_URL
+    # Key prefix of the Redis broker; lets several deployments (or test runs) share one Redis.
+    broker_namespace: str = "dramatiq"
+    queue_name: str = "illustra"
+    max_body_bytes: int = 10 * MIB
+    stage_soft_time_limit_s: float = 25 * 60
+    stage_hard_time_limit_s: float = 30 * 60
+    stage_max_retries: int = 2
+    stage_min_backoff_s: float = 5.0
+    stage_max_backoff_s: float = 300.0
+    worker_processes: int = 2
+    worker_threads: int = 2
+    # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
+    worker_prefetch: int = 8
+    page_size_default: int = 20
+    page_size_max: int = 100
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.environment == "demo"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        environment = env.get("ILLUSTRA_ENV", "dev")
+        if environment not in ("dev", "prod", "demo", "test"):
+            raise ConfigurationError(f"ILLUSTRA_ENV must be dev, prod, demo or test, not {environment!r}")
+        soft = _float(env, "STAGE_SOFT_TIME_LIMIT_S", cls.stage_soft_time_limit_s)
+        hard = _float(env, "STAGE_HARD_TIME_LIMIT_S", max(cls.stage_hard_time_limit_s, soft))
+        if hard < soft:
+            raise ConfigurationError("STAGE_HARD_TIME_LIMIT_S must not be below STAGE_SOFT_TIME_LIMIT_S")
+        page_size_max = _int(env, "PAGE_SIZE_MAX", cls.page_size_max, minimum=1)
+        return cls(
+            environment=environment,
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            broker_url=env.get("BROKER_URL") or env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            broker_namespace=env.get("BROKER_NAMESPACE") or cls.broker_namespace,
+            queue_name=env.get("ILLUSTRA_QUEUE") or cls.queue_name,
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, minimum=1),
+            stage_soft_time_limit_s=soft,
+            stage_hard_time_limit_s=hard,
+            stage_max_retries=_int(env, "STAGE_MAX_RETRIES", cls.stage_max_retries),
+            stage_min_backoff_s=_float(env, "STAGE_MIN_BACKOFF_S", cls.stage_min_backoff_s),
+            stage_max_backoff_s=_float(env, "STAGE_MAX_BACKOFF_S", cls.stage_max_backoff_s),
+            worker_processes=_int(env, "WORKER_PROCESSES", cls.worker_processes, minimum=1),
+            worker_threads=_int(env, "WORKER_THREADS", cls.worker_threads, minimum=1),
+            worker_prefetch=_int(env, "WORKER_PREFETCH", cls.worker_prefetch, minimum=1),
+            page_size_default=min(_int(env, "PAGE_SIZE_DEFAULT", cls.page_size_default, minimum=1), page_size_max),
+            page_size_max=page_size_max,
+            log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+            extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},
+        )

@@ -1,0 +1,121 @@
+"""What both Falcon apps (gateway and status) share: the error format, the mapping of failures to status codes,
+the database connection per request, and the health resources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+import peewee
+import redis.exceptions
+from dramatiq import Broker
+from dramatiq.errors import BrokerError
+from peewee import Database
+
+from .broker import ping_broker
+from .errors import DependencyUnavailable, DocumentNotFound
+
+log = logging.getLogger(__name__)
+
+# What "the database or the broker is down" looks like from inside a request.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    peewee.OperationalError,
+    peewee.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    BrokerError,
+    DependencyUnavailable,
+)
+
+
+def serialize_error(req: falcon.Request, resp: falcon.Response, exception: falcon.HTTPError) -> None:
+    resp.media = {"status": "error", "message": exception.description or exception.title}
+    resp.content_type = falcon.MEDIA_JSON
+    resp.status = exception.status
+
+
+def _unavailable(req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict) -> None:
+    log.warning("dependency unavailable during %s %s: %s", req.method, req.path, type(exception).__name__)
+    raise falcon.HTTPServiceUnavailable(
+        description="a service this request needs (database or broker) is unavailable; try again shortly",
+        retry_after=5,
+    )
+
+
+def _not_found(req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict) -> None:
+    raise falcon.HTTPNotFound(description=str(exception) or "not found")
+
+
+def _unexpected(req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict) -> None:
+    if isinstance(exception, falcon.HTTPError):
+        raise exception
+    log.exception("unhandled error during %s %s", req.method, req.path)
+    raise falcon.HTTPInternalServerError(description="internal error")
+
+
+def install_error_handling(app: falcon.App) -> None:
+    app.set_error_serializer(serialize_error)
+    app.add_error_handler(Exception, _unexpected)
+    app.add_error_handler(DocumentNotFound, _not_found)
+    for error in UNAVAILABLE_ERRORS:
+        app.add_error_handler(error, _unavailable)
+
+
+class DatabaseConnection:
+    """Falcon middleware: open the (pooled) connection for resources that use the database, close it after."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
+        if getattr(resource, "uses_database", True):
+            self.database.connect(reuse_if_open=True)
+
+    def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool) -> None:
+        if not self.database.is_closed():
+            self.database.close()
+
+
+class HealthResource:
+    """``/healthz``: the process answers."""
+
+    uses_database = False
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"status": "ok"}
+
+
+class ReadinessResource:
+    """``/readyz``: the database and the broker answer."""
+
+    uses_database = False
+
+    def __init__(self, database: Database, broker: Broker) -> None:
+        self.checks: dict[str, Callable[[], None]] = {
+            "database": self._check_database,
+            "broker": lambda: ping_broker(broker),
+        }
+        self.database = database
+
+    def _check_database(self) -> None:
+        with self.database.connection_context():
+            self.database.execute_sql("SELECT 1")
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        results = {}
+        for name, check in self.checks.items():
+            try:
+                check()
+                results[name] = "ok"
+            except Exception as error:  # every failure means "not ready", whatever its type
+                results[name] = f"unavailable: {type(error).__name__}"
+        ready = all(value == "ok" for value in results.values())
+        resp.status = falcon.HTTP_200 if ready else falcon.HTTP_503
+        resp.media = {"status": "success" if ready else "error", "checks": results}
+
+
+def add_health_routes(app: falcon.App, database: Database, broker: Broker) -> None:
+    app.add_route("/healthz", HealthResource())
+    app.add_route("/readyz", ReadinessResource(database, broker))

@@ -1,0 +1,216 @@
+"""Helpers the tests share: waiting on a condition with a deadline, free ports, throwaway databases, and the
+services started as real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg2
+import redis
+import requests
+from psycopg2 import sql
+
+T = TypeVar("T")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = PROJECT_DIR / "examples"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def wait_until(condition: Callable[[], T | None], timeout: float, message: str, interval: float = 0.05) -> T:
+    """Return the first truthy value of ``condition()``; fail with ``message`` once ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except Exception as error:  # the condition may fail until the thing waited for is up
+            last_error = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:g} s: {message}" + (f" (last error: {last_error})" if last_error else ""))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ThrowawayDatabase:
+    """A PostgreSQL database made for one test run and dropped after it."""
+
+    def __init__(self) -> None:
+        self.name = f"illustra_test_{uuid.uuid4().hex[:12]}"
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+        self.url = f"{base}/{self.name}"
+
+    def _admin(self, statement: sql.Composable) -> None:
+        connection = psycopg2.connect(POSTGRES_ADMIN_URL)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+        finally:
+            connection.close()
+
+    def create(self) -> ThrowawayDatabase:
+        self._admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        return self
+
+    def drop(self) -> None:
+        self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
+
+    def execute(self, statement: str, params: tuple = ()) -> list[tuple]:
+        connection = psycopg2.connect(self.url)
+        connection.autocommit = True
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+
+def illustra(*args: str) -> list[str]:
+    return [sys.executable, "-m", "illustra", *args]
+
+
+class Processes:
+    """Service processes, each leading its own process group, with their output in ``log_dir``."""
+
+    def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
+        self.log_dir = log_dir
+        self.env = env
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def start_process(self, name: str, command: list[str]) -> None:
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise AssertionError(f"{name} exited with {process.returncode}: {self.log(name)[-2000:]}")
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop_process(name)
+
+
+class Stack(Processes):
+    """Gateway, status service, extractor and edge as real processes on a throwaway database and broker namespace."""
+
+    def __init__(self, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+        self.database = ThrowawayDatabase().create()
+        self.namespace = f"illustra-test-{uuid.uuid4().hex[:8]}"
+        self.ports = {name: free_port() for name in ("gateway", "status", "edge")}
+        env = {
+            **os.environ,
+            "ILLUSTRA_ENV": "test",
+            "DATABASE_URL": self.database.url,
+            "REDIS_URL": REDIS_URL,
+            "BROKER_NAMESPACE": self.namespace,
+            "STAGE_MIN_BACKOFF_S": "0.05",
+            "STAGE_MAX_BACKOFF_S": "0.2",
+            "WORKER_PROCESSES": "1",
+            "WORKER_THREADS": "2",
+            "WEB_WORKERS": "1",
+            "LOG_LEVEL": "INFO",
+            **(extra_env or {}),
+        }
+        super().__init__(log_dir, env)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.ports['edge']}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def start(self) -> Stack:
+        subprocess.run(illustra("migrate"), env=self.env, check=True, capture_output=True)
+        self.start_process("gateway", illustra("serve", "gateway", "--bind", f"127.0.0.1:{self.ports['gateway']}"))
+        self.start_process("status", illustra("serve", "status", "--bind", f"127.0.0.1:{self.ports['status']}"))
+        self.start_process(
+            "edge",
+            illustra(
+                "serve", "edge", "--bind", f"127.0.0.1:{self.ports['edge']}",
+                "--gateway", self.url("gateway"), "--status", self.url("status"),
+            ),
+        )
+        self.start_process("extractor", illustra("worker"))
+        for service in ("gateway", "status", "edge"):
+            wait_until(lambda s=service: self._ready(s), 30, f"{service} to answer /readyz or /healthz")
+        return self
+
+    def _ready(self, service: str) -> bool:
+        path = "/healthz" if service == "edge" else "/readyz"
+        self.check_alive()
+        return requests.get(self.url(service) + path, timeout=2).status_code == 200
+
+    def stop(self) -> None:
+        self.stop_all()
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{self.namespace}*"))
+        if keys:
+            client.delete(*keys)
+        self.database.drop()
+
+    # -- the API, through the one origin ---------------------------------------------------------------------
+
+    def submit(self, text: str, file_name: str = "proposal.pdf", user_id: int = 1) -> int:
+        answer = requests.post(
+            f"{self.origin}/api/ocr/save/",
+            json={"file_name": file_name, "ocr_content": text, "user_id": user_id},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        assert body["status"] == "success" and body["message"] == "保存成功", body
+        return body["document_id"]
+
+    def status(self, document_id: int) -> dict[str, Any]:
+        answer = requests.get(f"{self.origin}/api/ocr/documents/{document_id}/status/", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["data"]
+
+    def document(self, document_id: int) -> dict[str, Any]:
+        answer = requests.get(f"{self.origin}/api/ocr/documents/{document_id}/", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()["data"]
+
+    def wait_finished(self, document_id: int, timeout: float = 30) -> dict[str, Any]:
+        def finished() -> dict[str, Any] | None:
+            self.check_alive()
+            data = self.status(document_id)
+            return data if data["processing_stage"] in ("all_completed", "error") else None
+
+        return wait_until(finished, timeout, f"document {document_id} to finish")
