@@ -23,7 +23,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     if ensure_postgres_database(url):
         print(f"created database {redact(url)}")
     applied = migrate(open_database(url))
-    print(f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "database is up to date")
+    print(
+        f"applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "database is up to date"
+    )
     return 0
 
 
@@ -34,6 +36,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         run_edge(host or "127.0.0.1", int(port), args.gateway, args.status)
         return 0
+    from illustra_shared.metrics_server import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir(args.service)
     from .serve import serve
 
     serve(args.service, settings, bind=args.bind, workers=args.workers, threads=args.threads)
@@ -42,7 +47,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     # dramatiq reads its prefetch from the environment when it is imported, so the worker is a fresh process.
+    from illustra_shared.metrics_server import prepare_multiprocess_dir
+
     env = dict(os.environ, dramatiq_queue_prefetch=str(settings.worker_prefetch * settings.worker_threads))
+    prepare_multiprocess_dir("extractor", env)
     command = [
         sys.executable,
         "-m",
@@ -107,13 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
     serve.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
     serve.add_argument("--gateway", default="http://127.0.0.1:8001", help="edge only: the gateway's URL")
-    serve.add_argument("--status", default="http://127.0.0.1:8002", help="edge only: the status service's URL")
+    serve.add_argument(
+        "--status", default="http://127.0.0.1:8002", help="edge only: the status service's URL"
+    )
     serve.set_defaults(run=_serve)
 
     worker = commands.add_parser("worker", help="run the extractor (Dramatiq worker processes x threads)")
     worker.add_argument("--processes", type=int, help="defaults to WORKER_PROCESSES")
     worker.add_argument("--threads", type=int, help="defaults to WORKER_THREADS")
-    worker.add_argument("--shutdown-timeout", type=float, default=60.0, help="seconds to finish running stages")
+    worker.add_argument(
+        "--shutdown-timeout", type=float, default=60.0, help="seconds to finish running stages"
+    )
     worker.set_defaults(run=_worker)
 
     up = commands.add_parser("up", help="start gateway, status service, extractor and edge in the background")
@@ -121,10 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     down = commands.add_parser("down", help="stop what 'illustra up' started")
     down.set_defaults(run=_down)
 
-    demo = commands.add_parser("demo", help="run everything in one process on SQLite with the sample documents")
+    demo = commands.add_parser(
+        "demo", help="run everything in one process on SQLite with the sample documents"
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=int(os.environ.get("ILLUSTRA_PORT", 8080)))
-    demo.add_argument("--examples", default=str(PROJECT_DIR / "examples"), help="folder of sample .txt documents")
+    demo.add_argument(
+        "--examples", default=str(PROJECT_DIR / "examples"), help="folder of sample .txt documents"
+    )
     demo.add_argument("--no-serve", action="store_true", help="run the samples, show their results and exit")
     demo.add_argument("--database-url", help="default: SQLite in .run/demo.sqlite3")
     demo.set_defaults(run=_demo)

@@ -16,13 +16,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import dramatiq
 
+from illustra_extractor.worker import create_worker_broker
 from illustra_gateway.app import create_app as create_gateway_app
 from illustra_shared.database import open_database
 from illustra_shared.migrate import migrate
 from illustra_shared.routing import is_status_read
 from illustra_shared.settings import Settings
 from illustra_status.app import create_app as create_status_app
-from illustra_extractor.worker import create_worker_broker
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
@@ -67,24 +67,38 @@ def _run_samples(origin: str, examples: list[Path], out=sys.stdout) -> None:
     for name, document_id in ids.items():
         data = _get_json(f"{origin}/api/ocr/documents/{document_id}/")["data"]
         basic, table, summary = data["basic_info"] or {}, data["value_table"] or [], data["summary"] or {}
-        print(f"\n== {name} (document {document_id}): {data['processing_stage']} {data['error_message'] or ''}", file=out)
+        print(
+            f"\n== {name} (document {document_id}): {data['processing_stage']} {data['error_message'] or ''}",
+            file=out,
+        )
         print(
             f"   {basic.get('insured_name')} | {basic.get('insurer')} | {basic.get('product_name')} | "
             f"{basic.get('currency')} {basic.get('annual_premium')} x {basic.get('premium_term_years')} years",
             file=out,
         )
-        print(f"   value table: {len(table)} rows; break-even year: {summary.get('breakeven_year')}", file=out)
+        print(
+            f"   value table: {len(table)} rows; break-even year: {summary.get('breakeven_year')}", file=out
+        )
         for row in table[:3]:
             print(f"     {row}", file=out)
 
 
 def run_demo(
-    settings: Settings, *, host: str, port: int, examples_dir: Path, serve: bool, database_url: str | None,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    examples_dir: Path,
+    serve: bool,
+    database_url: str | None,
     run_dir: Path,
 ) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     settings = replace(
-        settings, environment="demo", broker_url="stub://", database_url=database_url or f"sqlite:///{run_dir / 'demo.sqlite3'}"
+        settings,
+        environment="demo",
+        broker_url="stub://",
+        database_url=database_url or f"sqlite:///{run_dir / 'demo.sqlite3'}",
     )
     database = open_database(settings.database_url)
     migrate(database)

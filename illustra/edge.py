@@ -3,8 +3,6 @@ Kubernetes Ingress does (``illustra_shared.routing``). Streams bodies both ways,
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from aiohttp import web
 
@@ -21,7 +19,6 @@ _HOP_BY_HOP = {
     "transfer-encoding",
     "upgrade",
     "host",
-    "content-length",
 }
 
 
@@ -39,25 +36,27 @@ def create_edge_app(gateway_url: str, status_url: str) -> web.Application:
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         try:
             async with request.app["session"].request(
-                request.method, upstream + request.path_qs, headers=headers,
+                request.method,
+                upstream + request.path_qs,
+                headers=headers,
                 data=request.content if request.body_exists else None,
                 allow_redirects=False,
-
             ) as answer:
                 response = web.StreamResponse(
                     status=answer.status,
                     headers={k: v for k, v in answer.headers.items() if k.lower() not in _HOP_BY_HOP},
                 )
-                if answer.content_length is not None:
-                    response.content_length = answer.content_length
                 await response.prepare(request)
                 async for chunk in answer.content.iter_any():
                     await response.write(chunk)
                 await response.write_eof()
                 return response
-        except (aiohttp.ClientConnectionError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientConnectionError):
             return web.json_response(
-                {"status": "error", "message": "the service behind this route is unavailable; try again shortly"},
+                {
+                    "status": "error",
+                    "message": "the service behind this route is unavailable; try again shortly",
+                },
                 status=503,
                 headers={"Retry-After": "5"},
             )

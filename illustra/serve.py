@@ -9,6 +9,7 @@ from gunicorn.app.base import BaseApplication
 
 from illustra_shared.broker import create_broker
 from illustra_shared.database import open_database
+from illustra_shared.metrics_server import mark_process_dead, start_metrics_server
 from illustra_shared.settings import Settings
 
 
@@ -37,7 +38,25 @@ class _Server(BaseApplication):
         return self.factory()
 
 
+def _collectors(name: str, settings: Settings) -> list[Any]:
+    if name != "status":
+        return []
+    from illustra_shared.models import utcnow
+    from illustra_status.collector import PipelineCollector
+
+    return [
+        PipelineCollector(
+            open_database(settings.database_url, pooled=False),
+            create_broker(settings),
+            settings.queue_name,
+            stuck_after_s=settings.stuck_after_s,
+            clock=utcnow,
+        )
+    ]
+
+
 def serve(name: str, settings: Settings, *, bind: str, workers: int, threads: int) -> None:
+    """Run gunicorn in the foreground. The master serves the metrics of all its workers on the metrics port."""
     create_app = _app_factory(name)
     options = {
         "bind": bind,
@@ -51,8 +70,12 @@ def serve(name: str, settings: Settings, *, bind: str, workers: int, threads: in
         "graceful_timeout": 20,
         "timeout": 60,
         "keepalive": 5,
+        "when_ready": lambda arbiter: start_metrics_server(_collectors(name, settings)),
+        "child_exit": lambda arbiter, worker: mark_process_dead(worker.pid),
     }
     _Server(
-        lambda: create_app(settings, database=open_database(settings.database_url), broker=create_broker(settings)),
+        lambda: create_app(
+            settings, database=open_database(settings.database_url), broker=create_broker(settings)
+        ),
         options,
     ).run()

@@ -86,7 +86,12 @@ def up(run_dir: Path, env: dict[str, str] | None = None, timeout_s: float = 60) 
             continue
         with open(run_dir / f"{name}.log", "ab") as log:
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
         pid_file.write_text(f"{process.pid}\n")
         print(f"{name}: started (pid {process.pid}), log {run_dir / (name + '.log')}")
@@ -97,7 +102,9 @@ def up(run_dir: Path, env: dict[str, str] | None = None, timeout_s: float = 60) 
     ]
     for url in urls:
         if not wait_for_http(url, timeout_s):
-            print(f"the stack did not answer {url} within {timeout_s:g} s; see {run_dir}/*.log", file=sys.stderr)
+            print(
+                f"the stack did not answer {url} within {timeout_s:g} s; see {run_dir}/*.log", file=sys.stderr
+            )
             return 1
     print(f"illustra is up at http://127.0.0.1:{ports.edge}/")
     return 0

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from peewee import Database, DatabaseProxy, SqliteDatabase
 from playhouse.db_url import connect as connect_url
+from playhouse.db_url import register_database
 
 database_proxy = DatabaseProxy()
 
@@ -14,16 +15,32 @@ database_proxy = DatabaseProxy()
 _POOLED_SCHEMES = {"postgres": "postgres+pool", "postgresql": "postgresql+pool"}
 
 
-def open_database(url: str) -> Database:
+class ImmediateSqliteDatabase(SqliteDatabase):
+    """SQLite whose transactions take the write lock when they begin: a deferred transaction that later writes
+    fails at once with "database is locked" when another thread writes too, whatever the busy timeout."""
+
+    def begin(self, lock_type: str | None = "IMMEDIATE") -> None:
+        super().begin(lock_type)
+
+
+register_database(ImmediateSqliteDatabase, "sqlite")
+
+
+def open_database(url: str, *, pooled: bool = True) -> Database:
     """Create the Database for ``url`` and bind the models to it; no connection is made yet."""
     scheme = urlsplit(url).scheme
-    if scheme in _POOLED_SCHEMES:
+    if scheme in _POOLED_SCHEMES and pooled:
         url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
         database = connect_url(url, max_connections=32, stale_timeout=300, timeout=10, autorollback=True)
     elif scheme.startswith("sqlite"):
         database = connect_url(
             url,
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10000, "synchronous": "normal"},
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "busy_timeout": 10000,
+                "synchronous": "normal",
+            },
         )
     else:
         database = connect_url(url)

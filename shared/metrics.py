@@ -13,7 +13,9 @@ PREFIX = "illustra"
 
 # Label values are bounded: service in {gateway, status}; route is the route template, never the raw path.
 HTTP_REQUESTS = Counter(
-    f"{PREFIX}_http_requests_total", "HTTP requests answered, by route and status code", ["service", "route", "method", "code"]
+    f"{PREFIX}_http_requests_total",
+    "HTTP requests answered, by route and status code",
+    ["service", "route", "method", "code"],
 )
 HTTP_REQUEST_DURATION = Histogram(
     f"{PREFIX}_http_request_duration_seconds",
@@ -21,9 +23,13 @@ HTTP_REQUEST_DURATION = Histogram(
     ["service", "route", "method"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-DOCUMENTS_ACCEPTED = Counter(f"{PREFIX}_documents_accepted_total", "Documents stored and sent into the pipeline")
+DOCUMENTS_ACCEPTED = Counter(
+    f"{PREFIX}_documents_accepted_total", "Documents stored and sent into the pipeline"
+)
 # reason in {invalid, too_large, unavailable}
-DOCUMENTS_REFUSED = Counter(f"{PREFIX}_documents_refused_total", "Documents refused by the gateway", ["reason"])
+DOCUMENTS_REFUSED = Counter(
+    f"{PREFIX}_documents_refused_total", "Documents refused by the gateway", ["reason"]
+)
 
 # stage in {basic_info, table, summary}; outcome in {success, retry, failure}
 STAGE_ATTEMPTS = Counter(f"{PREFIX}_stage_attempts_total", "Stage attempts by outcome", ["stage", "outcome"])
@@ -46,10 +52,13 @@ LLM_ERRORS = Counter(f"{PREFIX}_llm_errors_total", "Failed LLM calls by kind", [
 # Read from the database and the broker when scraped (by the status service's collector), not counted in-process.
 DATABASE_GAUGES = {
     f"{PREFIX}_documents": "Documents by processing stage",
-    f"{PREFIX}_documents_stuck": "Unfinished documents without progress for longer than ILLUSTRA_STUCK_AFTER_S, by stage",
+    f"{PREFIX}_documents_stuck": "Unfinished documents without progress past ILLUSTRA_STUCK_AFTER_S, by stage",
     f"{PREFIX}_oldest_unfinished_document_age_seconds": "Age of the oldest document not yet all_completed or error",
     f"{PREFIX}_queue_messages": "Broker messages by queue and state (waiting, delayed, dead)",
 }
+
+
+_SAMPLE_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
 
 
 def defined_metric_names() -> set[str]:
@@ -68,11 +77,5 @@ def defined_metric_names() -> set[str]:
         LLM_ERRORS,
     ):
         for family in metric.describe():
-            for sample_suffix in ("", "_total", "_bucket", "_count", "_sum", "_created"):
-                if family.type == "counter" and sample_suffix in ("", "_total"):
-                    names.add(family.name + "_total")
-                elif family.type == "histogram" and sample_suffix in ("_bucket", "_count", "_sum"):
-                    names.add(family.name + sample_suffix)
-                elif family.type == "gauge" and sample_suffix == "":
-                    names.add(family.name)
+            names.update(family.name + suffix for suffix in _SAMPLE_SUFFIXES[family.type])
     return names

@@ -62,6 +62,8 @@ class Settings:
     worker_threads: int = 2
     # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
     worker_prefetch: int = 8
+    # An unfinished document without progress for this long counts as stuck (metrics, alerts).
+    stuck_after_s: float = 900.0
     page_size_default: int = 20
     page_size_max: int = 100
     log_level: str = "INFO"
@@ -97,7 +99,10 @@ class Settings:
             worker_processes=_int(env, "WORKER_PROCESSES", cls.worker_processes, minimum=1),
             worker_threads=_int(env, "WORKER_THREADS", cls.worker_threads, minimum=1),
             worker_prefetch=_int(env, "WORKER_PREFETCH", cls.worker_prefetch, minimum=1),
-            page_size_default=min(_int(env, "PAGE_SIZE_DEFAULT", cls.page_size_default, minimum=1), page_size_max),
+            stuck_after_s=_float(env, "ILLUSTRA_STUCK_AFTER_S", cls.stuck_after_s),
+            page_size_default=min(
+                _int(env, "PAGE_SIZE_DEFAULT", cls.page_size_default, minimum=1), page_size_max
+            ),
             page_size_max=page_size_max,
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},

@@ -73,10 +73,18 @@ STEPS: tuple[PipelineStep, ...] = (
         "basic information",
     ),
     PipelineStep(
-        "table", "extract_value_table", ProcessingStage.EXTRACTING_TABLE, ProcessingStage.TABLE_COMPLETED, "value table"
+        "table",
+        "extract_value_table",
+        ProcessingStage.EXTRACTING_TABLE,
+        ProcessingStage.TABLE_COMPLETED,
+        "value table",
     ),
     PipelineStep(
-        "summary", "extract_summary", ProcessingStage.EXTRACTING_SUMMARY, ProcessingStage.ALL_COMPLETED, "plan summary"
+        "summary",
+        "extract_summary",
+        ProcessingStage.EXTRACTING_SUMMARY,
+        ProcessingStage.ALL_COMPLETED,
+        "plan summary",
     ),
 )
 STEP_BY_ACTOR: dict[str, PipelineStep] = {step.actor_name: step for step in STEPS}

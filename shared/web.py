@@ -4,6 +4,7 @@ the database connection per request, and the health resources."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -69,11 +70,15 @@ class DatabaseConnection:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def process_resource(self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+    ) -> None:
         if getattr(resource, "uses_database", True):
             self.database.connect(reuse_if_open=True)
 
-    def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool) -> None:
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
         if not self.database.is_closed():
             self.database.close()
 
@@ -119,3 +124,27 @@ class ReadinessResource:
 def add_health_routes(app: falcon.App, database: Database, broker: Broker) -> None:
     app.add_route("/healthz", HealthResource())
     app.add_route("/readyz", ReadinessResource(database, broker))
+
+
+class RequestMetrics:
+    """Falcon middleware: requests by route template and status code, and their latency."""
+
+    def __init__(self, service: str) -> None:
+        from . import metrics
+
+        self.service = service
+        self.requests = metrics.HTTP_REQUESTS
+        self.duration = metrics.HTTP_REQUEST_DURATION
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        req.context.started = time.perf_counter()
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        started = getattr(req.context, "started", None)
+        if started is None:
+            return
+        route = req.uri_template or "unmatched"
+        self.requests.labels(self.service, route, req.method, resp.status_code).inc()
+        self.duration.labels(self.service, route, req.method).observe(time.perf_counter() - started)

@@ -24,7 +24,9 @@ T = TypeVar("T")
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = PROJECT_DIR / "examples"
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -40,7 +42,9 @@ def wait_until(condition: Callable[[], T | None], timeout: float, message: str, 
         except Exception as error:  # the condition may fail until the thing waited for is up
             last_error = error
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:g} s: {message}" + (f" (last error: {last_error})" if last_error else ""))
+    raise AssertionError(
+        f"timed out after {timeout:g} s: {message}" + (f" (last error: {last_error})" if last_error else "")
+    )
 
 
 def free_port() -> int:
@@ -157,13 +161,23 @@ class Stack(Processes):
 
     def start(self) -> Stack:
         subprocess.run(illustra("migrate"), env=self.env, check=True, capture_output=True)
-        self.start_process("gateway", illustra("serve", "gateway", "--bind", f"127.0.0.1:{self.ports['gateway']}"))
-        self.start_process("status", illustra("serve", "status", "--bind", f"127.0.0.1:{self.ports['status']}"))
+        self.start_process(
+            "gateway", illustra("serve", "gateway", "--bind", f"127.0.0.1:{self.ports['gateway']}")
+        )
+        self.start_process(
+            "status", illustra("serve", "status", "--bind", f"127.0.0.1:{self.ports['status']}")
+        )
         self.start_process(
             "edge",
             illustra(
-                "serve", "edge", "--bind", f"127.0.0.1:{self.ports['edge']}",
-                "--gateway", self.url("gateway"), "--status", self.url("status"),
+                "serve",
+                "edge",
+                "--bind",
+                f"127.0.0.1:{self.ports['edge']}",
+                "--gateway",
+                self.url("gateway"),
+                "--status",
+                self.url("status"),
             ),
         )
         self.start_process("extractor", illustra("worker"))

@@ -32,7 +32,9 @@ def declare_actors(broker: Broker, settings: Settings, store: ResultStore) -> di
 
     def extract_value_table(document_id: int) -> None:
         text = store.ocr_content(document_id)
-        store.save_value_table(document_id, extraction.extract_value_table(text, store.load_basic_info(document_id)))
+        store.save_value_table(
+            document_id, extraction.extract_value_table(text, store.load_basic_info(document_id))
+        )
 
     def extract_summary(document_id: int) -> None:
         text = store.ocr_content(document_id)
@@ -42,5 +44,7 @@ def declare_actors(broker: Broker, settings: Settings, store: ResultStore) -> di
 
     actors = {}
     for function in (extract_basic_info, extract_value_table, extract_summary):
-        actors[function.__name__] = dramatiq.actor(function, actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options)
+        actors[function.__name__] = dramatiq.actor(
+            function, actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options
+        )
     return actors

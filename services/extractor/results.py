@@ -42,19 +42,29 @@ class ResultStore:
         row = BasicInfoResult.get_or_none(BasicInfoResult.document == document_id)
         if row is None:
             raise DocumentNotFound(f"document {document_id} has no basic information yet")
-        return BasicInfo.from_json({"values": {name: getattr(row, name) for name in BASIC_FIELDS}, "meta": row.meta})
+        return BasicInfo.from_json(
+            {"values": {name: getattr(row, name) for name in BASIC_FIELDS}, "meta": row.meta}
+        )
 
     def save_value_table(self, document_id: int, table: ValueTable) -> None:
         data = table.to_json()
         rows = [
-            {"document": document_id, **{name: row["values"].get(name) for name in ROW_FIELDS}, "meta": row["meta"]}
+            {
+                "document": document_id,
+                **{name: row["values"].get(name) for name in ROW_FIELDS},
+                "meta": row["meta"],
+            }
             for row in data["rows"]
         ]
         with self.database.atomic():
             ValueTableRow.delete().where(ValueTableRow.document == document_id).execute()
             if rows:
                 ValueTableRow.insert_many(rows).execute()
-            columns = {"row_count": len(rows), "issues": list(data.get("issues", [])), "extractor": self.extractor_name}
+            columns = {
+                "row_count": len(rows),
+                "issues": list(data.get("issues", [])),
+                "extractor": self.extractor_name,
+            }
             ValueTableResult.insert(document=document_id, **columns).on_conflict(
                 conflict_target=[ValueTableResult.document],
                 update={getattr(ValueTableResult, name): value for name, value in columns.items()},
@@ -64,10 +74,16 @@ class ResultStore:
         result = ValueTableResult.get_or_none(ValueTableResult.document == document_id)
         if result is None:
             raise DocumentNotFound(f"document {document_id} has no value table yet")
-        rows = ValueTableRow.select().where(ValueTableRow.document == document_id).order_by(ValueTableRow.policy_year)
+        rows = (
+            ValueTableRow.select()
+            .where(ValueTableRow.document == document_id)
+            .order_by(ValueTableRow.policy_year)
+        )
         return ValueTable.from_json(
             {
-                "rows": [{"values": {name: getattr(r, name) for name in ROW_FIELDS}, "meta": r.meta} for r in rows],
+                "rows": [
+                    {"values": {name: getattr(r, name) for name in ROW_FIELDS}, "meta": r.meta} for r in rows
+                ],
                 "issues": result.issues,
             }
         )

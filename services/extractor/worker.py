@@ -15,7 +15,7 @@ from illustra_shared.pipeline import Pipeline
 from illustra_shared.settings import Settings
 
 from .actors import declare_actors
-from .middleware import DatabaseConnection, StageProgress
+from .middleware import DatabaseConnection, StageMetrics, StageProgress
 from .results import ResultStore
 
 
@@ -34,5 +34,6 @@ def create_worker_broker(
             clock=clock,
         )
     )
+    broker.add_middleware(StageMetrics())
     declare_actors(broker, settings, ResultStore(database))
     return broker

@@ -12,8 +12,9 @@ from peewee import Database
 from illustra_shared.models import utcnow
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.settings import Settings
-from illustra_shared.web import DatabaseConnection, add_health_routes, install_error_handling
+from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
+from .metrics import SubmissionMetrics
 from .resources import SaveDocumentResource
 from .store import DocumentStore
 
@@ -21,11 +22,15 @@ from .store import DocumentStore
 def create_app(
     settings: Settings, *, database: Database, broker: Broker, clock: Callable[[], datetime] = utcnow
 ) -> falcon.App:
-    app = falcon.App(middleware=[DatabaseConnection(database)])
+    app = falcon.App(
+        middleware=[RequestMetrics("gateway"), SubmissionMetrics(), DatabaseConnection(database)]
+    )
     install_error_handling(app)
     app.add_route(
         "/api/ocr/save/",
-        SaveDocumentResource(DocumentStore(database, clock), Pipeline(broker, settings), settings.max_body_bytes),
+        SaveDocumentResource(
+            DocumentStore(database, clock), Pipeline(broker, settings), settings.max_body_bytes
+        ),
     )
     add_health_routes(app, database, broker)
     return app

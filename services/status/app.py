@@ -7,14 +7,14 @@ from dramatiq import Broker
 from peewee import Database
 
 from illustra_shared.settings import Settings
-from illustra_shared.web import DatabaseConnection, add_health_routes, install_error_handling
+from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
 from .reader import DocumentReader
 from .resources import DocumentListResource, DocumentResource, StatusResource
 
 
 def create_app(settings: Settings, *, database: Database, broker: Broker) -> falcon.App:
-    app = falcon.App(middleware=[DatabaseConnection(database)])
+    app = falcon.App(middleware=[RequestMetrics("status"), DatabaseConnection(database)])
     install_error_handling(app)
     reader = DocumentReader(database)
     app.add_route("/api/ocr/documents/", DocumentListResource(reader, settings))

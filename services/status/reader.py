@@ -116,15 +116,23 @@ class DocumentReader:
         basic = BasicInfoResult.get_or_none(BasicInfoResult.document == document_id)
         table = ValueTableResult.get_or_none(ValueTableResult.document == document_id)
         rows = (
-            list(ValueTableRow.select().where(ValueTableRow.document == document_id).order_by(ValueTableRow.policy_year))
+            list(
+                ValueTableRow.select()
+                .where(ValueTableRow.document == document_id)
+                .order_by(ValueTableRow.policy_year)
+            )
             if table is not None
             else []
         )
         summary = SummaryResult.get_or_none(SummaryResult.document == document_id)
 
         data["basic_info"] = None if basic is None else {f: getattr(basic, f) for f in BASIC_INFO_FIELDS}
-        data["value_table"] = None if table is None else [{f: getattr(r, f) for f in VALUE_ROW_FIELDS} for r in rows]
-        data["summary"] = None if summary is None else {f: _plain(getattr(summary, f)) for f in SUMMARY_FIELDS}
+        data["value_table"] = (
+            None if table is None else [{f: getattr(r, f) for f in VALUE_ROW_FIELDS} for r in rows]
+        )
+        data["summary"] = (
+            None if summary is None else {f: _plain(getattr(summary, f)) for f in SUMMARY_FIELDS}
+        )
         data["extraction_meta"] = {
             "basic_info": None if basic is None else {"extractor": basic.extractor, "fields": basic.meta},
             "value_table": None

@@ -41,7 +41,10 @@ class DocumentResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
         include_text = req.get_param_as_bool("include_text", default=False)
-        resp.media = {"status": "success", "data": self.reader.document(document_id, include_text=include_text)}
+        resp.media = {
+            "status": "success",
+            "data": self.reader.document(document_id, include_text=include_text),
+        }
 
 
 class DocumentListResource:
@@ -54,7 +57,9 @@ class DocumentListResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         user_id = _positive_int(req, "user_id", None, maximum=2**63 - 1)
         page = _positive_int(req, "page", 1, maximum=1_000_000)
-        page_size = _positive_int(req, "page_size", self.settings.page_size_default, self.settings.page_size_max)
+        page_size = _positive_int(
+            req, "page_size", self.settings.page_size_default, self.settings.page_size_max
+        )
         result = self.reader.list_for_user(user_id, page, page_size)
         resp.media = {
             "status": "success",

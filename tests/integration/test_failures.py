@@ -73,6 +73,8 @@ def test_a_stage_past_its_time_limit_is_error_and_the_worker_goes_on(own_stack: 
     after = own_stack.submit(SAMPLE)
     assert own_stack.wait_finished(after)["processing_stage"] == "all_completed"
     wait_until(
-        lambda: own_stack.document(stuck)["stage_attempts"][0]["outcome"] == "failure", 10, "the attempt to close"
+        lambda: own_stack.document(stuck)["stage_attempts"][0]["outcome"] == "failure",
+        10,
+        "the attempt to close",
     )
     assert own_stack.status(stuck)["processing_stage"] == "error"

@@ -123,7 +123,9 @@ def lone_gateway(tmp_path) -> Iterator[Callable[[str, str], str]]:
         }
         processes.start_process("gateway", illustra("serve", "gateway", "--bind", f"127.0.0.1:{port}"))
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: requests.get(url + "/healthz", timeout=2).status_code == 200, 30, "gateway to start")
+        wait_until(
+            lambda: requests.get(url + "/healthz", timeout=2).status_code == 200, 30, "gateway to start"
+        )
         return url
 
     yield start
@@ -149,4 +151,3 @@ def test_a_dead_broker_gives_503_and_leaves_no_document(lone_gateway, stack: Sta
         "database": "ok",
         "broker": "unavailable: ConnectionError",
     }
-

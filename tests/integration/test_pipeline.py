@@ -33,7 +33,9 @@ def test_a_document_moves_forward_through_every_stage_to_all_completed(stack: St
     for observed in seen:
         stage = ProcessingStage(observed["processing_stage"])
         assert observed["progress_percentage"] == PROGRESS_PERCENTAGE[stage]
-        assert observed["status"] == {"pending": "pending", "all_completed": "completed"}.get(stage, "processing")
+        assert observed["status"] == {"pending": "pending", "all_completed": "completed"}.get(
+            stage, "processing"
+        )
         assert observed["error_message"] is None
         assert observed["last_processed_at"].endswith("Z")
 
@@ -77,16 +79,22 @@ def test_every_sample_completes_and_the_list_shows_them_newest_first(stack: Stac
     for document_id in ids:
         assert stack.wait_finished(document_id)["processing_stage"] == "all_completed"
 
-    listing = requests.get(f"{stack.origin}/api/ocr/documents/", params={"user_id": user_id}, timeout=10).json()
+    listing = requests.get(
+        f"{stack.origin}/api/ocr/documents/", params={"user_id": user_id}, timeout=10
+    ).json()
     assert [d["id"] for d in listing["data"]] == sorted(ids, reverse=True)
     assert listing["pagination"] == {"page": 1, "page_size": 20, "total": len(ids), "pages": 1}
     assert {d["file_name"] for d in listing["data"]} == {p.name for p in SAMPLES}
 
     second_page = requests.get(
-        f"{stack.origin}/api/ocr/documents/", params={"user_id": user_id, "page": 2, "page_size": 2}, timeout=10
+        f"{stack.origin}/api/ocr/documents/",
+        params={"user_id": user_id, "page": 2, "page_size": 2},
+        timeout=10,
     ).json()
     assert [d["id"] for d in second_page["data"]] == sorted(ids, reverse=True)[2:4]
-    other_user = requests.get(f"{stack.origin}/api/ocr/documents/", params={"user_id": 999_999}, timeout=10).json()
+    other_user = requests.get(
+        f"{stack.origin}/api/ocr/documents/", params={"user_id": 999_999}, timeout=10
+    ).json()
     assert other_user["data"] == [] and other_user["pagination"]["total"] == 0
 
 

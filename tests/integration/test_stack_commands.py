@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 import requests
@@ -15,7 +16,11 @@ pytestmark = pytest.mark.integration
 
 def test_up_starts_the_stack_once_and_down_stops_only_what_it_started(tmp_path) -> None:
     database = ThrowawayDatabase()  # up creates it, as it would the default database on a fresh machine
-    ports = {"ILLUSTRA_PORT": free_port(), "ILLUSTRA_GATEWAY_PORT": free_port(), "ILLUSTRA_STATUS_PORT": free_port()}
+    ports = {
+        "ILLUSTRA_PORT": free_port(),
+        "ILLUSTRA_GATEWAY_PORT": free_port(),
+        "ILLUSTRA_STATUS_PORT": free_port(),
+    }
     env = {
         **os.environ,
         **{k: str(v) for k, v in ports.items()},
@@ -29,18 +34,25 @@ def test_up_starts_the_stack_once_and_down_stops_only_what_it_started(tmp_path) 
     try:
         first = subprocess.run(illustra("up"), env=env, capture_output=True, text=True, timeout=120)
         assert first.returncode == 0, first.stdout + first.stderr
-        pids = {name: (tmp_path / f"{name}.pid").read_text().strip() for name in ("gateway", "status", "extractor", "edge")}
+        pids = {
+            name: (tmp_path / f"{name}.pid").read_text().strip()
+            for name in ("gateway", "status", "extractor", "edge")
+        }
 
         origin = f"http://127.0.0.1:{ports['ILLUSTRA_PORT']}"
         answer = requests.post(
-            origin + "/api/ocr/save/", json={"file_name": "x.txt", "ocr_content": "受保人:陳大文", "user_id": 3}, timeout=10
+            origin + "/api/ocr/save/",
+            json={"file_name": "x.txt", "ocr_content": "受保人:陳大文", "user_id": 3},
+            timeout=10,
         )
         document_id = answer.json()["document_id"]
         wait_until(
-            lambda: requests.get(f"{origin}/api/ocr/documents/{document_id}/status/", timeout=5).json()["data"][
-                "processing_stage"
-            ]
-            == "all_completed",
+            lambda: (
+                requests.get(f"{origin}/api/ocr/documents/{document_id}/status/", timeout=5).json()["data"][
+                    "processing_stage"
+                ]
+                == "all_completed"
+            ),
             30,
             "the document to complete through the one origin",
         )
@@ -54,7 +66,8 @@ def test_up_starts_the_stack_once_and_down_stops_only_what_it_started(tmp_path) 
     assert stopped.returncode == 0
     assert not list(tmp_path.glob("*.pid"))
     for pid in pids.values():
-        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+        status_file = Path(f"/proc/{pid}/status")
+        assert not status_file.exists() or "zombie" in status_file.read_text().lower()
     assert bystander.poll() is None  # not ours: left alone
     bystander.kill()
     bystander.wait()

@@ -28,7 +28,9 @@ def apps(tmp_path) -> Iterator[tuple[testing.TestClient, testing.TestClient, obj
     database = open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(database)
     broker = create_broker(settings)
-    gateway = testing.TestClient(create_gateway_app(settings, database=database, broker=broker, clock=lambda: NOW))
+    gateway = testing.TestClient(
+        create_gateway_app(settings, database=database, broker=broker, clock=lambda: NOW)
+    )
     status = testing.TestClient(create_status_app(settings, database=database, broker=broker))
     yield gateway, status, broker, settings
     database.close()

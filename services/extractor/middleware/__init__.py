@@ -1,6 +1,7 @@
-"""Worker middleware: the database connection per message, stage progress, the hard time limit."""
+"""Worker middleware: the database connection per message, stage progress and the hard time limit, metrics."""
 
 from .database import DatabaseConnection
+from .metrics import StageMetrics
 from .progress import StageProgress
 
-__all__ = ["DatabaseConnection", "StageProgress"]
+__all__ = ["DatabaseConnection", "StageMetrics", "StageProgress"]

@@ -53,6 +53,17 @@ def describe(exception: BaseException) -> str:
     return f"{type(exception).__name__}: {detail}" if detail else type(exception).__name__
 
 
+def is_final_failure(broker: Broker, message: Message, exception: BaseException) -> bool:
+    """Whether the Retries middleware will give up on ``message`` after this failure. Middleware added after
+    Retries runs its after-hook first, while ``retries`` still counts the attempts before this one."""
+    actor = broker.get_actor(message.actor_name)
+    throws = message.options.get("throws") or actor.options.get("throws")
+    if throws and isinstance(exception, throws):
+        return True
+    max_retries = message.options.get("max_retries", actor.options.get("max_retries"))
+    return max_retries is not None and int(message.options.get("retries", 0)) >= max_retries
+
+
 class StageProgress(Middleware):
     def __init__(
         self,
@@ -119,7 +130,9 @@ class StageProgress(Middleware):
         attempt = int(message.options.get("retries", 0)) + 1
         now = self.clock()
         with self.database.atomic():
-            row = Document.select(Document.processing_stage).where(Document.id == document_id).tuples().first()
+            row = (
+                Document.select(Document.processing_stage).where(Document.id == document_id).tuples().first()
+            )
             if row is None:
                 log.warning("skipping %s: document %s does not exist", step.actor_name, document_id)
                 raise SkipMessage()
@@ -158,16 +171,7 @@ class StageProgress(Middleware):
             reason = f"{running.step.label} exceeded its time limit of {self.soft_time_limit_s:g} s"
         else:
             reason = describe(exception)
-        self._fail(running, reason, final=self._is_final(broker, message, exception))
-
-    def _is_final(self, broker: Broker, message: Message, exception: BaseException) -> bool:
-        actor = broker.get_actor(message.actor_name)
-        throws = message.options.get("throws") or actor.options.get("throws")
-        if throws and isinstance(exception, throws):
-            return True
-        max_retries = message.options.get("max_retries", actor.options.get("max_retries"))
-        # This hook runs before Retries counts the failure: "retries" is the count before this attempt.
-        return max_retries is not None and int(message.options.get("retries", 0)) >= max_retries
+        self._fail(running, reason, final=is_final_failure(broker, message, exception))
 
     def _complete(self, running: RunningStage) -> None:
         now = self.clock()

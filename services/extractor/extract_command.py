@@ -1,0 +1,76 @@
+"""`illustra extract`: run the offline extractor on a corpus file or on one OCR text file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .extraction import extract_document
+
+MODES = ("rules", "llm", "hybrid")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", nargs="?", type=Path, help="one OCR text file; its result is printed as JSON")
+    parser.add_argument("--corpus", type=Path, help="JSONL corpus with an `ocr_content` per line")
+    parser.add_argument("--out", type=Path, help="where to write one result per corpus line (JSONL)")
+    parser.add_argument(
+        "--mode", choices=MODES, default="rules", help="extraction mode (only `rules` exists now)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.mode != "rules":
+        print(f"extract: mode {args.mode!r} is not available yet; use --mode rules", file=sys.stderr)
+        return 2
+    if args.corpus is not None:
+        if args.out is None:
+            print("extract: --corpus needs --out", file=sys.stderr)
+            return 2
+        return _run_corpus(args.corpus, args.out)
+    if args.file is None:
+        print("extract: give a text FILE or --corpus IN.jsonl --out OUT.jsonl", file=sys.stderr)
+        return 2
+    return _run_file(args.file)
+
+
+def _run_file(path: Path) -> int:
+    if not path.is_file():
+        print(f"extract: no such file: {path}", file=sys.stderr)
+        return 1
+    basic, table, summary = extract_document(path.read_text(encoding="utf-8"))
+    result = {"basic_info": basic.to_json(), "value_table": table.to_json(), "summary": summary.to_json()}
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _run_corpus(corpus: Path, out: Path) -> int:
+    if not corpus.is_file():
+        print(f"extract: no such file: {corpus}", file=sys.stderr)
+        return 1
+    lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as sink:
+        for done, line in enumerate(lines, start=1):
+            document = json.loads(line)
+            basic, table, summary = extract_document(document["ocr_content"])
+            record = {
+                "id": document.get("id"),
+                "basic_info": basic.values(),
+                "value_table": table.values(),
+                "summary": summary.values(),
+            }
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            _progress(done, len(lines), sys.stderr)
+    sys.stderr.write("\n")
+    return 0
+
+
+def _progress(done: int, total: int, stream: TextIO, width: int = 30) -> None:
+    filled = width * done // total if total else width
+    stream.write(f"\rextract [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    stream.flush()

@@ -1,0 +1,349 @@
+"""Stage 1: the proposal's basic information (insured, plan, premium, cover)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .labels import Pair, find_pairs, trim_value
+from .normalize import fold
+from .numbers import first_amount, first_int
+from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
+
+CONFIDENCE_EXACT = 0.95
+CONFIDENCE_FUZZY_LABEL = 0.8
+CONFIDENCE_SPACED_LABEL = 0.75
+CONFIDENCE_INFERRED = 0.6
+REPAIR_PENALTY = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    value: object
+    start: int
+    end: int
+    issues: tuple[str, ...] = ()
+    penalty: float = 0.0
+
+
+ValueParser = Callable[[str, str, int, int], Parsed | None]
+
+_FEMALE_RE = re.compile(r"女|(?<![a-z])(?:female|f)(?![a-z])")
+_MALE_RE = re.compile(r"男|(?<![a-z])(?:male|m)(?![a-z])")
+_NON_SMOKER_RE = re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no(?![a-z])|否|无")
+_SMOKER_RE = re.compile(r"吸烟|smok|(?<![a-z])yes(?![a-z])|是|有")
+_CURRENCIES = (
+    ("USD", re.compile(r"美元|美金|usd|us\$|u\.s\.")),
+    ("HKD", re.compile(r"港元|港币|hkd|hk\$")),
+    ("CNY", re.compile(r"人民币|rmb|cny")),
+    ("MOP", re.compile(r"澳门元|澳门币|mop")),
+    ("EUR", re.compile(r"欧元|eur")),
+    ("GBP", re.compile(r"英镑|gbp")),
+    ("AUD", re.compile(r"澳元|aud")),
+    ("CAD", re.compile(r"加元|加拿大元|cad")),
+    ("SGD", re.compile(r"新加坡元|sgd")),
+)
+_BARE_YUAN_RE = re.compile(r"元")
+_SINGLE_RE = re.compile(r"整付|趸交|趸缴|趸|一次过|一次性|single")
+_TERM_YEARS_RE = re.compile(r"(\d{1,2})\s*(?:年|years?|yrs?)(?![a-z])")
+_TERM_TO_AGE_RE = re.compile(r"(?:至|to\s+age|until\s+age)\s*(?:受保人|被保险人)?\s*(\d{2,3})")
+_MODES = (
+    ("single", _SINGLE_RE),
+    ("monthly", re.compile(r"月缴|月交|月付|每月|按月|monthly")),
+    ("semi_annual", re.compile(r"半年|semi[- ]?annual|half[- ]?yearly")),
+    ("quarterly", re.compile(r"季|quarterly")),
+    ("annual", re.compile(r"年缴|年交|年付|每年|按年|annual|yearly")),
+)
+_COVER_AGE_RE = re.compile(
+    r"(?:至|to\s+age|up\s+to\s+age|until\s+age|age)\s*(?:受保人|被保险人)?\s*(\d{2,3})|(\d{2,3})\s*(?:岁|周岁)"
+)
+_WHOLE_LIFE_RE = re.compile(r"终身|whole\s+life|lifetime")
+_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:]+|[\s'`\".,|:]+$")
+
+_CJK_COMPANY_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff()]*?(?:股份有限公司|有限公司|公司)")
+_EN_COMPANY_RE = re.compile(
+    r"[a-z][a-z0-9&.,'() -]*?(?<![a-z])"
+    r"(?:limited|ltd\.?|company|corporation|corp\.?|inc\.?|berhad|plc)(?![a-z])"
+    r"(?:\s+(?:limited|ltd\.?)(?![a-z]))?"
+)
+_INSURER_WORDS_RE = re.compile(r"保险|人寿|寿险|life|insurance|assurance")
+_PRODUCT_TITLE_RE = re.compile(r"[#*\s]*(.+?)\s*(?:保险计划书|计划书|建议书|利益演示)\s*$")
+
+
+def _text_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
+    value = _NAME_NOISE_RE.sub("", text[start:end])
+    if not value:
+        return None
+    offset = text.find(value, start, end)
+    return Parsed(" ".join(value.split()), offset, offset + len(value))
+
+
+def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    female = _FEMALE_RE.search(folded, start, end)
+    male = _MALE_RE.search(folded, start, end)
+    if female and (not male or female.start() <= male.start()):
+        return Parsed("F", female.start(), female.end())
+    if male:
+        return Parsed("M", male.start(), male.end())
+    return None
+
+
+def _age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    found = first_int(folded, start, end)
+    if found is None or not 0 <= found.value <= 100:
+        return None
+    return Parsed(
+        int(found.value), found.start, found.end, found.repairs, REPAIR_PENALTY if found.repairs else 0
+    )
+
+
+def _smoker(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    non_smoker = _NON_SMOKER_RE.search(folded, start, end)
+    if non_smoker:
+        return Parsed(False, non_smoker.start(), non_smoker.end())
+    smoker = _SMOKER_RE.search(folded, start, end)
+    if smoker:
+        return Parsed(True, smoker.start(), smoker.end())
+    return None
+
+
+def currency_in(folded: str, start: int, end: int, allow_bare_yuan: bool = False) -> Parsed | None:
+    best: Parsed | None = None
+    for code, pattern in _CURRENCIES:
+        match = pattern.search(folded, start, end)
+        if match and (best is None or match.start() < best.start):
+            best = Parsed(code, match.start(), match.end())
+    if best is None and allow_bare_yuan:
+        match = _BARE_YUAN_RE.search(folded, start, end)
+        if match:
+            best = Parsed("CNY", match.start(), match.end(), ("bare 元 read as CNY",), 0.15)
+    return best
+
+
+def _currency(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    return currency_in(folded, start, end, allow_bare_yuan=True)
+
+
+def _amount(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    found = first_amount(folded, start, end)
+    if found is None or found.value <= 0:
+        return None
+    return Parsed(found.value, found.start, found.end, found.repairs, REPAIR_PENALTY if found.repairs else 0)
+
+
+def _premium_term(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    single = _SINGLE_RE.search(folded, start, end)
+    if single:
+        return Parsed(1, single.start(), single.end())
+    years = _TERM_YEARS_RE.search(folded, start, end)
+    if years:
+        return Parsed(int(years.group(1)), years.start(1), years.end(1))
+    to_age = _TERM_TO_AGE_RE.search(folded, start, end)
+    if to_age:
+        # Resolved against the issue age once both are known.
+        return Parsed(
+            -int(to_age.group(1)), to_age.start(1), to_age.end(1), ("premium term given as an age",)
+        )
+    found = first_int(folded, start, end)
+    if found is None or not 0 < found.value <= 100:
+        return None
+    return Parsed(int(found.value), found.start, found.end, found.repairs, 0.1)
+
+
+def _payment_mode(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    for mode, pattern in _MODES:
+        match = pattern.search(folded, start, end)
+        if match:
+            return Parsed(mode, match.start(), match.end())
+    return None
+
+
+def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    match = _COVER_AGE_RE.search(folded, start, end)
+    if match:
+        group = 1 if match.group(1) else 2
+        age = int(match.group(group))
+        if 50 <= age <= 150:
+            return Parsed(age, match.start(group), match.end(group))
+    return None
+
+
+PARSERS: dict[str, ValueParser] = {
+    "insured_name": _text_value,
+    "gender": _gender,
+    "issue_age": _age,
+    "smoker": _smoker,
+    "insurer": _text_value,
+    "product_name": _text_value,
+    "currency": _currency,
+    "sum_assured": _amount,
+    "annual_premium": _amount,
+    "premium_term_years": _premium_term,
+    "payment_mode": _payment_mode,
+    "coverage_to_age": _cover_age,
+}
+
+
+def _pair_confidence(pair: Pair) -> float:
+    if not pair.exact:
+        return CONFIDENCE_FUZZY_LABEL
+    return CONFIDENCE_EXACT if pair.colon else CONFIDENCE_SPACED_LABEL
+
+
+def _pair_rank(pair: Pair) -> int:
+    return 0 if pair.exact and pair.colon else 1 if pair.colon else 2
+
+
+def _read_labelled(text: str, folded: str, pairs: list[Pair]) -> dict[str, Field]:
+    by_field: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        if pair.field in PARSERS:
+            by_field.setdefault(pair.field, []).append(pair)
+    fields: dict[str, Field] = {}
+    for name, candidates in by_field.items():
+        for pair in sorted(candidates, key=_pair_rank):
+            parsed = PARSERS[name](text, folded, pair.value_start, pair.value_end)
+            if parsed is None:
+                continue
+            issues = (
+                parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
+            )
+            confidence = max(0.05, _pair_confidence(pair) - parsed.penalty)
+            fields[name] = Field(parsed.value, confidence, (parsed.start, parsed.end), issues)
+            break
+    return fields
+
+
+def _insurer_from_heading(text: str, folded: str) -> Field | None:
+    """The insurer's name from the letterhead: the first line naming a company that sounds like an insurer."""
+    position = 0
+    for _ in range(15):
+        line_end = folded.find("\n", position)
+        if line_end < 0:
+            line_end = len(folded)
+        line = folded[position:line_end]
+        if ":" not in line and _INSURER_WORDS_RE.search(line):
+            match = _CJK_COMPANY_RE.search(folded, position, line_end) or _EN_COMPANY_RE.search(
+                folded, position, line_end
+            )
+            if match:
+                start, end = trim_value(folded, match.start(), match.end())
+                while start < end and not folded[start].isalnum():
+                    start += 1
+                return Field(" ".join(text[start:end].split()), 0.9, (start, end))
+        if line_end >= len(folded):
+            return None
+        position = line_end + 1
+    return None
+
+
+def _product_from_title(text: str, folded: str) -> Field | None:
+    position = 0
+    for _ in range(6):
+        line_end = folded.find("\n", position)
+        if line_end < 0:
+            line_end = len(folded)
+        match = _PRODUCT_TITLE_RE.match(folded, position, line_end)
+        if match and not _CJK_COMPANY_RE.search(match.group(1)) and len(match.group(1)) > 2:
+            candidate = match.group(1)
+            if candidate not in ("人寿保险", "保险", "life insurance"):
+                start, end = match.span(1)
+                return Field(
+                    text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
+                )
+        if line_end >= len(folded):
+            return None
+        position = line_end + 1
+    return None
+
+
+def _reconcile(fields: dict[str, Field], folded: str) -> None:
+    """Fill what one field implies about another (single premium <-> term 1) and resolve the age-given
+    term."""
+    term = fields.get("premium_term_years")
+    mode = fields.get("payment_mode")
+    age = fields.get("issue_age")
+    if term is not None and isinstance(term.value, int) and term.value < 0:
+        if age is not None and -term.value > age.value:
+            fields["premium_term_years"] = Field(
+                -term.value - age.value, term.confidence * 0.9, term.span, term.issues
+            )
+        else:
+            fields.pop("premium_term_years")
+            term = None
+    term = fields.get("premium_term_years")
+    if mode is None:
+        premium = fields.get("annual_premium")
+        premium_label_single = (
+            premium is not None
+            and premium.span is not None
+            and bool(_SINGLE_RE.search(folded, max(0, premium.span[0] - 20), premium.span[0]))
+        )
+        if (term is not None and term.value == 1) or premium_label_single:
+            fields["payment_mode"] = Field(
+                "single", CONFIDENCE_INFERRED, None, ("inferred from a single premium",)
+            )
+        elif term is not None:
+            fields["payment_mode"] = Field("annual", 0.4, None, ("no payment mode printed; assumed annual",))
+    elif term is None and mode.value == "single":
+        fields["premium_term_years"] = Field(1, CONFIDENCE_INFERRED, mode.span, ("single premium: one year",))
+
+
+def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
+    for name in ("sum_assured", "annual_premium"):
+        found = fields.get(name)
+        if found is not None and found.span is not None:
+            line_end = folded.find("\n", found.span[1])
+            line_start = folded.rfind("\n", 0, found.span[0]) + 1
+            parsed = currency_in(folded, line_start, line_end if line_end >= 0 else len(folded), True)
+            if parsed is not None:
+                return Field(
+                    parsed.value, 0.8, (parsed.start, parsed.end), ("currency read beside the amount",)
+                )
+    parsed = currency_in(folded, 0, len(folded))
+    if parsed is not None:
+        return Field(parsed.value, 0.6, (parsed.start, parsed.end), ("first currency named in the document",))
+    return None
+
+
+def extract_basic_info(text: str) -> BasicInfo:
+    folded = fold(text)
+    return basic_info_from(text, folded, find_pairs(folded))
+
+
+def basic_info_from(text: str, folded: str, pairs: list[Pair]) -> BasicInfo:
+    """Stage 1 on text already folded and cut into label pairs (shared when the stages run together)."""
+    fields = _read_labelled(text, folded, pairs)
+    if "insurer" not in fields:
+        insurer = _insurer_from_heading(text, folded)
+        if insurer is not None:
+            fields["insurer"] = insurer
+    if "product_name" not in fields:
+        product = _product_from_title(text, folded)
+        if product is not None:
+            fields["product_name"] = product
+    if "currency" not in fields:
+        currency = _currency_fallback(folded, fields)
+        if currency is not None:
+            fields["currency"] = currency
+    if "coverage_to_age" not in fields:
+        fields["coverage_to_age"] = _cover_from_text(folded)
+    _reconcile(fields, folded)
+    return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
+
+
+_COVER_SENTENCE_RE = re.compile(
+    r"(?:保障|cover|protection)[^\n]{0,20}?(?:至|to\s+age|up\s+to\s+age)\s*(?:受保人|被保险人)?\s*(\d{2,3})"
+)
+
+
+def _cover_from_text(folded: str) -> Field:
+    match = _COVER_SENTENCE_RE.search(folded)
+    if match and 50 <= int(match.group(1)) <= 150:
+        return Field(
+            int(match.group(1)), CONFIDENCE_INFERRED, match.span(1), ("cover age read from the text",)
+        )
+    if _WHOLE_LIFE_RE.search(folded):
+        return Field(None, 0.0, None, ("whole-life cover without a printed age",))
+    return MISSING

@@ -1,0 +1,390 @@
+"""Cutting a document into value-table blocks and giving every cell of every row its column.
+
+A block is a run of data rows under one set of column headers: space-aligned text, an HTML `<table>` or a
+Markdown pipe table. Each block keeps the text lines that came before it (its title context), which later
+decides whether it continues the previous block's table, starts a new one, or is a distractor (another
+scenario, withdrawals).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import NamedTuple
+
+from .columns import HEADER_WORD_RE, column_role
+from .normalize import display_width
+from .numbers import DASH_RE, parse_amount_token
+
+
+class Cell(NamedTuple):
+    text: str  # folded
+    start: int
+    end: int
+    x: int = 0  # display column where the cell starts (space-aligned text only)
+    x_end: int = 0
+
+
+@dataclass
+class Block:
+    kind: str  # "text", "html" or "pipe"
+    titles: list[str]
+    header_lines: list[
+        list[Cell]
+    ]  # text blocks: header words line by line; html/pipe: header cells row by row
+    rows: list[list[Cell]]  # data rows; for html/pipe already one cell per column
+    first_line: int
+    roles: list[str | None] = field(default_factory=list)  # one per column, filled by assign_columns
+    columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
+    header_texts: list[str] = field(default_factory=list)  # one per column, for notes
+    issues: list[str] = field(default_factory=list)
+
+
+_LINE_RE = re.compile(r"[^\n]*")
+_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
+_NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
+_DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d)")
+_CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")
+_NUMERIC_LOOKING_RE = re.compile(
+    r"[-~_]{1,3}|n/a|nil|[0-9olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
+)
+_YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}")
+_PAGE_NOISE_RE = re.compile(
+    r"\s*(?:page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-|第\s*\d+\s*页.*|\d+\s*/\s*\d+|p\.\s*\d+|-{3,}|\*{3,}|_{3,}|=+)\s*"
+)
+_COMPANY_LINE_RE = re.compile(r"[^:\d]*(?:有限公司|公司|limited|ltd\.?|company|corporation|berhad)[^:\d]*")
+_CHUNK_RE = re.compile(r"\S+(?: \S+)*")
+_WORD_RE = re.compile(r"[^\s|]+")
+_HTML_TABLE_RE = re.compile(r"<table[^>]*>(.*?)</table\s*>", re.S)
+_HTML_ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr\s*>", re.S)
+_HTML_CELL_RE = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]\s*>", re.S)
+_COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d+)")
+_TAG_RE = re.compile(r"<[^>]+>")
+_PIPE_RULE_RE = re.compile(r"[\s|:-]+")
+_PARENTHESES_RE = re.compile(r"\([^)]*\)")
+
+
+def is_numeric_token(token: str) -> bool:
+    if DASH_RE.fullmatch(token):
+        return True
+    return parse_amount_token(token)[0] is not None or bool(_YEAR_LABEL_RE.fullmatch(token))
+
+
+def _data_tokens(folded: str, start: int, end: int) -> list[re.Match[str]] | None:
+    """The tokens of a line of table data (a row or a piece of one), None for any other line."""
+    if not _DATA_START_RE.match(folded, start, end):
+        return None
+    tokens = [
+        match
+        for match in _TOKEN_RE.finditer(folded, start, end)
+        if not _NOISE_TOKEN_RE.fullmatch(match.group())
+    ]
+    if len(tokens) < 2:
+        return None
+    numeric = 0
+    for match in tokens:
+        token = match.group()
+        if _CLEAN_NUMERIC_RE.fullmatch(token) or (
+            _NUMERIC_LOOKING_RE.fullmatch(token) and is_numeric_token(token)
+        ):
+            numeric += 1
+    first = tokens[0].group()
+    if (
+        numeric < 2
+        or numeric < len(tokens) - 1
+        or not (_CLEAN_NUMERIC_RE.fullmatch(first) or is_numeric_token(first))
+    ):
+        return None
+    return tokens
+
+
+def _is_header_line(folded_line: str) -> bool:
+    if len(_CHUNK_RE.findall(folded_line)) < 2 or ":" in _PARENTHESES_RE.sub("", folded_line):
+        return False
+    return len(HEADER_WORD_RE.findall(folded_line)) >= 2
+
+
+def _with_x(folded: str, line_start: int, cells: list[Cell]) -> list[Cell]:
+    """Attach display columns, counting wide characters twice as printed output does."""
+    line_end = cells[-1].end if cells else line_start
+    if folded[line_start:line_end].isascii():
+        return [Cell(c.text, c.start, c.end, c.start - line_start, c.end - line_start) for c in cells]
+    placed = []
+    for cell in cells:
+        x = display_width(folded[line_start : cell.start])
+        placed.append(Cell(cell.text, cell.start, cell.end, x, x + display_width(cell.text)))
+    return placed
+
+
+def find_blocks(folded: str) -> list[Block]:
+    blocks: list[Block] = []
+    titles: list[str] = []
+    pending_headers: list[list[Cell]] = []
+    current: Block | None = None
+    html_spans = (
+        [(m.start(), m.end(), m) for m in _HTML_TABLE_RE.finditer(folded)] if "<table" in folded else []
+    )
+    html_index = 0
+    line_number = 0
+    position = 0
+    text_length = len(folded)
+    while position <= text_length:
+        line_end = folded.find("\n", position)
+        if line_end < 0:
+            line_end = text_length
+        line_number += 1
+        if html_index < len(html_spans) and html_spans[html_index][0] < line_end:
+            table_start, table_end, match = html_spans[html_index]
+            before = folded[position:table_start].strip()
+            if before:
+                titles.append(before)
+            blocks.append(_html_block(folded, match, titles, line_number))
+            html_index += 1
+            titles, pending_headers, current = [], [], None
+            after = folded.find("\n", table_end)
+            position = text_length + 1 if after < 0 else after + 1
+            continue
+        line = folded[position:line_end]
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.count("|") >= 3:
+            pipe_end = _pipe_run_end(folded, position)
+            block = _pipe_block(folded, position, pipe_end, titles, line_number)
+            if block is not None:
+                blocks.append(block)
+                titles, pending_headers, current = [], [], None
+            position = pipe_end + 1
+            continue
+        if (
+            not stripped
+            or _PAGE_NOISE_RE.fullmatch(line)
+            or (_COMPANY_LINE_RE.fullmatch(line) and not HEADER_WORD_RE.search(line))
+        ):
+            position = line_end + 1
+            continue
+        tokens = _data_tokens(folded, position, line_end)
+        if tokens is not None:
+            if current is None or titles or pending_headers:
+                current = Block("text", titles, pending_headers, [], line_number)
+                blocks.append(current)
+                titles, pending_headers = [], []
+            cells = [Cell(match.group(), match.start(), match.end()) for match in tokens]
+            current.rows.append(_with_x(folded, position, cells))
+        elif _is_header_line(line):
+            words = [
+                Cell(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded, position, line_end)
+            ]
+            pending_headers.append(_with_x(folded, position, words))
+        else:
+            # Headers sit right above their rows; text after them means they headed nothing.
+            titles.append(stripped)
+            pending_headers = []
+        position = line_end + 1
+    return blocks
+
+
+def _pipe_run_end(folded: str, position: int) -> int:
+    """End offset of the run of consecutive pipe-table lines starting at `position`."""
+    end = position
+    while True:
+        line_end = folded.find("\n", end)
+        if line_end < 0:
+            return len(folded)
+        following = folded.find("\n", line_end + 1)
+        next_line = folded[line_end + 1 : following if following >= 0 else len(folded)].strip()
+        if not (next_line.startswith("|") and next_line.count("|") >= 3):
+            return line_end
+        end = line_end + 1
+
+
+def _split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cell]]]:
+    header_rows: list[list[Cell]] = []
+    data_rows: list[list[Cell]] = []
+    for cells in rows:
+        texts = [cell.text for cell in cells if cell.text]
+        if texts and is_numeric_token(cells[0].text) and sum(is_numeric_token(t) for t in texts) >= 2:
+            data_rows.append(cells)
+        elif not data_rows:
+            header_rows.append(cells)
+    return header_rows, data_rows
+
+
+def _pipe_block(folded: str, start: int, end: int, titles: list[str], line_number: int) -> Block | None:
+    rows: list[list[Cell]] = []
+    for line in _LINE_RE.finditer(folded, start, end):
+        if not line.group().strip() or _PIPE_RULE_RE.fullmatch(line.group()):
+            continue
+        bars = [index for index, char in enumerate(line.group()) if char == "|"]
+        cells = []
+        for left, right in pairwise(bars):
+            cell_start, cell_end = line.start() + left + 1, line.start() + right
+            text = folded[cell_start:cell_end]
+            stripped = text.strip(" *")
+            offset = text.find(stripped) if stripped else 0
+            cells.append(Cell(stripped, cell_start + offset, cell_start + offset + len(stripped)))
+        rows.append(cells)
+    header_rows, data_rows = _split_rows(rows)
+    if len(data_rows) == 0:
+        return None
+    return Block("pipe", titles, header_rows, data_rows, line_number)
+
+
+def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
+    rows: list[list[Cell]] = []
+    for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1)):
+        cells: list[Cell] = []
+        for cell in _HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)):
+            raw = cell.group(3)
+            text = " ".join(_TAG_RE.sub(" ", raw).split())
+            inner = raw.strip()
+            offset = cell.start(3) + raw.find(inner) if inner else cell.start(3)
+            span = _COLSPAN_RE.search(cell.group(2))
+            for _ in range(int(span.group(1)) if span else 1):
+                cells.append(Cell(text, offset, offset + len(inner)))
+        rows.append(cells)
+    header_rows, data_rows = _split_rows(rows)
+    return Block("html", titles, header_rows, data_rows, line_number)
+
+
+# Column assignment
+# ---------------------------------------------------------------------------------------------
+
+
+def _median(values: list[int]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def merge_broken_rows(rows: list[list[Cell]], width: int) -> tuple[list[list[Cell]], int]:
+    """Join a row OCR broke over two lines: two short lines whose cells add up to a full row."""
+    merged: list[list[Cell]] = []
+    joins = 0
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if len(row) < width and index + 1 < len(rows) and len(row) + len(rows[index + 1]) == width:
+            merged.append(row + rows[index + 1])
+            joins += 1
+            index += 2
+            continue
+        merged.append(row)
+        index += 1
+    return merged, joins
+
+
+class ColumnGeometry:
+    """Where each column sits on the page, learnt from the rows that have every cell."""
+
+    def __init__(self, full_rows: list[list[Cell]], width: int) -> None:
+        self.starts = [_median([row[i].x for row in full_rows]) for i in range(width)]
+        self.ends = [_median([row[i].x_end for row in full_rows]) for i in range(width)]
+        # Left-aligned columns keep their starts steady while their ends move with the number's length; a few
+        # drifting rows must not decide it, hence the median deviation.
+        start_spread = sum(
+            _median([abs(row[i].x - self.starts[i]) for row in full_rows]) for i in range(width)
+        )
+        end_spread = sum(
+            _median([abs(row[i].x_end - self.ends[i]) for row in full_rows]) for i in range(width)
+        )
+        self.left_aligned = start_spread <= end_spread
+
+    def column_of(self, cell: Cell, tolerance: int = 2) -> int:
+        if self.left_aligned:
+            column = 0
+            for index, start in enumerate(self.starts):
+                if start <= cell.x + tolerance:
+                    column = index
+            return column
+        for index, end in enumerate(self.ends):
+            if end >= cell.x_end - tolerance:
+                return index
+        return len(self.ends) - 1
+
+
+def header_signature(block: Block) -> str:
+    return " / ".join(" ".join(word.text for word in line) for line in block.header_lines)
+
+
+def assign_text_columns(
+    block: Block, inherited: list[str | None] | None, known: list[str | None] | None
+) -> None:
+    """Cells to columns and columns to meanings for a space-aligned block.
+
+    `known` are the roles of an identical header seen before (a header repeated on a new page),
+    `inherited` those of the table this block may continue when it has no header of its own.
+    """
+    counts = Counter(len(row) for row in block.rows)
+    width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    rows, joins = merge_broken_rows(block.rows, width)
+    if joins:
+        block.issues.append(f"joined {joins} row(s) broken over two lines")
+    header_chunks = [_chunks(line) for line in block.header_lines]
+    full_header = next((chunks for chunks in header_chunks if len(chunks) == width), None)
+    full_rows = [row for row in rows if len(row) == width]
+    if full_header is not None and len(full_rows) < 3:
+        # Too few rows to learn the layout from; a header line with a phrase per column says where columns
+        # are.
+        full_rows = [[Cell(text, 0, 0, x, x_end) for text, x, x_end in full_header]]
+    geometry = ColumnGeometry(full_rows, width)
+    block.columns = []
+    for row in rows:
+        if len(row) == width:
+            block.columns.append(list(row))
+            continue
+        slots: list[Cell | None] = [None] * width
+        for cell in row:
+            column = geometry.column_of(cell)
+            if slots[column] is None:
+                slots[column] = cell
+        block.columns.append(slots)
+    if known is not None and len(known) == width:
+        block.roles = list(known)
+    elif block.header_lines:
+        headers = [""] * width
+        for line, chunks in zip(block.header_lines, header_chunks, strict=True):
+            if len(chunks) == width:
+                for index, (text, _x, _x_end) in enumerate(chunks):
+                    headers[index] += " " + text
+            else:
+                for word in line:
+                    headers[geometry.column_of(word)] += " " + word.text
+        block.roles = [column_role(header) for header in headers]
+        block.header_texts = [header.strip() for header in headers]
+    elif inherited is not None and len(inherited) == width:
+        block.roles = list(inherited)
+    else:
+        block.roles = []
+
+
+def _chunks(words: list[Cell]) -> list[tuple[str, int, int]]:
+    """Header words grouped into phrases (text, x, x_end): words closer than two spaces belong together."""
+    chunks: list[tuple[str, int, int]] = []
+    for word in words:
+        if word.text == "|":
+            continue
+        if chunks and word.x - chunks[-1][2] < 2:
+            text, x, _ = chunks[-1]
+            chunks[-1] = (f"{text} {word.text}", x, word.x_end)
+        else:
+            chunks.append((word.text, word.x, word.x_end))
+    return chunks
+
+
+def assign_cell_columns(block: Block, inherited: list[str | None] | None) -> None:
+    """Cells to columns and columns to meanings for an HTML or pipe block (cells are already separated)."""
+    counts = Counter(len(row) for row in block.rows)
+    width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    block.columns = [list(row[:width]) + [None] * (width - len(row)) for row in block.rows]
+    if block.header_lines:
+        headers = [""] * width
+        for row in block.header_lines:
+            for index, cell in enumerate(row[:width]):
+                headers[index] += " " + cell.text
+        block.roles = [column_role(header) for header in headers]
+        block.header_texts = [header.strip() for header in headers]
+    elif inherited is not None and len(inherited) == width:
+        block.roles = list(inherited)
+    else:
+        block.roles = []

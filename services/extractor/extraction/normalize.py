@@ -1,0 +1,89 @@
+"""Length-preserving folding of OCR text, so that every match on the folded text is also a span of the
+original.
+
+Folding maps full-width forms to ASCII, upper-case ASCII to lower case, Traditional (and Japanese-variant)
+characters that occur in proposal vocabulary to Simplified, and dash / colon / bracket variants to one form.
+Each character maps to exactly one character, so offsets never shift and patterns need only be written in
+Simplified Chinese and English.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Traditional or variant -> Simplified, one character each, limited to the vocabulary of proposals.
+_TRADITIONAL = (
+    "單单 險险 険险 額额 費费 繳缴 證证 証证 價价 価价 終终 結结 齡龄 齢龄 歲岁 歳岁 賠赔 償偿 紅红 "
+    "總总 総总 計计 劃划 書书 議议 別别 煙烟 貨货 幣币 義义 壽寿 現现 資资 訊讯 狀状 況况 擬拟 歸归 "
+    "復复 積积 徵征 觀观 樂乐 續续 說说 説说 詳详 細细 權权 發发 還还 點点 達达 於于 個个 時时 為为 "
+    "預预 據据 從从 週周 滿满 躉趸 數数 號号 碼码 圓圆 賬账 帳账 贖赎 領领 務务 條条 範范 種种 頁页 "
+    "與与 項项 內内 嚴严 級级 標标 準准 類类 選选 擇择 護护 讓让 遞递 簡简 稱称 盧卢 國国 際际 聯联 "
+    "萬万 億亿 區区 間间 產产 購购 買买 賣卖 給给 無无 須须 餘余 實实 紀纪 錄录 東东 陽阳 値值 戶户 "
+    "歷历 屆届 後后 隨随 較较 變变 動动 兌兑 匯汇 錢钱 鐘钟 報报 盤盘 關关 將将 會会 員员 撥拨 轉转 "
+    "紮扎 綜综 漲涨 減减 專专 屬属 經经 濟济 設设 優优 劑剂 輸输 擔担 風风 順顺 當当 營营 運运 適适 "
+    "應应 連连 頭头 藝艺 顯显 亞亚 龍龙 鳳凤 華华 寶宝 榮荣 豐丰 興兴 雙双 傳传 輝辉 慶庆 長长 壯壮 "
+    "儲储 穩稳"
+)
+_PUNCT = {
+    "：": ":",
+    "︰": ":",
+    "（": "(",
+    "）": ")",
+    "，": ",",
+    "。": ".",
+    "／": "/",
+    "－": "-",
+    "–": "-",
+    "—": "-",
+    "―": "-",
+    "−": "-",
+    "‐": "-",
+    "‑": "-",
+    "～": "~",
+    "　": " ",
+    "\u00a0": " ",
+    "［": "[",
+    "］": "]",
+    "【": "[",
+    "】": "]",
+    "〔": "(",
+    "〕": ")",
+    "｜": "|",
+    "¦": "|",
+    "、": ",",
+    "％": "%",
+    "＋": "+",
+}
+
+
+def _build_fold_table() -> dict[int, int]:
+    table: dict[int, int] = {}
+    for pair in _TRADITIONAL.split():
+        if len(pair) == 2:
+            table[ord(pair[0])] = ord(pair[1])
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII block
+        table[code] = code - 0xFEE0
+    for source, target in _PUNCT.items():
+        table[ord(source)] = ord(target)
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = code + 32
+    for code in range(ord("Ａ"), ord("Ｚ") + 1):
+        table[code] = code - 0xFEE0 + 32
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold(text: str) -> str:
+    """Return `text` folded for matching; same length, so offsets carry over to the original."""
+    return text.translate(_FOLD_TABLE)
+
+
+def display_width(text: str) -> int:
+    """Columns a monospaced renderer gives `text`: wide (CJK, full-width) characters take two."""
+    wide = 0
+    for char in text:
+        if char >= "\u1100" and unicodedata.east_asian_width(char) in "WF":
+            wide += 1
+    return len(text) + wide

@@ -1,0 +1,219 @@
+"""Stage 3: dates, break-even year, highlights and a short generated overview."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .dates import find_date, find_validity_days
+from .labels import Pair, find_pairs
+from .normalize import fold
+from .types import MISSING, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
+
+_SPECIFIC_DATE_LABEL_RE = re.compile(r"建议书|计划书|proposal|illustration|演示|prepared|编制|制作")
+_HIGHLIGHTS_HEADING_RE = re.compile(
+    r"^[#*\s\d.,、一二三四五六七八九十]*(?:计划概要|计划亮点|计划特点|产品特点|产品亮点|主要特点|计划摘要|重点|"
+    r"plan\s+highlights|key\s+features|highlights|product\s+features|key\s+points)",
+    re.M,
+)
+_BULLET_RE = re.compile(r"\s*(?:[•·●▪◆■◇○*]|-(?!\s*\d+\s*-\s*$)|\d{1,2}[.)](?!\d)|[①②③④⑤⑥⑦⑧⑨])\s*(\S.*?)\s*$")
+_BREAKEVEN_YEAR_RE = re.compile(
+    r"第\s*(\d{1,3})\s*个?\s*(?:保单)?(?:年度|年)|policy\s+year\s+(\d{1,3})|(?<![a-z])year\s+(\d{1,3})"
+)
+_BREAKEVEN_WORDS_RE = re.compile(
+    r"高于|达到|超过|超越|不少于|回本|收回|多于|"
+    r"exceed|reach|surpass|break[- ]?even|greater\s+than|more\s+than|"
+    r"at\s+least"
+)
+_PREMIUM_WORDS_RE = re.compile(r"保费|premium|回本|break[- ]?even")
+_MULTIPLE_RE = re.compile(r"倍|times|(?<![a-z])x(?![a-z])|%")
+
+
+def _date_field(folded: str, all_pairs: list[Pair], name: str) -> Field | None:
+    pairs = [pair for pair in all_pairs if pair.field == name]
+    if name == "proposal_date":
+        pairs.sort(
+            key=lambda pair: (
+                0 if _SPECIFIC_DATE_LABEL_RE.search(folded, pair.label_start, pair.value_start) else 1
+            )
+        )
+    for pair in pairs:
+        found = find_date(folded, pair.value_start, pair.value_end)
+        if found is not None:
+            confidence = (0.95 if pair.exact else 0.8) - (0.2 if found.issues else 0.0)
+            return Field(found.iso, confidence, (found.start, found.end), found.issues)
+    return None
+
+
+def _valid_until(folded: str, pairs: list[Pair], proposal: Field | None) -> Field:
+    labelled = _date_field(folded, pairs, "valid_until")
+    if labelled is not None:
+        return labelled
+    days = find_validity_days(folded)
+    if days is not None and proposal is not None and proposal.value is not None:
+        until = dt.date.fromisoformat(proposal.value) + dt.timedelta(days=days[0])
+        return Field(until.isoformat(), 0.7, (days[1], days[2]), (f"proposal date + {days[0]} days",))
+    return MISSING
+
+
+def _highlights(text: str, folded: str) -> tuple[list[str], tuple[int, int] | None]:
+    heading = _HIGHLIGHTS_HEADING_RE.search(folded)
+    if heading is None:
+        return [], None
+    points: list[str] = []
+    start = end = None
+    position = folded.find("\n", heading.end())
+    while position >= 0 and position < len(folded):
+        line_end = folded.find("\n", position + 1)
+        if line_end < 0:
+            line_end = len(folded)
+        line = folded[position + 1 : line_end] if folded[position] == "\n" else folded[position:line_end]
+        line_start = line_end - len(line)
+        if not line.strip():
+            if points:
+                break
+        else:
+            bullet = _BULLET_RE.match(folded, line_start, line_end)
+            if bullet is None:
+                break
+            point = text[bullet.start(1) : bullet.end(1)].rstrip(" '`|.")
+            if point:
+                points.append(point)
+                start = bullet.start(1) if start is None else start
+                end = bullet.end(1)
+        position = line_end
+    return points, (start, end) if start is not None and end is not None else None
+
+
+def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | None:
+    """A highlight saying when the surrender value first reaches the premiums paid."""
+    regions = [span] if span is not None else []
+    regions.append((0, len(folded)))
+    for start, end in regions:
+        for line in re.finditer(r"[^\n]+", folded[start:end]):
+            sentence = line.group()
+            if not (_BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)):
+                continue
+            if _MULTIPLE_RE.search(sentence):
+                continue
+            year = _BREAKEVEN_YEAR_RE.search(sentence)
+            if year:
+                group = next(index for index in (1, 2, 3) if year.group(index))
+                offset = start + line.start()
+                return Field(
+                    int(year.group(group)),
+                    0.9,
+                    (offset + year.start(group), offset + year.end(group)),
+                    ("stated in the highlights",),
+                )
+    return None
+
+
+def _breakeven_from_table(table: ValueTable) -> Field:
+    for row in table.rows:
+        total, paid = row["total_surrender_value"], row["total_premiums_paid"]
+        if (
+            total.value is not None
+            and paid.value is not None
+            and paid.value > 0
+            and total.value >= paid.value
+        ):
+            confidence = min(0.7, total.confidence, paid.confidence)
+            return Field(
+                row["policy_year"].value,
+                confidence,
+                row["policy_year"].span,
+                ("first printed year whose total surrender value reaches premiums paid",),
+            )
+    return MISSING
+
+
+def _check_breakeven(stated: Field, table: ValueTable) -> Field:
+    """The stated year should not contradict printed rows: earlier rows below premiums, that row at or
+    above."""
+    for row in table.rows:
+        year, total, paid = (
+            row["policy_year"].value,
+            row["total_surrender_value"].value,
+            row["total_premiums_paid"].value,
+        )
+        if year is None or total is None or paid is None:
+            continue
+        if (year < stated.value and total >= paid) or (year == stated.value and total < paid):
+            return Field(
+                stated.value, 0.5, stated.span, (*stated.issues, f"table disagrees at policy year {year}")
+            )
+    return stated
+
+
+def _money(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.0f}"
+
+
+def _generated_points(basic: BasicInfo, table: ValueTable, breakeven: int | None) -> list[str]:
+    points = []
+    if breakeven is not None:
+        points.append(f"Total surrender value reaches total premiums paid in policy year {breakeven}")
+    for row in table.rows:
+        if (
+            row["policy_year"].value == 20
+            and row["total_premiums_paid"].value
+            and row["total_surrender_value"].value
+        ):
+            ratio = row["total_surrender_value"].value / row["total_premiums_paid"].value
+            points.append(
+                f"Total surrender value at the end of policy year 20 is {ratio:.2f} times premiums paid"
+            )
+    if basic.get("coverage_to_age") is not None:
+        points.append(f"Cover to age {basic.get('coverage_to_age')}")
+    return points
+
+
+def _overview(basic: BasicInfo, breakeven: int | None) -> str:
+    currency = basic.get("currency") or ""
+    parts = [f"{basic.get('product_name') or 'The plan'} by {basic.get('insurer') or 'an unnamed insurer'}."]
+    premium = basic.get("annual_premium")
+    term = basic.get("premium_term_years")
+    if premium is not None:
+        if basic.get("payment_mode") == "single" or term == 1:
+            parts.append(f"Single premium {currency} {_money(premium)}.")
+        else:
+            parts.append(f"Premium {currency} {_money(premium)} a year for {term or '?'} years.")
+    if basic.get("sum_assured") is not None:
+        parts.append(f"Sum assured {currency} {_money(basic.get('sum_assured'))}.")
+    if basic.get("coverage_to_age") is not None:
+        parts.append(f"Cover to age {basic.get('coverage_to_age')}.")
+    if breakeven is not None:
+        parts.append(f"Break-even in policy year {breakeven}.")
+    return " ".join(parts)
+
+
+def extract_summary(text: str, basic: BasicInfo, table: ValueTable) -> Summary:
+    folded = fold(text)
+    return summary_from(text, folded, find_pairs(folded), basic, table)
+
+
+def summary_from(text: str, folded: str, pairs: list[Pair], basic: BasicInfo, table: ValueTable) -> Summary:
+    """Stage 3 on text already folded and cut into label pairs."""
+    proposal = _date_field(folded, pairs, "proposal_date")
+    if proposal is None:
+        found = find_date(folded)
+        if found is not None:
+            proposal = Field(found.iso, 0.5, (found.start, found.end), ("first date in the document",))
+    points, points_span = _highlights(text, folded)
+    stated = _breakeven_from_text(folded, points_span)
+    breakeven = _check_breakeven(stated, table) if stated is not None else _breakeven_from_table(table)
+    if points:
+        key_points = Field(points, 0.9, points_span)
+    else:
+        key_points = Field(
+            _generated_points(basic, table, breakeven.value), 0.6, None, ("generated from the table",)
+        )
+    fields = {
+        "proposal_date": proposal or MISSING,
+        "valid_until": _valid_until(folded, pairs, proposal),
+        "breakeven_year": breakeven,
+        "key_points": key_points,
+        "overview": Field(_overview(basic, breakeven.value), 0.8, None, ("generated",)),
+    }
+    return Summary({name: fields[name] for name in SUMMARY_FIELDS})

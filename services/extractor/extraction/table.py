@@ -1,0 +1,606 @@
+"""Stage 2: the annual value table (policy year, age, premiums paid, guaranteed / non-guaranteed / total,
+death).
+
+Blocks found by `layout` are grouped into tables (a block continues the previous table unless a new title
+starts another), distractor tables (other scenarios, withdrawals, death benefit only) are set aside, the best
+remaining table is read row by row, and every row is checked against the table's own arithmetic before it is
+trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import columns as col
+from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
+from .normalize import fold
+from .numbers import DASH_RE, parse_amount_token
+from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
+
+CLEAN = 0.95
+PLAUSIBLE = 0.7
+REPAIRED_CONFIRMED = 0.8
+REPAIRED_UNCONFIRMED = 0.6
+DERIVED = 0.6
+FAILED_CHECK = 0.3
+
+_CONTINUATION_RE = re.compile(r"续|cont(?:inued|'d|\.)|接上页")
+_TITLE_RE = re.compile(
+    r"说明|摘要|演示|illustration|summary|table|利益|情景|scenario|提取|withdraw|身故|现金价值|退保价值|"
+    r"benefit|附表|详细|权益|projection|values?(?![a-z])"
+)
+_SCENARIO_TITLE_RE = re.compile(
+    r"悲观|乐观|pessimistic|optimistic|不同投资回报|较低回报|较高回报|lower\s+return|higher\s+return|"
+    r"investment\s+return\s+scenario"
+)
+_WITHDRAWAL_TITLE_RE = re.compile(r"提取|withdraw|提款|入息|income")
+_DEATH_TITLE_RE = re.compile(
+    r"身故赔偿之|身故赔偿说明|身故利益说明|death\s+benefit\s+(?:illustration|summary)"
+)
+_AGE_LABEL_RE = re.compile(r"(\d{1,3})\s?岁|age\s?(\d{1,3})")
+_LETTER_ALTERNATIVES = {"s": "8", "b": "6", "z": "7", "g": "6", "l": "7", "o": "8"}
+
+_ROLE_WEIGHTS = {
+    col.TOTAL: 2.0,
+    col.GUARANTEED: 1.0,
+    col.PREMIUMS: 1.0,
+    col.YEAR: 1.0,
+    col.AGE: 0.5,
+    col.NON_GUARANTEED: 0.5,
+    col.DEATH: 0.25,
+}
+
+
+@dataclass
+class Candidate:
+    blocks: list[Block]
+    title: str
+    distractor: str | None
+
+    @property
+    def roles(self) -> set[str]:
+        return {role for block in self.blocks for role in block.roles if role}
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(block.columns) for block in self.blocks)
+
+    def score(self) -> float:
+        roles = self.roles
+        if col.YEAR not in roles and col.AGE not in roles:
+            return 0.0
+        if col.TOTAL not in roles and col.GUARANTEED not in roles:
+            return 0.0
+        return sum(_ROLE_WEIGHTS.get(role, 0.0) for role in roles)
+
+
+def _recent_title(titles: list[str]) -> str:
+    return " ".join(titles[-2:])
+
+
+def _distractor(title: str, roles: set[str]) -> str | None:
+    if _SCENARIO_TITLE_RE.search(title):
+        return "another investment-return scenario"
+    if _WITHDRAWAL_TITLE_RE.search(title):
+        return "withdrawal illustration"
+    if _DEATH_TITLE_RE.search(title) or (col.DEATH in roles and not roles & {col.TOTAL, col.GUARANTEED}):
+        return "death benefit only"
+    return None
+
+
+def group_tables(folded: str) -> list[Candidate]:
+    tables: list[Candidate] = []
+    roles_by_width: dict[int, list[str | None]] = {}
+    roles_by_header: dict[str, list[str | None]] = {}
+    for block in find_blocks(folded):
+        if not block.rows:
+            continue
+        title = _recent_title(block.titles)
+        continuation = bool(_CONTINUATION_RE.search(title))
+        new_title = bool(_TITLE_RE.search(title)) and not continuation
+        previous = tables[-1] if tables else None
+        inherited = previous.blocks[-1].roles if previous is not None and not new_title else None
+        width = Counter(len(row) for row in block.rows).most_common(1)[0][0]
+        if inherited is None or (block.kind == "text" and len(inherited) != width):
+            inherited = roles_by_width.get(width)
+        signature = header_signature(block)
+        if block.kind == "text":
+            assign_text_columns(block, inherited, roles_by_header.get(signature) if signature else None)
+        else:
+            assign_cell_columns(block, inherited)
+        if not block.roles:
+            _infer_roles(block)
+        if block.roles:
+            roles_by_width[len(block.roles)] = block.roles
+            if signature:
+                roles_by_header.setdefault(signature, block.roles)
+        same_roles = previous is not None and previous.blocks[-1].roles == block.roles
+        if previous is not None and not new_title and (same_roles or not block.header_lines):
+            if continuation and previous.distractor is None and _distractor(title, set()) is not None:
+                previous.distractor = _distractor(title, set())
+            previous.blocks.append(block)
+            continue
+        tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
+    return tables
+
+
+def _cell_number(cell: Cell | None) -> float | None:
+    if cell is None:
+        return None
+    if DASH_RE.fullmatch(cell.text):
+        return 0.0
+    return parse_amount_token(cell.text)[0]
+
+
+def _infer_roles(block: Block) -> None:
+    """A table printed without headers: find year, age and the guaranteed + non-guaranteed = total triple."""
+    rows = [[_cell_number(cell) for cell in row] for row in block.columns]
+    if len(rows) < 3:
+        return
+    width = len(block.columns[0])
+    roles: list[str | None] = [None] * width
+    roles[0] = col.YEAR
+    differences = {row[1] - row[0] for row in rows if row[0] is not None and row[1] is not None}
+    if width > 1 and len(differences) == 1:
+        roles[1] = col.AGE
+    amount_columns = [index for index in range(width) if roles[index] is None]
+    for guaranteed in amount_columns:
+        for non_guaranteed in amount_columns:
+            for total in amount_columns:
+                if len({guaranteed, non_guaranteed, total}) < 3 or not guaranteed < non_guaranteed < total:
+                    continue
+                agree = sum(
+                    1
+                    for row in rows
+                    if None not in (row[guaranteed], row[non_guaranteed], row[total])
+                    and abs(row[guaranteed] + row[non_guaranteed] - row[total]) <= 1  # type: ignore[operator]
+                )
+                if agree >= 0.8 * len(rows):
+                    roles[guaranteed], roles[non_guaranteed], roles[total] = (
+                        col.GUARANTEED,
+                        col.NON_GUARANTEED,
+                        col.TOTAL,
+                    )
+                    before = [i for i in amount_columns if i < guaranteed]
+                    after = [i for i in amount_columns if i > total]
+                    if before:
+                        roles[before[-1]] = col.PREMIUMS
+                    if after:
+                        roles[after[0]] = col.DEATH
+                    block.roles = roles
+                    block.issues.append("no column headers: columns inferred from the table's arithmetic")
+                    return
+
+
+# Reading rows
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RawRow:
+    year: Field = MISSING
+    age_label: int | None = None  # the row was labelled by age (65歲) instead of policy year
+    age: Field = MISSING
+    amounts: dict[str, Field] = field(default_factory=dict)
+    non_guaranteed_parts: list[Field] = field(default_factory=list)
+    alternatives: dict[str, list[float]] = field(default_factory=dict)
+
+
+def _read_amount(cell: Cell) -> tuple[Field, list[float]]:
+    if DASH_RE.fullmatch(cell.text):
+        return Field(0.0, CLEAN, (cell.start, cell.end), ("dash read as zero",)), []
+    value, repairs = parse_amount_token(cell.text)
+    if value is None:
+        return Field(None, 0.0, (cell.start, cell.end), (f"unreadable amount {cell.text!r}",)), []
+    alternatives: list[float] = []
+    if repairs:
+        for letter, digit in _LETTER_ALTERNATIVES.items():
+            if letter in cell.text:
+                other, _ = parse_amount_token(cell.text.replace(letter, digit))
+                if other is not None and other != value:
+                    alternatives.append(other)
+    confidence = REPAIRED_UNCONFIRMED if repairs else CLEAN
+    return Field(value, confidence, (cell.start, cell.end), repairs), alternatives
+
+
+def _read_small_int(cell: Cell) -> Field:
+    value, repairs = parse_amount_token(cell.text)
+    if value is None or value != int(value) or not 0 <= value < 200:
+        return Field(None, 0.0, (cell.start, cell.end), (f"unreadable number {cell.text!r}",))
+    return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
+
+
+def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
+    row = RawRow()
+    for role, cell in zip(roles, slots, strict=False):
+        if cell is None or role is None or role == col.IGNORED:
+            continue
+        if role == col.YEAR:
+            label = _AGE_LABEL_RE.fullmatch(cell.text)
+            if label:
+                row.age_label = int(label.group(1) or label.group(2))
+                row.year = Field(None, 0.0, (cell.start, cell.end))
+            else:
+                row.year = _read_small_int(cell)
+        elif role == col.AGE:
+            label = _AGE_LABEL_RE.fullmatch(cell.text)
+            if label:
+                age = int(label.group(1) or label.group(2))
+                row.age = Field(age, CLEAN, (cell.start, cell.end))
+            else:
+                row.age = _read_small_int(cell)
+        else:
+            amount, alternatives = _read_amount(cell)
+            if role == col.NON_GUARANTEED:
+                row.non_guaranteed_parts.append(amount)
+            elif role not in row.amounts:
+                row.amounts[role] = amount
+            if alternatives:
+                row.alternatives[role] = alternatives
+    return row
+
+
+# Checks and repairs
+# ---------------------------------------------------------------------------------------------
+
+
+def _with(
+    found: Field, value: object = None, confidence: float | None = None, issue: str | None = None
+) -> Field:
+    return Field(
+        found.value if value is None else value,
+        found.confidence if confidence is None else confidence,
+        found.span,
+        found.issues + ((issue,) if issue else ()),
+    )
+
+
+def _combine_parts(parts: list[Field]) -> Field:
+    if not parts:
+        return MISSING
+    if any(part.value is None for part in parts):
+        return Field(None, 0.0, parts[0].span, tuple(i for part in parts for i in part.issues))
+    spans = [part.span for part in parts if part.span is not None]
+    span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
+    issues = tuple(issue for part in parts for issue in part.issues)
+    if len(parts) > 1:
+        issues = (*issues, f"sum of {len(parts)} non-guaranteed columns")
+    return Field(
+        float(sum(part.value for part in parts)), min(part.confidence for part in parts), span, issues
+    )
+
+
+def _check_total(
+    row: dict[str, Field],
+    parts: int,
+    alternatives: dict[str, list[float]],
+    neighbours: tuple[dict[str, Field] | None, dict[str, Field] | None],
+) -> None:
+    """total surrender value = guaranteed + non-guaranteed; repair one bad cell when the evidence says
+    which."""
+    guaranteed = row[col.GUARANTEED]
+    non_guaranteed = row[col.NON_GUARANTEED]
+    total = row[col.TOTAL]
+    tolerance = max(1.0, float(parts))
+    known = [f.value is not None for f in (guaranteed, non_guaranteed, total)]
+    if sum(known) < 2:
+        return
+    if sum(known) == 2:
+        if total.value is None and total is not MISSING:
+            row[col.TOTAL] = _with(
+                total,
+                guaranteed.value + non_guaranteed.value,
+                DERIVED,
+                "derived as guaranteed + non-guaranteed",
+            )
+        elif guaranteed.value is None and guaranteed is not MISSING:
+            row[col.GUARANTEED] = _with(
+                guaranteed, total.value - non_guaranteed.value, DERIVED, "derived as total - non-guaranteed"
+            )
+        elif non_guaranteed.value is None and non_guaranteed is not MISSING and parts <= 1:
+            row[col.NON_GUARANTEED] = _with(
+                non_guaranteed, total.value - guaranteed.value, DERIVED, "derived as total - guaranteed"
+            )
+        return
+    if abs(guaranteed.value + non_guaranteed.value - total.value) <= tolerance:
+        for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
+            if row[name].confidence < CLEAN and row[name].issues:
+                row[name] = _with(row[name], confidence=REPAIRED_CONFIRMED)
+        return
+    # Another reading of a letter OCR put in place of a digit.
+    for name, options in alternatives.items():
+        for option in options:
+            trial = {
+                **{n: row[n].value for n in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)},
+                name: option,
+            }
+            if name == col.NON_GUARANTEED and parts > 1:
+                continue
+            if abs(trial[col.GUARANTEED] + trial[col.NON_GUARANTEED] - trial[col.TOTAL]) <= tolerance:
+                row[name] = _with(
+                    row[name], option, REPAIRED_CONFIRMED, "letter re-read so the total adds up"
+                )
+                return
+    # The death benefit often repeats the total; when it equals guaranteed + non-guaranteed, the total is
+    # the odd one.
+    death = row.get(col.DEATH, MISSING)
+    implied_total = guaranteed.value + non_guaranteed.value
+    if death.value is not None and abs(death.value - implied_total) <= tolerance:
+        row[col.TOTAL] = _with(total, implied_total, DERIVED, "total repaired: guaranteed + non-guaranteed")
+        return
+    # Otherwise the one cell whose implied value fits between the neighbouring rows and whose printed value
+    # does not.
+    implied = {
+        col.TOTAL: implied_total,
+        col.GUARANTEED: total.value - non_guaranteed.value,
+        col.NON_GUARANTEED: total.value - guaranteed.value,
+    }
+    fitting = [
+        name
+        for name in (
+            (col.TOTAL, col.GUARANTEED) if parts > 1 else (col.TOTAL, col.GUARANTEED, col.NON_GUARANTEED)
+        )
+        if _fits(implied[name], name, neighbours) and not _fits(row[name].value, name, neighbours)
+    ]
+    if len(fitting) == 1:
+        name = fitting[0]
+        row[name] = _with(
+            row[name], implied[name], DERIVED, "repaired so that total = guaranteed + non-guaranteed"
+        )
+        return
+    note = "total != guaranteed + non-guaranteed"
+    for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
+        row[name] = _with(row[name], confidence=min(row[name].confidence, FAILED_CHECK), issue=note)
+
+
+def _fits(
+    value: float, name: str, neighbours: tuple[dict[str, Field] | None, dict[str, Field] | None]
+) -> bool:
+    """Guaranteed and total values grow with the policy year; the value must sit between its neighbours."""
+    if value < 0:
+        return False
+    before, after = neighbours
+    low = before[name].value if before is not None and name in before else None
+    high = after[name].value if after is not None and name in after else None
+    if name == col.NON_GUARANTEED:
+        return low is None or high is None or value <= max(low, high) * 1.5 + 1
+    if low is not None and value < low - 1:
+        return False
+    return not (high is not None and value > high + 1)
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 1
+
+
+def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
+    """No equation gives the death benefit, but it repeats the total or its neighbours, and it does not jump
+    about."""
+    for index, row in enumerate(rows):
+        death = row[col.DEATH]
+        if death.value is None:
+            continue
+        before = rows[index - 1] if index else None
+        after = rows[index + 1] if index + 1 < len(rows) else None
+        neighbours = [n for n in (before, after) if n is not None and n[col.DEATH].value is not None]
+        if _same(death.value, row[col.TOTAL].value) or any(
+            _same(death.value, n[col.DEATH].value) for n in neighbours
+        ):
+            continue
+        low = before[col.DEATH].value if before is not None else None
+        high = after[col.DEATH].value if after is not None else None
+        if (low is None or death.value >= low - 1) and (high is None or death.value <= high + 1):
+            # Plausible but confirmed by nothing: a misread digit could still be in it.
+            row[col.DEATH] = _with(death, confidence=min(death.confidence, PLAUSIBLE))
+            continue
+        neighbours_repeat_total = all(_same(n[col.DEATH].value, n[col.TOTAL].value) for n in neighbours)
+        if neighbours and neighbours_repeat_total and row[col.TOTAL].value is not None:
+            row[col.DEATH] = _with(
+                death,
+                row[col.TOTAL].value,
+                DERIVED,
+                "death benefit out of line; neighbours repeat the total, so does this row",
+            )
+            continue
+        row[col.DEATH] = _with(
+            death,
+            confidence=min(death.confidence, FAILED_CHECK),
+            issue="death benefit out of line with neighbouring rows",
+        )
+
+
+def _premium_expected(year: int, basic: BasicInfo) -> float | None:
+    premium = basic.get("annual_premium")
+    if premium is None:
+        return None
+    mode = basic.get("payment_mode")
+    term = basic.get("premium_term_years")
+    if mode == "single" or term == 1:
+        return float(premium)
+    if term is None:
+        return None
+    return float(premium) * min(year, int(term))
+
+
+def _check_premiums(
+    rows: list[dict[str, Field]], basic: BasicInfo, alternatives: list[dict[str, list[float]]]
+) -> None:
+    expected = [
+        _premium_expected(row[col.YEAR].value, basic) if row[col.YEAR].value is not None else None
+        for row in rows
+    ]
+    comparable = [
+        (row, want)
+        for row, want in zip(rows, expected, strict=True)
+        if want is not None and row.get(col.PREMIUMS, MISSING) is not MISSING
+    ]
+    if not comparable:
+        return
+    agreeing = sum(
+        1
+        for row, want in comparable
+        if row[col.PREMIUMS].value is not None and abs(row[col.PREMIUMS].value - want) <= 1
+    )
+    if agreeing < 0.6 * len(comparable):
+        return
+    for row, want, options in zip(rows, expected, alternatives, strict=True):
+        paid = row.get(col.PREMIUMS, MISSING)
+        if want is None or paid is MISSING:
+            continue
+        if paid.value is not None and abs(paid.value - want) <= 1:
+            if paid.confidence < CLEAN:
+                row[col.PREMIUMS] = _with(paid, confidence=REPAIRED_CONFIRMED)
+            continue
+        if any(abs(option - want) <= 1 for option in options.get(col.PREMIUMS, ())):
+            row[col.PREMIUMS] = _with(
+                paid, want, REPAIRED_CONFIRMED, "letter re-read to match premium x years"
+            )
+        else:
+            row[col.PREMIUMS] = _with(paid, want, DERIVED, "repaired to annual premium x min(year, term)")
+
+
+def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> int | None:
+    age = basic.get("issue_age")
+    if isinstance(age, int):
+        return age
+    differences = Counter(
+        row.age.value - row.year.value
+        for row in raw_rows
+        if row.age.value is not None and row.year.value is not None
+    )
+    return differences.most_common(1)[0][0] if differences else None
+
+
+def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
+    """Policy year from an age label or the age column; ages from the year where the table has none."""
+    for row in raw_rows:
+        if row.age_label is not None and issue_age is not None:
+            row.year = Field(
+                row.age_label - issue_age, 0.9, row.year.span, ("policy year = age label - issue age",)
+            )
+            if row.age is MISSING:
+                row.age = Field(row.age_label, 0.9, row.year.span)
+        elif row.year.value is None and row.age.value is not None and issue_age is not None:
+            row.year = Field(
+                row.age.value - issue_age, DERIVED, row.age.span, ("policy year = age - issue age",)
+            )
+    if issue_age is None:
+        return
+    years = [row.year.value for row in raw_rows]
+    for index, row in enumerate(raw_rows):
+        year, age = row.year.value, row.age.value
+        if year is None:
+            continue
+        if age is None:
+            row.age = Field(
+                issue_age + year,
+                DERIVED if row.age is MISSING else 0.5,
+                row.age.span,
+                ("age = issue age + policy year",),
+            )
+            continue
+        if age == issue_age + year:
+            continue
+        previous = next((y for y in reversed(years[:index]) if y is not None), None)
+        following = next((y for y in years[index + 1 :] if y is not None), None)
+        from_age = age - issue_age
+        year_out_of_order = (previous is not None and year <= previous) or (
+            following is not None and year >= following
+        )
+        age_year_in_order = (previous is None or from_age > previous) and (
+            following is None or from_age < following
+        )
+        if year_out_of_order and age_year_in_order:
+            row.year = _with(row.year, from_age, DERIVED, "policy year repaired from age - issue age")
+            years[index] = from_age
+        else:
+            row.age = _with(row.age, issue_age + year, DERIVED, "age repaired to issue age + policy year")
+
+
+def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
+    raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
+    issues = [issue for block in candidate.blocks for issue in block.issues]
+    _resolve_years(raw_rows, _issue_age(basic, raw_rows))
+    has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
+    parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
+    rows: list[dict[str, Field]] = []
+    alternatives: list[dict[str, list[float]]] = []
+    seen_years: set[int] = set()
+    for raw in raw_rows:
+        if raw.year.value is None:
+            issues.append("skipped a row without a readable policy year")
+            continue
+        if raw.year.value in seen_years:
+            issues.append(f"skipped a repeated row for policy year {raw.year.value}")
+            continue
+        seen_years.add(raw.year.value)
+        row = {
+            col.YEAR: raw.year,
+            col.AGE: raw.age,
+            col.PREMIUMS: raw.amounts.get(col.PREMIUMS, MISSING),
+            col.GUARANTEED: raw.amounts.get(col.GUARANTEED, MISSING),
+            col.NON_GUARANTEED: _combine_parts(raw.non_guaranteed_parts),
+            col.TOTAL: raw.amounts.get(col.TOTAL, MISSING),
+            col.DEATH: raw.amounts.get(col.DEATH, MISSING),
+        }
+        if (
+            not has_non_guaranteed
+            and row[col.TOTAL].value is not None
+            and row[col.GUARANTEED].value is not None
+        ):
+            row[col.NON_GUARANTEED] = Field(
+                row[col.TOTAL].value - row[col.GUARANTEED].value,
+                DERIVED,
+                None,
+                ("no non-guaranteed column: total - guaranteed",),
+            )
+        rows.append(row)
+        alternatives.append(raw.alternatives)
+    order = sorted(range(len(rows)), key=lambda index: rows[index][col.YEAR].value)
+    if order != list(range(len(rows))):
+        issues.append("rows reordered by policy year")
+        rows = [rows[index] for index in order]
+        alternatives = [alternatives[index] for index in order]
+    for index, row in enumerate(rows):
+        neighbours = (rows[index - 1] if index else None, rows[index + 1] if index + 1 < len(rows) else None)
+        _check_total(row, parts, alternatives[index], neighbours)
+    _check_premiums(rows, basic, alternatives)
+    _check_death_benefits(rows)
+    return [{name: row[name] for name in ROW_FIELDS} for row in rows], issues
+
+
+def extract_value_table(text: str, basic: BasicInfo) -> ValueTable:
+    return value_table_from(fold(text), basic)
+
+
+def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
+    """Stage 2 on already folded text."""
+    candidates = group_tables(folded)
+    usable = [c for c in candidates if c.distractor is None and c.score() > 0]
+    notes = [
+        f"set aside table {c.title[:40]!r} ({c.row_count} rows): {c.distractor}"
+        for c in candidates
+        if c.distractor
+    ]
+    if usable:
+        chosen = max(usable, key=lambda c: (c.score(), -candidates.index(c)))
+        cap = 1.0
+    else:
+        fallback = [c for c in candidates if c.score() > 0]
+        if not fallback:
+            return ValueTable([], (*notes, "no value table found"))
+        chosen = max(fallback, key=lambda c: c.score())
+        cap = FAILED_CHECK
+        notes.append("only distractor-like tables found; using the best with low confidence")
+    rows, issues = build_rows(chosen, basic)
+    if cap < 1.0:
+        rows = [
+            {name: _with(f, confidence=min(f.confidence, cap)) for name, f in row.items()} for row in rows
+        ]
+    columns = ", ".join(text for text in chosen.blocks[0].header_texts if text)
+    notes.insert(
+        0, f"chose table {chosen.title[:40]!r} ({len(rows)} rows; columns: {columns or 'inherited'})"
+    )
+    return ValueTable(rows, tuple(notes + issues))

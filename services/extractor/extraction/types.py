@@ -1,0 +1,134 @@
+"""Result types of the three extraction stages and their JSON form.
+
+Every extracted value travels with a confidence, the span of the original OCR text it was read from and notes
+on anything that was repaired or failed a check, so that a reviewer (or a later LLM pass) knows what to look
+at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+BASIC_FIELDS = (
+    "insured_name",
+    "gender",
+    "issue_age",
+    "smoker",
+    "insurer",
+    "product_name",
+    "currency",
+    "sum_assured",
+    "annual_premium",
+    "premium_term_years",
+    "payment_mode",
+    "coverage_to_age",
+)
+ROW_FIELDS = (
+    "policy_year",
+    "age",
+    "total_premiums_paid",
+    "guaranteed_cash_value",
+    "non_guaranteed_value",
+    "total_surrender_value",
+    "death_benefit",
+)
+SUMMARY_FIELDS = ("proposal_date", "valid_until", "breakeven_year", "key_points", "overview")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    value: Any
+    confidence: float
+    span: tuple[int, int] | None
+    issues: tuple[str, ...] = ()
+
+    def meta(self) -> dict:
+        return {
+            "confidence": round(self.confidence, 3),
+            "span": list(self.span) if self.span is not None else None,
+            "issues": list(self.issues),
+        }
+
+    @classmethod
+    def from_parts(cls, value: Any, meta: dict) -> Field:
+        span = meta.get("span")
+        return cls(
+            value=value,
+            confidence=float(meta.get("confidence", 0.0)),
+            span=(int(span[0]), int(span[1])) if span is not None else None,
+            issues=tuple(meta.get("issues", ())),
+        )
+
+
+MISSING = Field(None, 0.0, None)
+
+
+def _fields_to_json(fields: dict[str, Field], names: tuple[str, ...]) -> dict:
+    return {
+        "values": {name: fields.get(name, MISSING).value for name in names},
+        "meta": {name: fields.get(name, MISSING).meta() for name in names},
+    }
+
+
+def _fields_from_json(data: dict, names: tuple[str, ...]) -> dict[str, Field]:
+    values = data.get("values", {})
+    meta = data.get("meta", {})
+    return {name: Field.from_parts(values.get(name), meta.get(name, {})) for name in names}
+
+
+@dataclass
+class BasicInfo:
+    fields: dict[str, Field]
+
+    def get(self, name: str) -> Any:
+        found = self.fields.get(name)
+        return found.value if found is not None else None
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.get(name) for name in BASIC_FIELDS}
+
+    def to_json(self) -> dict:
+        return _fields_to_json(self.fields, BASIC_FIELDS)
+
+    @classmethod
+    def from_json(cls, data: dict) -> BasicInfo:
+        return cls(_fields_from_json(data, BASIC_FIELDS))
+
+
+@dataclass
+class ValueTable:
+    rows: list[dict[str, Field]]
+    issues: tuple[str, ...] = field(default=())
+
+    def values(self) -> list[dict[str, Any]]:
+        return [{name: row.get(name, MISSING).value for name in ROW_FIELDS} for row in self.rows]
+
+    def to_json(self) -> dict:
+        return {"rows": [_fields_to_json(row, ROW_FIELDS) for row in self.rows], "issues": list(self.issues)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ValueTable:
+        return cls(
+            rows=[_fields_from_json(row, ROW_FIELDS) for row in data.get("rows", [])],
+            issues=tuple(data.get("issues", ())),
+        )
+
+
+@dataclass
+class Summary:
+    fields: dict[str, Field]
+
+    def get(self, name: str) -> Any:
+        found = self.fields.get(name)
+        return found.value if found is not None else None
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.get(name) for name in SUMMARY_FIELDS}
+
+    def to_json(self) -> dict:
+        return _fields_to_json(self.fields, SUMMARY_FIELDS)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Summary:
+        return cls(_fields_from_json(data, SUMMARY_FIELDS))

@@ -1,0 +1,102 @@
+"""Gauges read from the database and the broker when Prometheus scrapes the status service: documents per
+stage, documents stuck in a stage, the age of the oldest unfinished document, and broker messages per state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from dramatiq import Broker
+from peewee import Database, fn
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from illustra_shared.metrics import PREFIX
+from illustra_shared.models import Document
+from illustra_shared.stages import STAGE_ORDER, ProcessingStage
+
+UNFINISHED = [stage.value for stage in STAGE_ORDER if stage is not ProcessingStage.ALL_COMPLETED]
+
+
+class PipelineCollector(Collector):
+    def __init__(
+        self,
+        database: Database,
+        broker: Broker,
+        queue_name: str,
+        *,
+        stuck_after_s: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database = database
+        self.broker = broker
+        self.queue_name = queue_name
+        self.stuck_after = timedelta(seconds=stuck_after_s)
+        self.clock = clock
+
+    def describe(self) -> list:
+        return []  # computed at scrape time; nothing to describe ahead of it
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        by_stage = GaugeMetricFamily(f"{PREFIX}_documents", "Documents by processing stage", labels=["stage"])
+        stuck = GaugeMetricFamily(
+            f"{PREFIX}_documents_stuck",
+            "Unfinished documents without progress past the deadline",
+            labels=["stage"],
+        )
+        oldest = GaugeMetricFamily(
+            f"{PREFIX}_oldest_unfinished_document_age_seconds", "Age of the oldest unfinished document"
+        )
+        now = self.clock()
+        with self.database.connection_context():
+            counts = dict(
+                Document.select(Document.processing_stage, fn.COUNT(Document.id))
+                .group_by(Document.processing_stage)
+                .tuples()
+            )
+            stuck_counts = dict(
+                Document.select(Document.processing_stage, fn.COUNT(Document.id))
+                .where(
+                    Document.processing_stage.in_(UNFINISHED),
+                    Document.last_processed_at < now - self.stuck_after,
+                )
+                .group_by(Document.processing_stage)
+                .tuples()
+            )
+            oldest_created = (
+                Document.select(fn.MIN(Document.created_at))
+                .where(Document.processing_stage.in_(UNFINISHED))
+                .scalar()
+            )
+        for stage in [*STAGE_ORDER, ProcessingStage.ERROR]:
+            by_stage.add_metric([stage.value], counts.get(stage.value, 0))
+        for stage in UNFINISHED:
+            stuck.add_metric([stage], stuck_counts.get(stage, 0))
+        oldest.add_metric(
+            [], 0 if oldest_created is None else max(0.0, (now - oldest_created).total_seconds())
+        )
+        yield by_stage
+        yield stuck
+        yield oldest
+        queue = self._queue_messages()
+        if queue is not None:
+            yield queue
+
+    def _queue_messages(self) -> GaugeMetricFamily | None:
+        client = getattr(self.broker, "client", None)
+        if client is None:
+            return None  # only the Redis broker is inspected here; RabbitMQ exports its own metrics
+        namespace = self.broker.namespace
+        base = f"{namespace}:{self.queue_name}"
+        family = GaugeMetricFamily(
+            f"{PREFIX}_queue_messages", "Broker messages by queue and state", labels=["queue", "state"]
+        )
+        with client.pipeline(transaction=False) as pipe:
+            pipe.llen(base)
+            pipe.llen(f"{base}.DQ")
+            pipe.zcard(f"{base}.XQ")
+            waiting, delayed, dead = pipe.execute()
+        family.add_metric([self.queue_name, "waiting"], waiting)
+        family.add_metric([self.queue_name, "delayed"], delayed)
+        family.add_metric([self.queue_name, "dead"], dead)
+        return family
