@@ -44,6 +44,10 @@ test: install ## run the unit and integration tests (needs Redis and PostgreSQL)
 test-unit: install ## run the unit tests only
 	$(BIN)/pytest tests/unit
 
+.PHONY: test-deploy
+test-deploy: install ## check Dockerfiles, Kubernetes manifests, alert rules and the dashboard
+	$(BIN)/pytest tests/deploy
+
 .PHONY: lint
 lint: install ## check style and types
 	$(BIN)/ruff check .

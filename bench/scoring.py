@@ -6,20 +6,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-BASIC_FIELDS = (
-    "insured_name",
-    "gender",
-    "issue_age",
-    "smoker",
-    "insurer",
-    "product_name",
-    "currency",
-    "sum_assured",
-    "annual_premium",
-    "premium_term_years",
-    "payment_mode",
-    "coverage_to_age",
-)
+from illustra_shared.schema import BASIC_FIELDS
+
 CELL_FIELDS = (
     "age",
     "total_premiums_paid",

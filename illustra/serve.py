@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -67,7 +68,7 @@ def serve(name: str, settings: Settings, *, bind: str, workers: int, threads: in
         "accesslog": None,
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
-        "graceful_timeout": 20,
+        "graceful_timeout": int(os.environ.get("WEB_GRACEFUL_TIMEOUT_S", "20")),
         "timeout": 60,
         "keepalive": 5,
         "when_ready": lambda arbiter: start_metrics_server(_collectors(name, settings)),

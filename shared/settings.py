@@ -62,8 +62,9 @@ class Settings:
     worker_threads: int = 2
     # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
     worker_prefetch: int = 8
-    # An unfinished document without progress for this long counts as stuck (metrics, alerts).
-    stuck_after_s: float = 900.0
+    # An unfinished document without progress for this long counts as stuck (metrics, alerts): longer than a
+    # stage's hard time limit plus the longest retry backoff, so a slow but live stage is not called stuck.
+    stuck_after_s: float = 2400.0
     page_size_default: int = 20
     page_size_max: int = 100
     log_level: str = "INFO"

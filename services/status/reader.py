@@ -17,31 +17,7 @@ from illustra_shared.models import (
     ValueTableResult,
     ValueTableRow,
 )
-
-BASIC_INFO_FIELDS = (
-    "insured_name",
-    "gender",
-    "issue_age",
-    "smoker",
-    "insurer",
-    "product_name",
-    "currency",
-    "sum_assured",
-    "annual_premium",
-    "premium_term_years",
-    "payment_mode",
-    "coverage_to_age",
-)
-VALUE_ROW_FIELDS = (
-    "policy_year",
-    "age",
-    "total_premiums_paid",
-    "guaranteed_cash_value",
-    "non_guaranteed_value",
-    "total_surrender_value",
-    "death_benefit",
-)
-SUMMARY_FIELDS = ("proposal_date", "valid_until", "breakeven_year", "key_points", "overview")
+from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
 
 def _timestamp(value: datetime | None) -> str | None:
@@ -126,9 +102,9 @@ class DocumentReader:
         )
         summary = SummaryResult.get_or_none(SummaryResult.document == document_id)
 
-        data["basic_info"] = None if basic is None else {f: getattr(basic, f) for f in BASIC_INFO_FIELDS}
+        data["basic_info"] = None if basic is None else {f: getattr(basic, f) for f in BASIC_FIELDS}
         data["value_table"] = (
-            None if table is None else [{f: getattr(r, f) for f in VALUE_ROW_FIELDS} for r in rows]
+            None if table is None else [{f: getattr(r, f) for f in ROW_FIELDS} for r in rows]
         )
         data["summary"] = (
             None if summary is None else {f: _plain(getattr(summary, f)) for f in SUMMARY_FIELDS}

@@ -10,30 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-BASIC_FIELDS = (
-    "insured_name",
-    "gender",
-    "issue_age",
-    "smoker",
-    "insurer",
-    "product_name",
-    "currency",
-    "sum_assured",
-    "annual_premium",
-    "premium_term_years",
-    "payment_mode",
-    "coverage_to_age",
-)
-ROW_FIELDS = (
-    "policy_year",
-    "age",
-    "total_premiums_paid",
-    "guaranteed_cash_value",
-    "non_guaranteed_value",
-    "total_surrender_value",
-    "death_benefit",
-)
-SUMMARY_FIELDS = ("proposal_date", "valid_until", "breakeven_year", "key_points", "overview")
+from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
