@@ -73,6 +73,12 @@ class StageAttempt(BaseModel):
     # running, success, retry (failed, will run again), failure (failed for good), skipped
     outcome = CharField(max_length=16, default="running")
     error = TextField(null=True)
+    # What the stage reported: the extractor that produced its result, LLM calls and tokens, notes.
+    extractor = CharField(max_length=16, null=True)
+    llm_calls = IntegerField(default=0)
+    prompt_tokens = IntegerField(default=0)
+    completion_tokens = IntegerField(default=0)
+    notes = JSONField(default=list)
 
     class Meta:
         table_name = "stage_attempts"

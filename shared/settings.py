@@ -44,6 +44,16 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+EXTRACTOR_MODES = ("rules", "llm", "hybrid")
+
+
+def _extractor_mode(env: Mapping[str, str]) -> str:
+    mode = env.get("EXTRACTOR_MODE") or ("hybrid" if env.get("LLM_API_KEY") else "rules")
+    if mode not in EXTRACTOR_MODES:
+        raise ConfigurationError(f"EXTRACTOR_MODE must be one of {', '.join(EXTRACTOR_MODES)}, not {mode!r}")
+    return mode
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "dev"
@@ -68,6 +78,8 @@ class Settings:
     page_size_default: int = 20
     page_size_max: int = 100
     log_level: str = "INFO"
+    # rules, llm or hybrid; hybrid when an LLM key is set, rules otherwise.
+    extractor_mode: str = "rules"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -106,5 +118,6 @@ class Settings:
             ),
             page_size_max=page_size_max,
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+            extractor_mode=_extractor_mode(env),
             extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},
         )

@@ -1,5 +1,6 @@
-"""The three pipeline stages. Each actor only extracts and stores; the StageProgress middleware records the attempt,
-moves the document's stage and starts the next step, and the DatabaseConnection middleware owns the connection."""
+"""The three pipeline stages. Each actor only computes its stage with the engine and stores the result; the
+StageProgress middleware records the attempt, moves the document's stage and starts the next step, and the
+DatabaseConnection middleware owns the connection."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from illustra_shared.errors import StageFailed
 from illustra_shared.settings import Settings
 from illustra_shared.stages import STEP_BY_ACTOR
 
-from . import extraction
+from .engines import StageEngine
+from .report import current_report
 from .results import ResultStore
 
 
-def declare_actors(broker: Broker, settings: Settings, store: ResultStore) -> dict[str, dramatiq.Actor]:
+def declare_actors(
+    broker: Broker, settings: Settings, store: ResultStore, engine: StageEngine
+) -> dict[str, dramatiq.Actor]:
     options = {
         "broker": broker,
         "queue_name": settings.queue_name,
@@ -28,19 +32,19 @@ def declare_actors(broker: Broker, settings: Settings, store: ResultStore) -> di
     }
 
     def extract_basic_info(document_id: int) -> None:
-        store.save_basic_info(document_id, extraction.extract_basic_info(store.ocr_content(document_id)))
+        basic = engine.basic_info(store.ocr_content(document_id))
+        store.save_basic_info(document_id, basic, extractor=current_report().extractor)
 
     def extract_value_table(document_id: int) -> None:
-        text = store.ocr_content(document_id)
-        store.save_value_table(
-            document_id, extraction.extract_value_table(text, store.load_basic_info(document_id))
-        )
+        table = engine.value_table(store.ocr_content(document_id), store.load_basic_info(document_id))
+        store.save_value_table(document_id, table, extractor=current_report().extractor)
 
     def extract_summary(document_id: int) -> None:
         text = store.ocr_content(document_id)
-        basic = store.load_basic_info(document_id)
-        table = store.load_value_table(document_id)
-        store.save_summary(document_id, extraction.extract_summary(text, basic, table))
+        summary = engine.summary(
+            text, store.load_basic_info(document_id), store.load_value_table(document_id)
+        )
+        store.save_summary(document_id, summary, extractor=current_report().extractor)
 
     actors = {}
     for function in (extract_basic_info, extract_value_table, extract_summary):

@@ -19,9 +19,8 @@ def _date_or_none(value: str | None) -> date | None:
 
 
 class ResultStore:
-    def __init__(self, database: Database, extractor_name: str = "rules") -> None:
+    def __init__(self, database: Database) -> None:
         self.database = database
-        self.extractor_name = extractor_name
 
     def ocr_content(self, document_id: int) -> str:
         row = Document.select(Document.ocr_content).where(Document.id == document_id).tuples().first()
@@ -29,10 +28,10 @@ class ResultStore:
             raise DocumentNotFound(f"document {document_id} does not exist")
         return row[0]
 
-    def save_basic_info(self, document_id: int, basic: BasicInfo) -> None:
+    def save_basic_info(self, document_id: int, basic: BasicInfo, *, extractor: str) -> None:
         data = basic.to_json()
         columns: dict[str, Any] = {name: data["values"].get(name) for name in BASIC_FIELDS}
-        columns.update(meta=data["meta"], extractor=self.extractor_name)
+        columns.update(meta=data["meta"], extractor=extractor)
         BasicInfoResult.insert(document=document_id, **columns).on_conflict(
             conflict_target=[BasicInfoResult.document],
             update={getattr(BasicInfoResult, name): value for name, value in columns.items()},
@@ -46,7 +45,7 @@ class ResultStore:
             {"values": {name: getattr(row, name) for name in BASIC_FIELDS}, "meta": row.meta}
         )
 
-    def save_value_table(self, document_id: int, table: ValueTable) -> None:
+    def save_value_table(self, document_id: int, table: ValueTable, *, extractor: str) -> None:
         data = table.to_json()
         rows = [
             {
@@ -63,7 +62,7 @@ class ResultStore:
             columns = {
                 "row_count": len(rows),
                 "issues": list(data.get("issues", [])),
-                "extractor": self.extractor_name,
+                "extractor": extractor,
             }
             ValueTableResult.insert(document=document_id, **columns).on_conflict(
                 conflict_target=[ValueTableResult.document],
@@ -88,7 +87,7 @@ class ResultStore:
             }
         )
 
-    def save_summary(self, document_id: int, summary: Summary) -> None:
+    def save_summary(self, document_id: int, summary: Summary, *, extractor: str) -> None:
         data = summary.to_json()
         values = data["values"]
         columns = {
@@ -98,7 +97,7 @@ class ResultStore:
             "key_points": list(values.get("key_points") or []),
             "overview": values.get("overview"),
             "meta": data["meta"],
-            "extractor": self.extractor_name,
+            "extractor": extractor,
         }
         SummaryResult.insert(document=document_id, **columns).on_conflict(
             conflict_target=[SummaryResult.document],

@@ -15,12 +15,17 @@ from illustra_shared.pipeline import Pipeline
 from illustra_shared.settings import Settings
 
 from .actors import declare_actors
+from .engines import StageEngine, create_engine
 from .middleware import DatabaseConnection, StageMetrics, StageProgress
 from .results import ResultStore
 
 
 def create_worker_broker(
-    settings: Settings, *, database: Database | None = None, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    engine: StageEngine | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Broker:
     database = database or open_database(settings.database_url)
     broker = create_broker(settings)
@@ -35,5 +40,5 @@ def create_worker_broker(
         )
     )
     broker.add_middleware(StageMetrics())
-    declare_actors(broker, settings, ResultStore(database))
+    declare_actors(broker, settings, ResultStore(database), engine or create_engine(settings.extractor_mode))
     return broker

@@ -124,6 +124,11 @@ class DocumentReader:
                 "finished_at": _timestamp(attempt.finished_at),
                 "outcome": attempt.outcome,
                 "error": attempt.error,
+                "extractor": attempt.extractor,
+                "llm_calls": attempt.llm_calls,
+                "prompt_tokens": attempt.prompt_tokens,
+                "completion_tokens": attempt.completion_tokens,
+                "notes": attempt.notes,
             }
             for attempt in StageAttempt.select()
             .where(StageAttempt.document == document_id)

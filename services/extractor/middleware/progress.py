@@ -34,6 +34,8 @@ from illustra_shared.stages import (
     status_of,
 )
 
+from ..report import StageReport, begin_report, end_report
+
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +46,7 @@ class RunningStage:
     document_id: int
     step: PipelineStep
     started: float
+    report: StageReport
 
 
 def describe(exception: BaseException) -> str:
@@ -156,7 +159,7 @@ class StageProgress(Middleware):
             )
         with self.lock:
             self.running[message.message_id] = RunningStage(
-                attempt_row.id, attempt, document_id, step, time.monotonic()
+                attempt_row.id, attempt, document_id, step, time.monotonic(), begin_report()
             )
 
     def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
@@ -164,6 +167,7 @@ class StageProgress(Middleware):
             running = self.running.pop(message.message_id, None)
         if running is None:
             return  # not a stage, or already failed by the hard time limit
+        end_report()
         if exception is None:
             self._complete(running)
             return
@@ -173,13 +177,23 @@ class StageProgress(Middleware):
             reason = describe(exception)
         self._fail(running, reason, final=is_final_failure(broker, message, exception))
 
+    @staticmethod
+    def _report_columns(report: StageReport) -> dict:
+        return {
+            "extractor": report.extractor,
+            "llm_calls": report.llm_calls,
+            "prompt_tokens": report.prompt_tokens,
+            "completion_tokens": report.completion_tokens,
+            "notes": report.notes,
+        }
+
     def _complete(self, running: RunningStage) -> None:
         now = self.clock()
         completed = running.step.completed
         with self.database.atomic():
-            StageAttempt.update(finished_at=now, outcome="success").where(
-                StageAttempt.id == running.attempt_id
-            ).execute()
+            StageAttempt.update(
+                finished_at=now, outcome="success", **self._report_columns(running.report)
+            ).where(StageAttempt.id == running.attempt_id).execute()
             moved = (
                 Document.update(
                     processing_stage=completed,
@@ -198,9 +212,12 @@ class StageProgress(Middleware):
     def _fail(self, running: RunningStage, reason: str, *, final: bool) -> None:
         now = self.clock()
         with self.database.atomic():
-            StageAttempt.update(finished_at=now, outcome="failure" if final else "retry", error=reason).where(
-                StageAttempt.id == running.attempt_id
-            ).execute()
+            StageAttempt.update(
+                finished_at=now,
+                outcome="failure" if final else "retry",
+                error=reason,
+                **self._report_columns(running.report),
+            ).where(StageAttempt.id == running.attempt_id).execute()
             if final:
                 attempts = "attempt" if running.attempt == 1 else "attempts"
                 Document.update(
