@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from peewee import Database, DatabaseProxy, SqliteDatabase
+from peewee import Database, DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import register_database
+from playhouse.pool import PooledDatabase
 
 database_proxy = DatabaseProxy()
 
@@ -46,6 +47,21 @@ def open_database(url: str, *, pooled: bool = True) -> Database:
         database = connect_url(url)
     database_proxy.initialize(database)
     return database
+
+
+CONNECTION_ERRORS = (OperationalError, InterfaceError)
+
+
+def release_connection(database: Database, *, broken: bool = False) -> None:
+    """Close this thread's connection: back to the pool, or, when it failed (the server restarted, the network
+    dropped), out of the pool together with the idle ones, which are most likely dead too."""
+    if database.is_closed():
+        return
+    if broken and isinstance(database, PooledDatabase):
+        database.manual_close()
+        database.close_idle()
+    else:
+        database.close()
 
 
 def is_postgres(database: Database) -> bool:

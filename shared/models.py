@@ -70,7 +70,9 @@ class StageAttempt(BaseModel):
     message_id = CharField(max_length=64, null=True)
     started_at = DateTimeField(default=utcnow)
     finished_at = DateTimeField(null=True)
-    # running, success, retry (failed, will run again), failure (failed for good), skipped
+    # Renewed while the stage runs; a running attempt whose heartbeat is older than the lease lost its worker.
+    heartbeat_at = DateTimeField(null=True)
+    # running, success, retry (failed, will run again), failure (failed for good), abandoned (its worker died)
     outcome = CharField(max_length=16, default="running")
     error = TextField(null=True)
     # What the stage reported: the extractor that produced its result, LLM calls and tokens, notes.
@@ -151,6 +153,20 @@ class ValueTableResult(BaseModel):
         table_name = "value_table_results"
 
 
+class LLMCacheEntry(BaseModel):
+    """A validated LLM reply, keyed by what produced it: the document's content, the stage, the model, the prompt
+    version and the part asked (see illustra_extractor.llm.cache)."""
+
+    key = CharField(max_length=64, primary_key=True)
+    response = TextField()
+    prompt_tokens = IntegerField(default=0)
+    completion_tokens = IntegerField(default=0)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "llm_cache"
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     Document,
     StageAttempt,
@@ -158,4 +174,5 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     ValueTableRow,
     SummaryResult,
     ValueTableResult,
+    LLMCacheEntry,
 )

@@ -66,12 +66,19 @@ class Settings:
     stage_soft_time_limit_s: float = 25 * 60
     stage_hard_time_limit_s: float = 30 * 60
     stage_max_retries: int = 2
+    # Failures because the database or the broker is unreachable are not the stage's fault: they get a budget of
+    # their own, so a database restart delays documents instead of failing them.
+    stage_max_retries_unavailable: int = 20
     stage_min_backoff_s: float = 5.0
     stage_max_backoff_s: float = 300.0
     worker_processes: int = 2
     worker_threads: int = 2
     # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
     worker_prefetch: int = 8
+    # A running stage renews its lease every third of this; a lease this old means its worker is gone.
+    lease_s: float = 30.0
+    # A document in an unfinished stage with no progress and no live stage for this long is enqueued again.
+    reconcile_after_s: float = 300.0
     # An unfinished document without progress for this long counts as stuck (metrics, alerts): longer than a
     # stage's hard time limit plus the longest retry backoff, so a slow but live stage is not called stuck.
     stuck_after_s: float = 2400.0
@@ -107,11 +114,16 @@ class Settings:
             stage_soft_time_limit_s=soft,
             stage_hard_time_limit_s=hard,
             stage_max_retries=_int(env, "STAGE_MAX_RETRIES", cls.stage_max_retries),
+            stage_max_retries_unavailable=_int(
+                env, "STAGE_MAX_RETRIES_UNAVAILABLE", cls.stage_max_retries_unavailable
+            ),
             stage_min_backoff_s=_float(env, "STAGE_MIN_BACKOFF_S", cls.stage_min_backoff_s),
             stage_max_backoff_s=_float(env, "STAGE_MAX_BACKOFF_S", cls.stage_max_backoff_s),
             worker_processes=_int(env, "WORKER_PROCESSES", cls.worker_processes, minimum=1),
             worker_threads=_int(env, "WORKER_THREADS", cls.worker_threads, minimum=1),
             worker_prefetch=_int(env, "WORKER_PREFETCH", cls.worker_prefetch, minimum=1),
+            lease_s=_float(env, "ILLUSTRA_LEASE_S", cls.lease_s),
+            reconcile_after_s=_float(env, "ILLUSTRA_RECONCILE_AFTER_S", cls.reconcile_after_s),
             stuck_after_s=_float(env, "ILLUSTRA_STUCK_AFTER_S", cls.stuck_after_s),
             page_size_default=min(
                 _int(env, "PAGE_SIZE_DEFAULT", cls.page_size_default, minimum=1), page_size_max

@@ -16,6 +16,7 @@ from dramatiq.errors import BrokerError
 from peewee import Database
 
 from .broker import ping_broker
+from .database import release_connection
 from .errors import DependencyUnavailable, DocumentNotFound
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,7 @@ class DatabaseConnection:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        if not self.database.is_closed():
-            self.database.close()
+        release_connection(self.database, broken=resp.status_code == 503)
 
 
 class HealthResource:

@@ -3,11 +3,14 @@ services started as real processes."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -56,13 +59,13 @@ def free_port() -> int:
 class ThrowawayDatabase:
     """A PostgreSQL database made for one test run and dropped after it."""
 
-    def __init__(self) -> None:
+    def __init__(self, admin_url: str = POSTGRES_ADMIN_URL) -> None:
         self.name = f"illustra_test_{uuid.uuid4().hex[:12]}"
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-        self.url = f"{base}/{self.name}"
+        self.admin_url = admin_url
+        self.url = f"{admin_url.rsplit('/', 1)[0]}/{self.name}"
 
     def _admin(self, statement: sql.Composable) -> None:
-        connection = psycopg2.connect(POSTGRES_ADMIN_URL)
+        connection = psycopg2.connect(self.admin_url)
         connection.autocommit = True
         try:
             with connection.cursor() as cursor:
@@ -132,15 +135,23 @@ class Processes:
 class Stack(Processes):
     """Gateway, status service, extractor and edge as real processes on a throwaway database and broker namespace."""
 
-    def __init__(self, log_dir: Path, extra_env: dict[str, str] | None = None) -> None:
-        self.database = ThrowawayDatabase().create()
+    def __init__(
+        self,
+        log_dir: Path,
+        extra_env: dict[str, str] | None = None,
+        *,
+        postgres_admin_url: str = POSTGRES_ADMIN_URL,
+        redis_url: str = REDIS_URL,
+    ) -> None:
+        self.database = ThrowawayDatabase(postgres_admin_url).create()
+        self.redis_url = redis_url
         self.namespace = f"illustra-test-{uuid.uuid4().hex[:8]}"
         self.ports = {name: free_port() for name in ("gateway", "status", "edge")}
         env = {
             **os.environ,
             "ILLUSTRA_ENV": "test",
             "DATABASE_URL": self.database.url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "BROKER_NAMESPACE": self.namespace,
             "STAGE_MIN_BACKOFF_S": "0.05",
             "STAGE_MAX_BACKOFF_S": "0.2",
@@ -180,10 +191,13 @@ class Stack(Processes):
                 self.url("status"),
             ),
         )
-        self.start_process("extractor", illustra("worker"))
+        self.start_extractor()
         for service in ("gateway", "status", "edge"):
             wait_until(lambda s=service: self._ready(s), 30, f"{service} to answer /readyz or /healthz")
         return self
+
+    def start_extractor(self, name: str = "extractor") -> None:
+        self.start_process(name, illustra("worker"))
 
     def _ready(self, service: str) -> bool:
         path = "/healthz" if service == "edge" else "/readyz"
@@ -192,7 +206,7 @@ class Stack(Processes):
 
     def stop(self) -> None:
         self.stop_all()
-        client = redis.Redis.from_url(REDIS_URL)
+        client = redis.Redis.from_url(self.redis_url)
         keys = list(client.scan_iter(f"{self.namespace}*"))
         if keys:
             client.delete(*keys)
@@ -228,3 +242,100 @@ class Stack(Processes):
             return data if data["processing_stage"] in ("all_completed", "error") else None
 
         return wait_until(finished, timeout, f"document {document_id} to finish")
+
+
+class PrivateRedis:
+    """A Redis server of the test's own on a free port, which the test may restart empty."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        wait_until(client.ping, 10, "the private Redis to answer")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def restart_empty(self) -> None:
+        """What a Redis without persistence does when it restarts: every queued message is gone."""
+        self.stop()
+        self.start()
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own on a free port, which the test may restart. PostgreSQL refuses to
+    run as root, so the cluster belongs to the ``postgres`` user."""
+
+    def __init__(self) -> None:
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not binaries:
+            raise AssertionError("PostgreSQL server binaries not found under /usr/lib/postgresql")
+        self.bin = binaries[-1].parent
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="illustra-pg-", dir="/tmp"))
+        shutil.chown(self.directory, "postgres", "postgres")
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, *command: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True, timeout=120
+        )
+
+    def start(self) -> PrivatePostgres:
+        data = self.directory / "data"
+        if not data.exists():
+            self._as_postgres(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} -c fsync=off"
+        self._as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-w",
+            "-l",
+            str(self.directory / "log"),
+            "start",
+        )
+        return self
+
+    def stop(self) -> None:
+        self._as_postgres(
+            str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "stop"
+        )
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)

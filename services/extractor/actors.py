@@ -11,6 +11,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from illustra_shared.errors import StageFailed
 from illustra_shared.settings import Settings
 from illustra_shared.stages import STEP_BY_ACTOR
+from illustra_shared.web import UNAVAILABLE_ERRORS
 
 from .engines import StageEngine
 from .report import current_report
@@ -20,10 +21,16 @@ from .results import ResultStore
 def declare_actors(
     broker: Broker, settings: Settings, store: ResultStore, engine: StageEngine
 ) -> dict[str, dramatiq.Actor]:
+    def retry_when(retries: int, exception: BaseException) -> bool:
+        if isinstance(exception, UNAVAILABLE_ERRORS):
+            return retries < settings.stage_max_retries_unavailable
+        return retries < settings.stage_max_retries
+
     options = {
         "broker": broker,
         "queue_name": settings.queue_name,
         "max_retries": settings.stage_max_retries,
+        "retry_when": retry_when,
         "min_backoff": int(settings.stage_min_backoff_s * 1000),
         "max_backoff": int(settings.stage_max_backoff_s * 1000),
         "time_limit": int(settings.stage_soft_time_limit_s * 1000),

@@ -16,7 +16,7 @@ from illustra_shared.settings import Settings
 
 from .actors import declare_actors
 from .engines import StageEngine, create_engine
-from .middleware import DatabaseConnection, StageMetrics, StageProgress
+from .middleware import DatabaseConnection, Reconciler, StageMetrics, StageProgress
 from .results import ResultStore
 
 
@@ -30,15 +30,28 @@ def create_worker_broker(
     database = database or open_database(settings.database_url)
     broker = create_broker(settings)
     broker.add_middleware(DatabaseConnection(database))
+    pipeline = Pipeline(broker, settings)
     broker.add_middleware(
         StageProgress(
             database,
-            Pipeline(broker, settings),
+            pipeline,
             soft_time_limit_s=settings.stage_soft_time_limit_s,
             hard_time_limit_s=settings.stage_hard_time_limit_s,
+            lease_s=settings.lease_s,
+            clock=clock,
+        )
+    )
+    broker.add_middleware(
+        Reconciler(
+            database,
+            pipeline,
+            reconcile_after_s=settings.reconcile_after_s,
+            lease_s=settings.lease_s,
+            max_backoff_s=settings.stage_max_backoff_s,
             clock=clock,
         )
     )
     broker.add_middleware(StageMetrics())
-    declare_actors(broker, settings, ResultStore(database), engine or create_engine(settings.extractor_mode))
+    engine = engine or create_engine(settings.extractor_mode, settings)
+    declare_actors(broker, settings, ResultStore(database), engine)
     return broker

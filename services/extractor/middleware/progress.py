@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dramatiq import Broker, Message, Middleware
 from dramatiq.middleware import SkipMessage
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
 
+from illustra_shared.database import is_postgres
 from illustra_shared.errors import StageFailed
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.pipeline import Pipeline
@@ -63,6 +64,9 @@ def is_final_failure(broker: Broker, message: Message, exception: BaseException)
     throws = message.options.get("throws") or actor.options.get("throws")
     if throws and isinstance(exception, throws):
         return True
+    retry_when = actor.options.get("retry_when")
+    if retry_when is not None:
+        return not retry_when(int(message.options.get("retries", 0)), exception)
     max_retries = message.options.get("max_retries", actor.options.get("max_retries"))
     return max_retries is not None and int(message.options.get("retries", 0)) >= max_retries
 
@@ -75,53 +79,66 @@ class StageProgress(Middleware):
         *,
         soft_time_limit_s: float,
         hard_time_limit_s: float,
+        lease_s: float,
         clock: Callable[[], datetime],
     ) -> None:
         self.database = database
         self.pipeline = pipeline
         self.soft_time_limit_s = soft_time_limit_s
         self.hard_time_limit_s = hard_time_limit_s
+        self.lease = timedelta(seconds=lease_s)
         self.clock = clock
         self.running: dict[str, RunningStage] = {}
         self.lock = threading.Lock()
         self.watchdog: threading.Thread | None = None
         self.stopping = threading.Event()
 
-    # -- hard time limit -------------------------------------------------------------------------------------
+    # -- the watchdog: leases and the hard time limit ---------------------------------------------------------
+    # A running stage renews the heartbeat of its attempt, so a stage whose worker died (SIGKILL, lost node) is
+    # told apart from a slow one: another worker may take the stage over once the lease has run out.
     # TimeLimit (the soft limit) raises inside the stage's thread, which cannot interrupt C code or a blocking
     # call. Past the hard limit the document is failed from here, so the user sees the error and the other threads
     # go on serving; if the stuck stage ever returns, its completion finds the document no longer in its stage.
 
     def after_worker_boot(self, broker: Broker, worker) -> None:
-        self.watchdog = threading.Thread(target=self._watch, name="illustra-hard-time-limit", daemon=True)
+        self.watchdog = threading.Thread(target=self._watch, name="illustra-stage-watchdog", daemon=True)
         self.watchdog.start()
 
     def before_worker_shutdown(self, broker: Broker, worker) -> None:
         self.stopping.set()
 
     def _watch(self) -> None:
-        interval = min(5.0, max(0.2, self.hard_time_limit_s / 10))
+        interval = min(5.0, self.lease.total_seconds() / 3, max(0.2, self.hard_time_limit_s / 10))
         while not self.stopping.wait(interval):
-            now = time.monotonic()
-            with self.lock:
-                overdue = [
-                    (message_id, running)
-                    for message_id, running in self.running.items()
-                    if now - running.started > self.hard_time_limit_s
-                ]
-            for message_id, running in overdue:
-                with self.lock:
-                    self.running.pop(message_id, None)
-                try:
-                    with self.database.connection_context():
-                        self._fail(
-                            running,
-                            f"{running.step.label} did not finish within the hard time limit of "
-                            f"{self.hard_time_limit_s:g} s",
-                            final=True,
-                        )
-                except Exception:
-                    log.exception("could not record the hard time limit of document %s", running.document_id)
+            try:
+                with self.database.connection_context():
+                    self._renew_leases()
+                    self._fail_overdue()
+            except Exception:
+                log.exception("stage watchdog round failed; trying again in %.1f s", interval)
+
+    def _renew_leases(self) -> None:
+        with self.lock:
+            attempt_ids = [running.attempt_id for running in self.running.values()]
+        if attempt_ids:
+            StageAttempt.update(heartbeat_at=self.clock()).where(
+                StageAttempt.id.in_(attempt_ids), StageAttempt.outcome == "running"
+            ).execute()
+
+    def _fail_overdue(self) -> None:
+        now = time.monotonic()
+        with self.lock:
+            overdue = [
+                self.running.pop(message_id)
+                for message_id, running in list(self.running.items())
+                if now - running.started > self.hard_time_limit_s
+            ]
+        for running in overdue:
+            self._fail(
+                running,
+                f"{running.step.label} did not finish within the hard time limit of {self.hard_time_limit_s:g} s",
+                final=True,
+            )
 
     # -- message hooks ---------------------------------------------------------------------------------------
 
@@ -133,15 +150,20 @@ class StageProgress(Middleware):
         attempt = int(message.options.get("retries", 0)) + 1
         now = self.clock()
         with self.database.atomic():
-            row = (
-                Document.select(Document.processing_stage).where(Document.id == document_id).tuples().first()
-            )
+            query = Document.select(Document.processing_stage).where(Document.id == document_id)
+            # Two workers on one document queue up here. SQLite transactions lock the whole database already.
+            if is_postgres(self.database):
+                query = query.for_update()
+            row = query.tuples().first()
             if row is None:
                 log.warning("skipping %s: document %s does not exist", step.actor_name, document_id)
                 raise SkipMessage()
             stage = row[0]
             if stage == ProcessingStage.ERROR or stage_position(stage) > stage_position(step.running):
                 log.info("skipping %s of document %s, which is at %s", step.actor_name, document_id, stage)
+                raise SkipMessage()
+            if self._claimed_elsewhere(document_id, step, now):
+                log.info("skipping %s of document %s: a live worker runs it", step.actor_name, document_id)
                 raise SkipMessage()
             Document.update(
                 processing_stage=step.running,
@@ -155,12 +177,31 @@ class StageProgress(Middleware):
                 attempt=attempt,
                 message_id=message.message_id,
                 started_at=now,
+                heartbeat_at=now,
                 outcome="running",
             )
         with self.lock:
             self.running[message.message_id] = RunningStage(
                 attempt_row.id, attempt, document_id, step, time.monotonic(), begin_report()
             )
+
+    def _claimed_elsewhere(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
+        """Whether another worker holds a live lease on this stage; stale running attempts become abandoned."""
+        running = StageAttempt.select(StageAttempt.id, StageAttempt.heartbeat_at).where(
+            StageAttempt.document == document_id,
+            StageAttempt.stage == step.name,
+            StageAttempt.outcome == "running",
+        )
+        stale = []
+        for attempt in running:
+            if attempt.heartbeat_at is not None and attempt.heartbeat_at > now - self.lease:
+                return True
+            stale.append(attempt.id)
+        if stale:
+            StageAttempt.update(
+                outcome="abandoned", finished_at=now, error="its worker stopped before the stage ended"
+            ).where(StageAttempt.id.in_(stale)).execute()
+        return False
 
     def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
         with self.lock:

@@ -1,0 +1,118 @@
+"""The reconciler: nothing accepted is lost. A broker that lost its data (Redis restarted without persistence), a
+next step that could not be enqueued, a worker killed with its messages: each leaves a document in an unfinished
+stage with no live stage working on it. Every worker process looks for such documents now and then and enqueues
+them again, from the stage they are in, never from the start when earlier stages are done."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from dramatiq import Broker, Middleware
+from peewee import Database, fn
+
+from illustra_shared.models import Document, StageAttempt
+from illustra_shared.pipeline import Pipeline
+from illustra_shared.stages import STEPS, PipelineStep, ProcessingStage, next_step
+
+log = logging.getLogger(__name__)
+
+_BATCH = 200
+
+
+def step_to_resume(stage: str) -> PipelineStep | None:
+    """The step that moves a document on from ``stage``: the one it is in, or the one after the one it finished."""
+    if stage == ProcessingStage.PENDING:
+        return STEPS[0]
+    for step in STEPS:
+        if stage == step.running:
+            return step
+        if stage == step.completed:
+            return next_step(step)
+    return None
+
+
+class Reconciler(Middleware):
+    def __init__(
+        self,
+        database: Database,
+        pipeline: Pipeline,
+        *,
+        reconcile_after_s: float,
+        lease_s: float,
+        max_backoff_s: float,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.database = database
+        self.pipeline = pipeline
+        self.quiet_for = timedelta(seconds=reconcile_after_s)
+        self.lease = timedelta(seconds=lease_s)
+        # A failed stage waits up to this long for its retry; its document is not idle meanwhile.
+        self.retry_wait = timedelta(seconds=max_backoff_s) + self.lease
+        self.interval = max(0.2, min(30.0, reconcile_after_s / 3))
+        self.clock = clock
+        self.stopping = threading.Event()
+
+    def after_worker_boot(self, broker: Broker, worker) -> None:
+        threading.Thread(target=self._loop, name="illustra-reconciler", daemon=True).start()
+
+    def before_worker_shutdown(self, broker: Broker, worker) -> None:
+        self.stopping.set()
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(self.interval):
+            try:
+                with self.database.connection_context():
+                    resumed = self.reconcile()
+                if resumed:
+                    log.warning("re-enqueued %d idle document(s): %s", len(resumed), resumed)
+            except Exception:
+                log.exception("reconciliation round failed; trying again in %.1f s", self.interval)
+
+    def reconcile(self) -> list[int]:
+        """One round; returns the ids of the documents enqueued again."""
+        now = self.clock()
+        resumed = []
+        with self.database.atomic():
+            idle = list(
+                Document.select(Document.id, Document.processing_stage)
+                .where(
+                    Document.processing_stage.not_in([ProcessingStage.ALL_COMPLETED, ProcessingStage.ERROR]),
+                    Document.last_processed_at < now - self.quiet_for,
+                )
+                .order_by(Document.last_processed_at)
+                .limit(_BATCH)
+            )
+            for document in idle:
+                step = step_to_resume(document.processing_stage)
+                if step is None or self._busy(document.id, step, now):
+                    continue
+                # Touching the document keeps the other workers' reconcilers from sending it a second time.
+                touched = (
+                    Document.update(last_processed_at=now)
+                    .where(Document.id == document.id, Document.last_processed_at < now - self.quiet_for)
+                    .execute()
+                )
+                if touched:
+                    resumed.append((document.id, step))
+        for document_id, step in resumed:
+            self.pipeline.enqueue(step, document_id)
+        return [document_id for document_id, _ in resumed]
+
+    def _busy(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
+        """A live worker runs the stage, or a failed attempt waits for its retry."""
+        live_or_waiting = (
+            StageAttempt.select(fn.COUNT(StageAttempt.id))
+            .where(
+                StageAttempt.document == document_id,
+                StageAttempt.stage == step.name,
+                (
+                    (StageAttempt.outcome == "running") & (StageAttempt.heartbeat_at > now - self.lease)
+                    | (StageAttempt.outcome == "retry") & (StageAttempt.finished_at > now - self.retry_wait)
+                ),
+            )
+            .scalar()
+        )
+        return bool(live_or_waiting)
