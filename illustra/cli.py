@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
 
 from illustra_shared.errors import ConfigurationError
+from illustra_shared.logs import configure_logging
 from illustra_shared.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -36,9 +36,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
         run_edge(host or "127.0.0.1", int(port), args.gateway, args.status)
         return 0
-    from illustra_shared.metrics_server import prepare_multiprocess_dir
-
-    prepare_multiprocess_dir(args.service)
     from .serve import serve
 
     serve(args.service, settings, bind=args.bind, workers=args.workers, threads=args.threads)
@@ -46,26 +43,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
-    # dramatiq reads its prefetch from the environment when it is imported, so the worker is a fresh process.
-    from illustra_shared.metrics_server import prepare_multiprocess_dir
+    from illustra_extractor.supervisor import run_supervisor
 
-    env = dict(os.environ, dramatiq_queue_prefetch=str(settings.worker_prefetch * settings.worker_threads))
-    prepare_multiprocess_dir("extractor", env)
-    command = [
-        sys.executable,
-        "-m",
-        "dramatiq",
-        "illustra_extractor.main",
-        "--processes",
-        str(args.processes or settings.worker_processes),
-        "--threads",
-        str(args.threads or settings.worker_threads),
-        "--queues",
-        settings.queue_name,
-        "--worker-shutdown-timeout",
-        str(int(args.shutdown_timeout * 1000)),
-    ]
-    os.execve(sys.executable, command, env)
+    return run_supervisor(
+        processes=args.processes or settings.worker_processes,
+        threads=args.threads or settings.worker_threads,
+        prefetch=settings.worker_prefetch,
+        shutdown_timeout_s=args.shutdown_timeout,
+    )
 
 
 def _up(args: argparse.Namespace, settings: Settings) -> int:
@@ -99,6 +84,24 @@ def _extract(args: argparse.Namespace, settings: Settings) -> int:
     from illustra_extractor import extract_command
 
     return extract_command.run(args)
+
+
+def _submit(args: argparse.Namespace, settings: Settings) -> int:
+    from .client import run_submit
+
+    return run_submit(args)
+
+
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from .client import run_status
+
+    return run_status(args)
+
+
+def _get(args: argparse.Namespace, settings: Settings) -> int:
+    from .client import run_get
+
+    return run_get(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +148,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--database-url", help="default: SQLite in .run/demo.sqlite3")
     demo.set_defaults(run=_demo)
 
+    from . import client
+
+    submit = commands.add_parser(
+        "submit", help="send documents to a running gateway and follow their progress"
+    )
+    client.add_submit_arguments(submit)
+    submit.set_defaults(run=_submit)
+    status = commands.add_parser("status", help="print a document's processing status")
+    client.add_status_arguments(status)
+    status.set_defaults(run=_status)
+    get = commands.add_parser("get", help="print a document's result as JSON, or its value table as CSV")
+    client.add_get_arguments(get)
+    get.set_defaults(run=_get)
+
     extract = commands.add_parser("extract", help="extract offline (no broker, no database) from files")
     from illustra_extractor import extract_command
 
@@ -153,12 +170,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare_metrics(argv: list[str]) -> None:
+    """Give the serving processes their metrics directory before anything imports prometheus_client, which picks
+    in-process or shared-file values once, when it is first imported (building the parser may import it)."""
+    words = [word for word in argv if not word.startswith("-")]
+    if words[:1] == ["serve"] and len(words) > 1 and words[1] in ("gateway", "status"):
+        from illustra_shared.metrics_server import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir(words[1])
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    _prepare_metrics(argv)
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
     except ConfigurationError as error:
         print(f"illustra: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, service=getattr(args, "service", None) or args.command)
     return args.run(args, settings)

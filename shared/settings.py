@@ -75,6 +75,9 @@ class Settings:
     worker_threads: int = 2
     # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
     worker_prefetch: int = 8
+    # A worker process is replaced after this many messages or past this resident size (0: never).
+    worker_max_messages: int = 10_000
+    worker_max_memory_mib: int = 512
     # A running stage renews its lease every third of this; a lease this old means its worker is gone.
     lease_s: float = 30.0
     # A document in an unfinished stage with no progress and no live stage for this long is enqueued again.
@@ -122,6 +125,8 @@ class Settings:
             worker_processes=_int(env, "WORKER_PROCESSES", cls.worker_processes, minimum=1),
             worker_threads=_int(env, "WORKER_THREADS", cls.worker_threads, minimum=1),
             worker_prefetch=_int(env, "WORKER_PREFETCH", cls.worker_prefetch, minimum=1),
+            worker_max_messages=_int(env, "WORKER_MAX_MESSAGES", cls.worker_max_messages),
+            worker_max_memory_mib=_int(env, "WORKER_MAX_MEMORY_MIB", cls.worker_max_memory_mib),
             lease_s=_float(env, "ILLUSTRA_LEASE_S", cls.lease_s),
             reconcile_after_s=_float(env, "ILLUSTRA_RECONCILE_AFTER_S", cls.reconcile_after_s),
             stuck_after_s=_float(env, "ILLUSTRA_STUCK_AFTER_S", cls.stuck_after_s),

@@ -15,6 +15,7 @@ from illustra_shared.settings import Settings
 from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
 from .metrics import SubmissionMetrics
+from .page import add_page_routes
 from .resources import SaveDocumentResource
 from .store import DocumentStore
 
@@ -33,4 +34,5 @@ def create_app(
         ),
     )
     add_health_routes(app, database, broker)
+    add_page_routes(app)
     return app

@@ -1,22 +1,13 @@
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 from dramatiq import Broker, Message, Middleware
 
 from illustra_shared import metrics
-from illustra_shared.metrics_server import PORT_ENV, start_metrics_server
 from illustra_shared.stages import STEP_BY_ACTOR
 
 from .progress import is_final_failure
-
-
-def serve_metrics() -> None:
-    """Runs in a process forked by the dramatiq main process: serves what all worker processes record."""
-    start_metrics_server()
-    threading.Event().wait()
 
 
 class StageMetrics(Middleware):
@@ -24,10 +15,6 @@ class StageMetrics(Middleware):
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
-
-    @property
-    def forks(self) -> list:
-        return [serve_metrics] if os.environ.get(PORT_ENV) else []
 
     def before_process_message(self, broker: Broker, message: Message) -> None:
         step = STEP_BY_ACTOR.get(message.actor_name)

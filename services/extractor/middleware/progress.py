@@ -20,6 +20,7 @@ from dramatiq.middleware import SkipMessage
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
 
+from illustra_shared import logs
 from illustra_shared.database import is_postgres
 from illustra_shared.errors import StageFailed
 from illustra_shared.models import Document, StageAttempt
@@ -180,6 +181,7 @@ class StageProgress(Middleware):
                 heartbeat_at=now,
                 outcome="running",
             )
+        logs.bind(document_id=document_id, stage=step.name, attempt=attempt, message_id=message.message_id)
         with self.lock:
             self.running[message.message_id] = RunningStage(
                 attempt_row.id, attempt, document_id, step, time.monotonic(), begin_report()
@@ -209,6 +211,7 @@ class StageProgress(Middleware):
         if running is None:
             return  # not a stage, or already failed by the hard time limit
         end_report()
+        logs.unbind()
         if exception is None:
             self._complete(running)
             return

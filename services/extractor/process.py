@@ -1,0 +1,60 @@
+"""One extractor worker process: a Dramatiq Worker with ``WORKER_THREADS`` threads on the stage queue. Started by
+the supervisor (``illustra worker``); exits 0 when told to stop and ``EXIT_RECYCLE`` when it asks to be replaced."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+
+import dramatiq
+
+from illustra_shared.logs import configure_logging
+from illustra_shared.settings import Settings
+
+from .middleware.recycle import Recycle
+from .worker import create_worker_broker
+
+EXIT_RECYCLE = 75  # EX_TEMPFAIL: "try again", which is what the supervisor does
+
+log = logging.getLogger("illustra_extractor.process")
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, service="extractor")
+    shutdown_timeout_ms = int(float(os.environ.get("ILLUSTRA_SHUTDOWN_TIMEOUT_S", "60")) * 1000)
+    stop = threading.Event()
+    recycle_reason: list[str] = []
+
+    def request_recycle(reason: str) -> None:
+        recycle_reason.append(reason)
+        stop.set()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    broker = create_worker_broker(settings)
+    broker.add_middleware(Recycle(settings.worker_max_messages, settings.worker_max_memory_mib, request_recycle))
+    broker.emit_after("process_boot")
+    worker = dramatiq.Worker(
+        broker, queues={settings.queue_name}, worker_threads=settings.worker_threads, worker_timeout=100
+    )
+    worker.start()
+    log.info("worker process %d serving queue %s", os.getpid(), settings.queue_name)
+    stop.wait()
+    if recycle_reason:
+        log.info("worker process %d recycles: %s", os.getpid(), recycle_reason[0])
+    worker.stop(timeout=shutdown_timeout_ms)
+    broker.emit_before("process_stop")
+    broker.close()
+    return EXIT_RECYCLE if recycle_reason else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

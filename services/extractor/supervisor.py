@@ -1,0 +1,98 @@
+"""``illustra worker``: keeps ``WORKER_PROCESSES`` extractor processes running, each with ``WORKER_THREADS``
+threads. A process that asks to be recycled, or dies, is replaced (Dramatiq's own command stops every process when
+one exits, and has no recycling); on SIGTERM every process finishes its stages within the shutdown timeout. The
+supervisor also serves the metrics of all its processes on ``ILLUSTRA_METRICS_PORT``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from illustra_shared.metrics_server import mark_process_dead, start_metrics_server
+
+from .process import EXIT_RECYCLE
+
+log = logging.getLogger("illustra_extractor.supervisor")
+
+# A process that crashes is started again after this pause, so a crash loop does not spin.
+_CRASH_PAUSE_S = 1.0
+
+
+@dataclass
+class Child:
+    slot: int
+    process: subprocess.Popen
+    started: float
+
+
+class Supervisor:
+    def __init__(self, processes: int, env: dict[str, str], shutdown_timeout_s: float) -> None:
+        self.processes = processes
+        self.env = env
+        self.shutdown_timeout_s = shutdown_timeout_s
+        self.children: dict[int, Child] = {}
+        self.stopping = False
+
+    def _spawn(self, slot: int) -> None:
+        process = subprocess.Popen([sys.executable, "-m", "illustra_extractor.process"], env=self.env)
+        self.children[slot] = Child(slot, process, time.monotonic())
+        log.info("started extractor process %d (slot %d)", process.pid, slot)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        if not self.stopping:
+            log.info("received %s: stopping %d process(es)", signal.Signals(signum).name, len(self.children))
+            self.stopping = True
+            for child in self.children.values():
+                if child.process.poll() is None:
+                    child.process.send_signal(signal.SIGTERM)
+
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        for slot in range(self.processes):
+            self._spawn(slot)
+        deadline = None
+        while self.children:
+            time.sleep(0.2)
+            if self.stopping and deadline is None:
+                deadline = time.monotonic() + self.shutdown_timeout_s + 5
+            for slot, child in list(self.children.items()):
+                code = child.process.poll()
+                if code is None:
+                    if deadline is not None and time.monotonic() > deadline:
+                        log.warning("extractor process %d did not stop in time; killing it", child.process.pid)
+                        child.process.kill()
+                    continue
+                del self.children[slot]
+                mark_process_dead(child.process.pid)
+                if self.stopping:
+                    continue
+                if code == EXIT_RECYCLE:
+                    log.info("extractor process %d recycled; starting its replacement", child.process.pid)
+                else:
+                    log.error("extractor process %d exited with %s; starting it again", child.process.pid, code)
+                    time.sleep(_CRASH_PAUSE_S)
+                self._spawn(slot)
+        log.info("all extractor processes stopped")
+        return 0
+
+
+def run_supervisor(processes: int, threads: int, prefetch: int, shutdown_timeout_s: float) -> int:
+    from illustra_shared.metrics_server import prepare_multiprocess_dir
+
+    env = dict(
+        os.environ,
+        WORKER_THREADS=str(threads),
+        ILLUSTRA_SHUTDOWN_TIMEOUT_S=str(shutdown_timeout_s),
+        # Dramatiq reads its prefetch from the environment when it is imported.
+        dramatiq_queue_prefetch=str(prefetch * threads),
+    )
+    prepare_multiprocess_dir("extractor", env)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = env["PROMETHEUS_MULTIPROC_DIR"]
+    start_metrics_server()
+    return Supervisor(processes, env, shutdown_timeout_s).run()
