@@ -62,6 +62,24 @@ format: install ## fix style
 bench-accuracy: install ## score the rules extractor on CORPUS (default ../shared/corpus/dev.jsonl)
 	$(BIN)/python bench/accuracy.py $(CORPUS)
 
+.PHONY: bench-pipeline
+bench-pipeline: install ## illustra vs the Celery design end to end: throughput and latency (CORPUS)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/pipeline.py $(CORPUS)
+
+.PHONY: bench-http
+bench-http: install ## save and status requests/s and latency beside a bare Falcon app (needs wrk)
+	@command -v wrk >/dev/null || { echo "bench-http needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/http.py $(CORPUS)
+
+.PHONY: bench-soak
+bench-soak: install ## a steady stream for minutes while workers are killed and Redis restarts empty
+	$(BIN)/python bench/soak.py $(CORPUS)
+
+.PHONY: bench-llm-cost
+bench-llm-cost: install ## LLM calls and tokens of llm vs hybrid mode against a local fake API (CORPUS or examples/)
+	$(BIN)/python bench/llm_cost.py $(if $(wildcard $(CORPUS)),$(CORPUS),)
+
 .PHONY: clean
 clean: down ## remove the virtual environment and run files
 	rm -rf $(VENV) .run

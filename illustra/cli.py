@@ -80,6 +80,35 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from illustra_shared.auth import issue_token, revoke_token
+    from illustra_shared.database import open_database
+    from illustra_shared.models import ApiToken, utcnow
+
+    database = open_database(settings.database_url)
+    with database.connection_context():
+        if args.action == "create":
+            token_id, token = issue_token(args.user_id, args.label, utcnow())
+            print(f"token {token_id} for user {args.user_id} (shown once; keep it secret):", file=sys.stderr)
+            print(token)
+            return 0
+        if args.action == "revoke":
+            if revoke_token(args.token_id, utcnow()):
+                print(f"token {args.token_id} revoked")
+                return 0
+            print(f"illustra: no active token {args.token_id}", file=sys.stderr)
+            return 1
+        query = ApiToken.select().order_by(ApiToken.id)
+        if args.user_id:
+            query = query.where(ApiToken.user_id == args.user_id)
+        for row in query:
+            state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+            print(
+                f"{row.id}\tuser {row.user_id}\t{row.created_at:%Y-%m-%d %H:%M}\t{state}\t{row.label or ''}"
+            )
+        return 0
+
+
 def _extract(args: argparse.Namespace, settings: Settings) -> int:
     from illustra_extractor import extract_command
 
@@ -161,6 +190,25 @@ def build_parser() -> argparse.ArgumentParser:
     get = commands.add_parser("get", help="print a document's result as JSON, or its value table as CSV")
     client.add_get_arguments(get)
     get.set_defaults(run=_get)
+
+    queue = commands.add_parser(
+        "queue", help="what the broker holds per queue; `queue redrive` sends dead letters back"
+    )
+    from . import queue_commands
+
+    queue_commands.add_arguments(queue)
+    queue.set_defaults(run=queue_commands.run)
+
+    token = commands.add_parser("token", help="issue, revoke or list API tokens")
+    token_actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = token_actions.add_parser("create", help="issue a token for a user; prints it on its last line")
+    create.add_argument("user_id", type=int)
+    create.add_argument("--label", help="what the token is for")
+    revoke = token_actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("token_id", type=int)
+    listing = token_actions.add_parser("list", help="list tokens (never the tokens themselves)")
+    listing.add_argument("--user-id", type=int)
+    token.set_defaults(run=_token)
 
     extract = commands.add_parser("extract", help="extract offline (no broker, no database) from files")
     from illustra_extractor import extract_command

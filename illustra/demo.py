@@ -20,7 +20,7 @@ from illustra_extractor.worker import create_worker_broker
 from illustra_gateway.app import create_app as create_gateway_app
 from illustra_shared.database import open_database
 from illustra_shared.migrate import migrate
-from illustra_shared.routing import is_status_read
+from illustra_shared.routing import routes_to_status
 from illustra_shared.settings import Settings
 from illustra_status.app import create_app as create_status_app
 
@@ -110,7 +110,7 @@ def run_demo(
     status = create_status_app(settings, database=database, broker=broker)
 
     def dispatch(environ: dict[str, Any], start_response: Any) -> Any:
-        app = status if is_status_read(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")) else gateway
+        app = status if routes_to_status(environ.get("PATH_INFO", "")) else gateway
         return app(environ, start_response)
 
     server = make_server(host, port, dispatch, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
-from illustra_shared.routing import is_status_read
+from illustra_shared.routing import routes_to_status
 
 # Hop-by-hop headers are for one connection only (RFC 9110, section 7.6.1).
 _HOP_BY_HOP = {
@@ -32,7 +32,7 @@ def create_edge_app(gateway_url: str, status_url: str) -> web.Application:
         await app["session"].close()
 
     async def forward(request: web.Request) -> web.StreamResponse:
-        upstream = status_url if is_status_read(request.method, request.path) else gateway_url
+        upstream = status_url if routes_to_status(request.path) else gateway_url
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP}
         try:
             async with request.app["session"].request(
@@ -61,7 +61,17 @@ def create_edge_app(gateway_url: str, status_url: str) -> web.Application:
                 headers={"Retry-After": "5"},
             )
 
-    app = web.Application()
+    @web.middleware
+    async def json_errors(request: web.Request, handler) -> web.StreamResponse:
+        # What the edge refuses itself (a path it cannot route) is answered in the API's error format too.
+        try:
+            return await handler(request)
+        except web.HTTPException as error:
+            if error.status < 400:
+                raise
+            return web.json_response({"status": "error", "message": error.reason}, status=error.status)
+
+    app = web.Application(middlewares=[json_errors])
     app.on_startup.append(start_session)
     app.on_cleanup.append(close_session)
     app.router.add_route("*", "/{tail:.*}", forward)
@@ -69,4 +79,13 @@ def create_edge_app(gateway_url: str, status_url: str) -> web.Application:
 
 
 def run_edge(host: str, port: int, gateway_url: str, status_url: str) -> None:
-    web.run_app(create_edge_app(gateway_url, status_url), host=host, port=port, print=None, access_log=None)
+    # The edge takes longer request lines than the services' HTTP server, so that the services answer (414) as
+    # they do behind the Ingress.
+    web.run_app(
+        create_edge_app(gateway_url, status_url),
+        host=host,
+        port=port,
+        print=None,
+        access_log=None,
+        handler_args={"max_line_size": 65536, "max_field_size": 65536},
+    )

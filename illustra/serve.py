@@ -71,6 +71,9 @@ def serve(name: str, settings: Settings, *, bind: str, workers: int, threads: in
         "graceful_timeout": int(os.environ.get("WEB_GRACEFUL_TIMEOUT_S", "20")),
         "timeout": 60,
         "keepalive": 5,
+        # Request lines are bounded by what stands in front (the Ingress's nginx, the local edge), which answers
+        # 414 itself; here a long query string reaches the application and gets its 400 with a reason.
+        "limit_request_line": 0,
         "when_ready": lambda arbiter: start_metrics_server(_collectors(name, settings)),
         "child_exit": lambda arbiter, worker: mark_process_dead(worker.pid),
     }

@@ -26,7 +26,7 @@ HTTP_REQUEST_DURATION = Histogram(
 DOCUMENTS_ACCEPTED = Counter(
     f"{PREFIX}_documents_accepted_total", "Documents stored and sent into the pipeline"
 )
-# reason in {invalid, too_large, unavailable}
+# reason in {invalid, unauthorized, forbidden, too_large, rate_limited, unavailable, other}
 DOCUMENTS_REFUSED = Counter(
     f"{PREFIX}_documents_refused_total", "Documents refused by the gateway", ["reason"]
 )
@@ -44,7 +44,7 @@ STAGES_IN_PROGRESS = Gauge(
 )
 
 # outcome in {success, error}; kind in {prompt, completion}; error kind in {rate_limited, server, timeout,
-# connection, invalid_reply, truncated}
+# connection, invalid_reply, truncated, rejected}
 LLM_REQUESTS = Counter(f"{PREFIX}_llm_requests_total", "Calls to the LLM API", ["stage", "outcome"])
 LLM_TOKENS = Counter(f"{PREFIX}_llm_tokens_total", "Tokens used by LLM calls", ["stage", "kind"])
 LLM_ERRORS = Counter(f"{PREFIX}_llm_errors_total", "Failed LLM calls by kind", ["stage", "kind"])

@@ -167,12 +167,14 @@ class LLMCacheEntry(BaseModel):
         table_name = "llm_cache"
 
 
-ALL_MODELS: tuple[type[BaseModel], ...] = (
-    Document,
-    StageAttempt,
-    BasicInfoResult,
-    ValueTableRow,
-    SummaryResult,
-    ValueTableResult,
-    LLMCacheEntry,
-)
+class ApiToken(BaseModel):
+    """A bearer token of one user. Only its SHA-256 is kept: the token itself is shown once, when issued."""
+
+    user_id = BigIntegerField()
+    token_sha256 = CharField(max_length=64, unique=True)
+    label = CharField(max_length=100, null=True)
+    created_at = DateTimeField(default=utcnow)
+    revoked_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "api_tokens"

@@ -1,8 +1,14 @@
-"""Which service answers a request at the one public origin: reads of documents go to the status service,
-everything else to the gateway. The Kubernetes Ingress, the local edge of ``make up`` and the demo follow it."""
+"""Which service answers a request at the one public origin: the documents' routes go to the status service,
+except the retry of a document (a write), which goes with everything else to the gateway. The Kubernetes Ingress
+(by path: it cannot route by method), the local edge of ``make up`` and the demo all follow this."""
+
+import re
 
 STATUS_PATH_PREFIX = "/api/ocr/documents/"
+# The gateway's write under the status service's prefix; the Ingress carries the same expression.
+GATEWAY_PATHS_UNDER_STATUS = r"/api/ocr/documents/[^/]+/retry/"
+_GATEWAY_UNDER_STATUS = re.compile(GATEWAY_PATHS_UNDER_STATUS + "$")
 
 
-def is_status_read(method: str, path: str) -> bool:
-    return method in ("GET", "HEAD") and path.startswith(STATUS_PATH_PREFIX)
+def routes_to_status(path: str) -> bool:
+    return path.startswith(STATUS_PATH_PREFIX) and not _GATEWAY_UNDER_STATUS.match(path)

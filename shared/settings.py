@@ -54,6 +54,13 @@ def _extractor_mode(env: Mapping[str, str]) -> str:
     return mode
 
 
+def _auth_required(env: Mapping[str, str]) -> bool:
+    value = env.get("ILLUSTRA_AUTH") or "disabled"
+    if value not in ("required", "disabled"):
+        raise ConfigurationError(f"ILLUSTRA_AUTH must be required or disabled, not {value!r}")
+    return value == "required"
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "dev"
@@ -85,6 +92,15 @@ class Settings:
     # An unfinished document without progress for this long counts as stuck (metrics, alerts): longer than a
     # stage's hard time limit plus the longest retry backoff, so a slow but live stage is not called stuck.
     stuck_after_s: float = 2400.0
+    # required: every API request carries a bearer token; disabled: a token is optional (the body's user_id
+    # is trusted when there is none).
+    auth_required: bool = False
+    token_cache_s: float = 30.0
+    # Submissions per user: at most submit_limit in each window of submit_window_s seconds.
+    submit_limit: int = 120
+    submit_window_s: int = 60
+    # Redis for what is not the broker (rate limits); the broker's own Redis unless set.
+    redis_url: str = DEFAULT_REDIS_URL
     page_size_default: int = 20
     page_size_max: int = 100
     log_level: str = "INFO"
@@ -130,6 +146,11 @@ class Settings:
             lease_s=_float(env, "ILLUSTRA_LEASE_S", cls.lease_s),
             reconcile_after_s=_float(env, "ILLUSTRA_RECONCILE_AFTER_S", cls.reconcile_after_s),
             stuck_after_s=_float(env, "ILLUSTRA_STUCK_AFTER_S", cls.stuck_after_s),
+            auth_required=_auth_required(env),
+            token_cache_s=_float(env, "ILLUSTRA_TOKEN_CACHE_S", cls.token_cache_s),
+            submit_limit=_int(env, "ILLUSTRA_SUBMIT_LIMIT", cls.submit_limit, minimum=1),
+            submit_window_s=_int(env, "ILLUSTRA_SUBMIT_WINDOW_S", cls.submit_window_s, minimum=1),
+            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             page_size_default=min(
                 _int(env, "PAGE_SIZE_DEFAULT", cls.page_size_default, minimum=1), page_size_max
             ),

@@ -94,3 +94,9 @@ STEP_BY_NAME: dict[str, PipelineStep] = {step.name: step for step in STEPS}
 def next_step(step: PipelineStep) -> PipelineStep | None:
     position = STEPS.index(step)
     return STEPS[position + 1] if position + 1 < len(STEPS) else None
+
+
+def stage_before(step: PipelineStep) -> ProcessingStage:
+    """Where a document stands when ``step`` is about to start."""
+    position = STEPS.index(step)
+    return STEPS[position - 1].completed if position else ProcessingStage.PENDING

@@ -87,6 +87,7 @@ class HealthResource:
     """``/healthz``: the process answers."""
 
     uses_database = False
+    auth_exempt = True
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = {"status": "ok"}
@@ -96,6 +97,7 @@ class ReadinessResource:
     """``/readyz``: the database and the broker answer."""
 
     uses_database = False
+    auth_exempt = True
 
     def __init__(self, database: Database, broker: Broker) -> None:
         self.checks: dict[str, Callable[[], None]] = {

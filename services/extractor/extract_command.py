@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .extraction import extract_document
+from illustra_shared.errors import ConfigurationError
+from illustra_shared.settings import Settings
 
-MODES = ("rules", "llm", "hybrid")
+from .engines import MODES, StageEngine, create_engine
+from .extraction import BasicInfo, Summary, ValueTable
+from .llm.cache import MemoryCache
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,37 +21,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", type=Path, help="JSONL corpus with an `ocr_content` per line")
     parser.add_argument("--out", type=Path, help="where to write one result per corpus line (JSONL)")
     parser.add_argument(
-        "--mode", choices=MODES, default="rules", help="extraction mode (only `rules` exists now)"
+        "--mode",
+        choices=MODES,
+        default="rules",
+        help="extraction mode; llm and hybrid read LLM_API_KEY, LLM_BASE_URL, LLM_MODEL… as the worker does",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.mode != "rules":
-        print(f"extract: mode {args.mode!r} is not available yet; use --mode rules", file=sys.stderr)
+    try:
+        # No database here: replies are cached for this run only.
+        engine = create_engine(args.mode, Settings.from_env(), cache=MemoryCache())
+    except ConfigurationError as error:
+        print(f"extract: {error}", file=sys.stderr)
         return 2
     if args.corpus is not None:
         if args.out is None:
             print("extract: --corpus needs --out", file=sys.stderr)
             return 2
-        return _run_corpus(args.corpus, args.out)
+        return _run_corpus(engine, args.corpus, args.out)
     if args.file is None:
         print("extract: give a text FILE or --corpus IN.jsonl --out OUT.jsonl", file=sys.stderr)
         return 2
-    return _run_file(args.file)
+    return _run_file(engine, args.file)
 
 
-def _run_file(path: Path) -> int:
+def _extract(engine: StageEngine, text: str) -> tuple[BasicInfo, ValueTable, Summary]:
+    basic = engine.basic_info(text)
+    table = engine.value_table(text, basic)
+    return basic, table, engine.summary(text, basic, table)
+
+
+def _run_file(engine: StageEngine, path: Path) -> int:
     if not path.is_file():
         print(f"extract: no such file: {path}", file=sys.stderr)
         return 1
-    basic, table, summary = extract_document(path.read_text(encoding="utf-8"))
+    basic, table, summary = _extract(engine, path.read_text(encoding="utf-8"))
     result = {"basic_info": basic.to_json(), "value_table": table.to_json(), "summary": summary.to_json()}
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 
 
-def _run_corpus(corpus: Path, out: Path) -> int:
+def _run_corpus(engine: StageEngine, corpus: Path, out: Path) -> int:
     if not corpus.is_file():
         print(f"extract: no such file: {corpus}", file=sys.stderr)
         return 1
@@ -57,7 +72,7 @@ def _run_corpus(corpus: Path, out: Path) -> int:
     with out.open("w", encoding="utf-8") as sink:
         for done, line in enumerate(lines, start=1):
             document = json.loads(line)
-            basic, table, summary = extract_document(document["ocr_content"])
+            basic, table, summary = _extract(engine, document["ocr_content"])
             record = {
                 "id": document.get("id"),
                 "basic_info": basic.values(),

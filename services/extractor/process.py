@@ -40,7 +40,9 @@ def main() -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     broker = create_worker_broker(settings)
-    broker.add_middleware(Recycle(settings.worker_max_messages, settings.worker_max_memory_mib, request_recycle))
+    broker.add_middleware(
+        Recycle(settings.worker_max_messages, settings.worker_max_memory_mib, request_recycle)
+    )
     broker.emit_after("process_boot")
     worker = dramatiq.Worker(
         broker, queues={settings.queue_name}, worker_threads=settings.worker_threads, worker_timeout=100

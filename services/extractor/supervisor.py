@@ -65,7 +65,9 @@ class Supervisor:
                 code = child.process.poll()
                 if code is None:
                     if deadline is not None and time.monotonic() > deadline:
-                        log.warning("extractor process %d did not stop in time; killing it", child.process.pid)
+                        log.warning(
+                            "extractor process %d did not stop in time; killing it", child.process.pid
+                        )
                         child.process.kill()
                     continue
                 del self.children[slot]
@@ -75,7 +77,9 @@ class Supervisor:
                 if code == EXIT_RECYCLE:
                     log.info("extractor process %d recycled; starting its replacement", child.process.pid)
                 else:
-                    log.error("extractor process %d exited with %s; starting it again", child.process.pid, code)
+                    log.error(
+                        "extractor process %d exited with %s; starting it again", child.process.pid, code
+                    )
                     time.sleep(_CRASH_PAUSE_S)
                 self._spawn(slot)
         log.info("all extractor processes stopped")

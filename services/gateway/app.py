@@ -6,33 +6,61 @@ from collections.abc import Callable
 from datetime import datetime
 
 import falcon
+import redis
 from dramatiq import Broker
 from peewee import Database
 
+from illustra_shared.auth import Authentication, TokenCheck
 from illustra_shared.models import utcnow
+from illustra_shared.openapi import add_openapi_route
 from illustra_shared.pipeline import Pipeline
+from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from illustra_shared.settings import Settings
 from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
-from .resources import SaveDocumentResource
+from .resources import RetryResource, SaveDocumentResource
 from .store import DocumentStore
 
 
+def default_rate_limiter(settings: Settings) -> RateLimiter:
+    if settings.is_demo:
+        return MemoryRateLimiter(settings.submit_limit, settings.submit_window_s)
+    return RedisRateLimiter(
+        redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
+        settings.submit_limit,
+        settings.submit_window_s,
+    )
+
+
 def create_app(
-    settings: Settings, *, database: Database, broker: Broker, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    database: Database,
+    broker: Broker,
+    clock: Callable[[], datetime] = utcnow,
+    rate_limiter: RateLimiter | None = None,
 ) -> falcon.App:
     app = falcon.App(
-        middleware=[RequestMetrics("gateway"), SubmissionMetrics(), DatabaseConnection(database)]
+        middleware=[
+            RequestMetrics("gateway"),
+            SubmissionMetrics(),
+            DatabaseConnection(database),
+            Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
+        ]
     )
     install_error_handling(app)
+    store = DocumentStore(database, clock)
+    pipeline = Pipeline(broker, settings)
     app.add_route(
         "/api/ocr/save/",
         SaveDocumentResource(
-            DocumentStore(database, clock), Pipeline(broker, settings), settings.max_body_bytes
+            store, pipeline, rate_limiter or default_rate_limiter(settings), settings.max_body_bytes
         ),
     )
+    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/retry/", RetryResource(store, pipeline))
+    add_openapi_route(app)
     add_health_routes(app, database, broker)
     add_page_routes(app)
     return app

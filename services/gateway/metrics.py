@@ -8,7 +8,15 @@ import falcon
 
 from illustra_shared import metrics
 
-_REFUSAL_REASONS = {400: "invalid", 422: "invalid", 413: "too_large", 503: "unavailable"}
+_REFUSAL_REASONS = {
+    400: "invalid",
+    401: "unauthorized",
+    403: "forbidden",
+    422: "invalid",
+    413: "too_large",
+    429: "rate_limited",
+    503: "unavailable",
+}
 
 
 class SubmissionMetrics:

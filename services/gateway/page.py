@@ -73,6 +73,7 @@ class PageResource:
     """``GET /``: the page."""
 
     uses_database = False
+    auth_exempt = True
 
     def __init__(self, files: dict[str, StaticFile]) -> None:
         self.files = files
@@ -90,6 +91,7 @@ class StaticResource:
     """``GET /static/{name}``: one of the page's files; only names found at start are served."""
 
     uses_database = False
+    auth_exempt = True
 
     def __init__(self, files: dict[str, StaticFile]) -> None:
         self.files = files

@@ -4,14 +4,39 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
+import falcon
 from peewee import Database
 
-from illustra_shared.models import Document
-from illustra_shared.stages import PROGRESS_PERCENTAGE, ProcessingStage, status_of
+from illustra_shared.errors import DocumentNotFound
+from illustra_shared.models import Document, StageAttempt
+from illustra_shared.stages import (
+    PROGRESS_PERCENTAGE,
+    STEP_BY_NAME,
+    STEPS,
+    PipelineStep,
+    ProcessingStage,
+    stage_before,
+    status_of,
+)
 
 from .validation import Submission
+
+
+class NotInError(falcon.HTTPConflict):
+    def __init__(self, document_id: int, stage: str) -> None:
+        super().__init__(
+            description=f"document {document_id} is at {stage}, not in error: only a failed document can be retried"
+        )
+
+
+@dataclass(frozen=True)
+class Restart:
+    document_id: int
+    step: PipelineStep
+    error_message: str | None
 
 
 class DocumentStore:
@@ -39,3 +64,40 @@ class DocumentStore:
         """Undo ``create`` when the pipeline could not be started, so a refused request leaves nothing behind."""
         with self.database.atomic():
             Document.delete().where(Document.id == document_id).execute()
+
+    def restart_failed(self, document_id: int, *, owner: int | None) -> Restart:
+        """Put a document in ``error`` back where its failed step starts; its earlier results stay."""
+        with self.database.atomic():
+            query = Document.select().where(Document.id == document_id)
+            if owner is not None:
+                query = query.where(Document.user_id == owner)
+            document = query.first()
+            if document is None:
+                raise DocumentNotFound(f"document {document_id} does not exist")
+            if document.processing_stage != ProcessingStage.ERROR:
+                raise NotInError(document_id, document.processing_stage)
+            failed = (
+                StageAttempt.select(StageAttempt.stage)
+                .where(StageAttempt.document == document_id, StageAttempt.outcome == "failure")
+                .order_by(StageAttempt.id.desc())
+                .first()
+            )
+            step = STEP_BY_NAME[failed.stage] if failed is not None else STEPS[0]
+            stage = stage_before(step)
+            Document.update(
+                processing_stage=stage,
+                progress_percentage=PROGRESS_PERCENTAGE[stage],
+                status=status_of(stage),
+                error_message=None,
+                last_processed_at=self.clock(),
+            ).where(Document.id == document_id, Document.processing_stage == ProcessingStage.ERROR).execute()
+        return Restart(document_id, step, document.error_message)
+
+    def undo_restart(self, restart: Restart) -> None:
+        """The broker refused the restarted step: the document goes back to the error it was in."""
+        with self.database.atomic():
+            Document.update(
+                processing_stage=ProcessingStage.ERROR,
+                status=status_of(ProcessingStage.ERROR),
+                error_message=restart.error_message,
+            ).where(Document.id == restart.document_id).execute()

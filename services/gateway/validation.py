@@ -9,6 +9,8 @@ from typing import Any
 import falcon
 
 FILE_NAME_MAX_CHARS = 255
+# What counts as blank, exactly as the API description's pattern says.
+_BLANK = " \t\n\r"
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def _required_text(body: dict[str, Any], field: str) -> str:
         raise _missing(field)
     if not isinstance(value, str):
         raise falcon.HTTPBadRequest(description=f"{field} must be a string")
-    if not value.strip():
+    if not value.strip(_BLANK):
         raise _missing(field)
     return value
 
@@ -81,18 +83,30 @@ def parse_user_id(value: Any, field: str = "user_id") -> int:
     return value
 
 
-def parse_submission(body: dict[str, Any]) -> Submission:
-    file_name = _required_text(body, "file_name").strip()
+def _submitting_user(body: dict[str, Any], authenticated_user: int | None) -> int:
+    """The token's user when there is a token (a different ``user_id`` in the body is refused), else the body's."""
+    if authenticated_user is None:
+        return parse_user_id(body.get("user_id"))
+    if body.get("user_id") not in (None, "") and parse_user_id(body["user_id"]) != authenticated_user:
+        raise falcon.HTTPForbidden(description="user_id does not match the user of the bearer token")
+    return authenticated_user
+
+
+def parse_submission(body: dict[str, Any], authenticated_user: int | None = None) -> Submission:
+    file_name = _required_text(body, "file_name")
     if len(file_name) > FILE_NAME_MAX_CHARS:
         raise falcon.HTTPBadRequest(description=f"file_name must be at most {FILE_NAME_MAX_CHARS} characters")
+    file_name = file_name.strip(_BLANK)
     ocr_content = _required_text(body, "ocr_content")
     if "\x00" in ocr_content or "\x00" in file_name:
         raise falcon.HTTPBadRequest(description="file_name and ocr_content must not contain NUL characters")
     return Submission(
-        file_name=file_name, ocr_content=ocr_content, user_id=parse_user_id(body.get("user_id"))
+        file_name=file_name, ocr_content=ocr_content, user_id=_submitting_user(body, authenticated_user)
     )
 
 
 def submission_body(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
     """Falcon hook: puts the validated Submission on ``req.context.submission``."""
-    req.context.submission = parse_submission(read_json_object(req, resource.max_body_bytes))
+    req.context.submission = parse_submission(
+        read_json_object(req, resource.max_body_bytes), getattr(req.context, "user_id", None)
+    )

@@ -6,6 +6,8 @@ import falcon
 from dramatiq import Broker
 from peewee import Database
 
+from illustra_shared.auth import Authentication, TokenCheck
+from illustra_shared.openapi import add_openapi_route
 from illustra_shared.settings import Settings
 from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
@@ -14,11 +16,20 @@ from .resources import DocumentListResource, DocumentResource, StatusResource
 
 
 def create_app(settings: Settings, *, database: Database, broker: Broker) -> falcon.App:
-    app = falcon.App(middleware=[RequestMetrics("status"), DatabaseConnection(database)])
+    app = falcon.App(
+        middleware=[
+            RequestMetrics("status"),
+            DatabaseConnection(database),
+            Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
+        ]
+    )
+    # A parameter sent blank (?page=) is refused, not taken as absent.
+    app.req_options.keep_blank_qs_values = True
     install_error_handling(app)
     reader = DocumentReader(database)
     app.add_route("/api/ocr/documents/", DocumentListResource(reader, settings))
     app.add_route("/api/ocr/documents/{document_id:int(min=1)}/", DocumentResource(reader))
     app.add_route("/api/ocr/documents/{document_id:int(min=1)}/status/", StatusResource(reader))
     add_health_routes(app, database, broker)
+    add_openapi_route(app)
     return app

@@ -42,19 +42,21 @@ class DocumentReader:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def status(self, document_id: int) -> dict[str, Any]:
-        row = (
-            Document.select(
-                Document.processing_stage,
-                Document.progress_percentage,
-                Document.last_processed_at,
-                Document.status,
-                Document.error_message,
-            )
-            .where(Document.id == document_id)
-            .tuples()
-            .first()
+    @staticmethod
+    def _visible(query: Any, document_id: int, owner: int | None) -> Any:
+        """Another user's document is answered exactly like one that does not exist."""
+        query = query.where(Document.id == document_id)
+        return query if owner is None else query.where(Document.user_id == owner)
+
+    def status(self, document_id: int, *, owner: int | None = None) -> dict[str, Any]:
+        query = Document.select(
+            Document.processing_stage,
+            Document.progress_percentage,
+            Document.last_processed_at,
+            Document.status,
+            Document.error_message,
         )
+        row = self._visible(query, document_id, owner).tuples().first()
         if row is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
         stage, percentage, last_processed_at, status, error_message = row
@@ -80,8 +82,10 @@ class DocumentReader:
             "last_processed_at": _timestamp(document.last_processed_at),
         }
 
-    def document(self, document_id: int, *, include_text: bool = False) -> dict[str, Any]:
-        document = Document.get_or_none(Document.id == document_id)
+    def document(
+        self, document_id: int, *, owner: int | None = None, include_text: bool = False
+    ) -> dict[str, Any]:
+        document = self._visible(Document.select(), document_id, owner).first()
         if document is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
         data = self._summary_of(document)

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import falcon
 
+from illustra_shared.auth import owner_filter
 from illustra_shared.settings import Settings
 
 from .reader import DocumentReader
 
 
+def _single(req: falcon.Request, name: str) -> str | None:
+    raw = req.params.get(name)
+    if isinstance(raw, list):
+        raise falcon.HTTPBadRequest(description=f"query parameter {name} is given more than once")
+    return raw
+
+
 def _positive_int(req: falcon.Request, name: str, default: int | None, maximum: int | None = None) -> int:
-    raw = req.get_param(name)
-    if raw is None or raw == "":
+    raw = _single(req, name)
+    if raw is None:
         if default is None:
             raise falcon.HTTPBadRequest(description=f"query parameter {name} is required")
         return default
@@ -23,6 +31,15 @@ def _positive_int(req: falcon.Request, name: str, default: int | None, maximum: 
     return value
 
 
+def _boolean(req: falcon.Request, name: str) -> bool:
+    raw = _single(req, name)
+    if raw is None:
+        return False
+    if raw.lower() not in ("true", "false", "1", "0"):
+        raise falcon.HTTPBadRequest(description=f"query parameter {name} must be true or false")
+    return raw.lower() in ("true", "1")
+
+
 class StatusResource:
     """``GET /api/ocr/documents/{id}/status/``: the contract the polling frontends rely on."""
 
@@ -30,7 +47,7 @@ class StatusResource:
         self.reader = reader
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        resp.media = {"status": "success", "data": self.reader.status(document_id)}
+        resp.media = {"status": "success", "data": self.reader.status(document_id, owner=owner_filter(req))}
 
 
 class DocumentResource:
@@ -40,11 +57,9 @@ class DocumentResource:
         self.reader = reader
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        include_text = req.get_param_as_bool("include_text", default=False)
-        resp.media = {
-            "status": "success",
-            "data": self.reader.document(document_id, include_text=include_text),
-        }
+        include_text = _boolean(req, "include_text")
+        data = self.reader.document(document_id, owner=owner_filter(req), include_text=include_text)
+        resp.media = {"status": "success", "data": data}
 
 
 class DocumentListResource:
@@ -55,7 +70,10 @@ class DocumentListResource:
         self.settings = settings
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        user_id = _positive_int(req, "user_id", None, maximum=2**63 - 1)
+        owner = owner_filter(req)
+        user_id = _positive_int(req, "user_id", owner, maximum=2**63 - 1)
+        if owner is not None and user_id != owner:
+            raise falcon.HTTPForbidden(description="user_id does not match the user of the bearer token")
         page = _positive_int(req, "page", 1, maximum=1_000_000)
         page_size = _positive_int(
             req, "page_size", self.settings.page_size_default, self.settings.page_size_max

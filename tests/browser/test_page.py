@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from ..support import EXAMPLES_DIR, Stack
+from ..support import EXAMPLES_DIR, Stack, illustra
 
 pytestmark = pytest.mark.integration
 
@@ -65,6 +66,14 @@ def open_page(context: Any, origin: str, path: str = "/") -> tuple[Any, PageProb
     return page, problems
 
 
+def issue_token(stack: Stack, user_id: int) -> str:
+    """A real token from ``illustra token create``: a token the API does not know is refused even with auth off."""
+    result = subprocess.run(
+        illustra("token", "create", str(user_id)), env=stack.env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
 def set_user(page: Any, user_id: str, token: str | None = None) -> None:
     page.fill("#user-id", user_id)
     page.press("#user-id", "Tab")  # "change" fires: remembered, the list reloads
@@ -111,7 +120,8 @@ def test_a_broker_pastes_a_proposal_follows_its_progress_and_reads_the_result(
 
     # Nothing to submit yet: the form says so, and sends nothing.
     user_id = new_user_id()
-    set_user(page, user_id, token="page-test-token")
+    token = issue_token(stack, int(user_id))
+    set_user(page, user_id, token=token)
     api_requests.clear()  # from here on every request carries the token
     page.click("#submit-button")
     assert page.inner_text("#form-error") == "請貼上 OCR 文字或選擇檔案。"
@@ -136,7 +146,7 @@ def test_a_broker_pastes_a_proposal_follows_its_progress_and_reads_the_result(
 
     data = api_document(stack, document_id)
     assert (data["file_name"], data["user_id"], data["ocr_content"]) == ("pasted.txt", int(user_id), text)
-    assert api_requests and all(auth == "Bearer page-test-token" for _, auth in api_requests), api_requests
+    assert api_requests and all(auth == f"Bearer {token}" for _, auth in api_requests), api_requests
 
     # Basic information, in the policy currency.
     basic = data["basic_info"]
@@ -210,7 +220,7 @@ def test_a_broker_pastes_a_proposal_follows_its_progress_and_reads_the_result(
     page.reload()
     page.wait_for_selector("body[data-ready='true']")
     assert page.get_attribute("html", "lang") == "en"
-    assert page.input_value("#user-id") == user_id and page.input_value("#api-token") == "page-test-token"
+    assert page.input_value("#user-id") == user_id and page.input_value("#api-token") == token
     assert wait_done(page) == document_id
     assert page.inner_text("#basic-card [data-field='premium_term_years']") == "5 years"
     page.screenshot(path=str(artifacts / "page-en.png"), full_page=True)

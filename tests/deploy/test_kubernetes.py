@@ -355,15 +355,20 @@ def test_extractor_scales_on_the_dramatiq_queue(docs: list[dict[str, Any]]) -> N
 def test_ingress_routes_document_reads_to_status_and_the_rest_to_the_gateway(
     docs: list[dict[str, Any]],
 ) -> None:
-    from illustra_shared.routing import STATUS_PATH_PREFIX
+    from illustra_shared.routing import GATEWAY_PATHS_UNDER_STATUS, STATUS_PATH_PREFIX
 
     (ingress,) = find(docs, "Ingress")
     (rule,) = ingress["spec"]["rules"]
     routes = {p["path"]: (p["pathType"], p["backend"]["service"]) for p in rule["http"]["paths"]}
     assert routes == {
+        GATEWAY_PATHS_UNDER_STATUS: (
+            "ImplementationSpecific",
+            {"name": "illustra-gateway", "port": {"name": "http"}},
+        ),
         STATUS_PATH_PREFIX: ("Prefix", {"name": "illustra-status", "port": {"name": "http"}}),
         "/": ("Prefix", {"name": "illustra-gateway", "port": {"name": "http"}}),
     }
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/use-regex"] == "true"
     assert STATUS_PATH_PREFIX == "/api/ocr/documents/"
     assert [tls["hosts"] for tls in ingress["spec"]["tls"]] == [[rule["host"]]]
 

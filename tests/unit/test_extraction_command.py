@@ -59,8 +59,11 @@ def test_single_file_mode_prints_values_and_meta(tmp_path: Path, capsys: pytest.
     assert result["summary"]["values"]["breakeven_year"] == 2
 
 
-def test_missing_file_and_unavailable_modes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_llm_mode_without_a_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert _run([str(tmp_path / "nope.txt")]) == 1
     assert "no such file" in capsys.readouterr().err
+    monkeypatch.delenv("LLM_API_KEY", raising=False)
     assert _run(["--mode", "llm", str(tmp_path / "nope.txt")]) == 2
-    assert "not available yet" in capsys.readouterr().err
+    assert "needs LLM_API_KEY" in capsys.readouterr().err

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from illustra_shared.settings import Settings
+
+from ..llm.cache import DatabaseCache, ReplyCache
+from ..llm.config import LLMConfig
 from .base import StageEngine
+from .hybrid import HybridEngine
+from .llm import LLMEngine
 from .rules import RulesEngine
 
 MODES = ("rules", "llm", "hybrid")
 
 
-def create_engine(mode: str) -> StageEngine:
+def create_engine(
+    mode: str, settings: Settings | None = None, *, cache: ReplyCache | None = None
+) -> StageEngine:
+    """The engine for ``mode``; llm and hybrid read LLM_* from ``settings`` and keep replies in ``cache`` (the
+    database table llm_cache unless told otherwise)."""
     if mode == "rules":
         return RulesEngine()
+    if mode in ("llm", "hybrid"):
+        config = LLMConfig.from_settings(settings or Settings.from_env())
+        engine = LLMEngine if mode == "llm" else HybridEngine
+        return engine(config, cache if cache is not None else DatabaseCache())
     raise ValueError(f"extractor mode must be one of {', '.join(MODES)}, not {mode!r}")
 
 
-__all__ = ["MODES", "RulesEngine", "StageEngine", "create_engine"]
+__all__ = ["MODES", "HybridEngine", "LLMEngine", "RulesEngine", "StageEngine", "create_engine"]

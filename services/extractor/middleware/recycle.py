@@ -22,7 +22,9 @@ class Recycle(Middleware):
     ``max_resident_mib`` (what Celery's ``max_tasks_per_child`` did; 0 switches a limit off). The process then
     finishes what it runs, returns what it prefetched and exits; its supervisor starts a fresh one."""
 
-    def __init__(self, max_messages: int, max_resident_mib: int, request_recycle: Callable[[str], None]) -> None:
+    def __init__(
+        self, max_messages: int, max_resident_mib: int, request_recycle: Callable[[str], None]
+    ) -> None:
         self.max_messages = max_messages
         self.max_resident_mib = max_resident_mib
         self.request_recycle = request_recycle

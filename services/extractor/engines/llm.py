@@ -1,0 +1,157 @@
+"""The LLM engine: every stage is computed by the rules first (the fallback, and a second reader), then asked of
+the model; the model's answer is validated, grounded in the OCR text and reconciled with the rules field by
+field. Whatever goes wrong with the model, the stage ends with a result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import extraction
+from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
+from ..llm.asker import Answers, Ask, Asker
+from ..llm.cache import ReplyCache
+from ..llm.client import LLMClient
+from ..llm.config import LLMConfig
+from ..llm.deadline import Deadline
+from ..llm.grounding import Grounder, ground_basic, ground_row, ground_summary
+from ..llm.masking import Masker
+from ..llm.reconcile import reconcile_fields, reconcile_table
+from ..report import StageReport, current_report
+from .base import StageEngine
+
+
+def _first_grounded(
+    grounded: list[tuple[dict[str, Field], dict[str, str]]],
+) -> tuple[dict[str, Field], dict[str, str]]:
+    """Across the parts of a document: the first grounded value of each field; a rejection only counts when no
+    part gave a grounded value. Key points of all parts are put together."""
+    fields: dict[str, Field] = {}
+    rejected: dict[str, str] = {}
+    for part_fields, part_rejected in grounded:
+        for name, found in part_fields.items():
+            if name == "key_points" and name in fields:
+                merged = fields[name].value + [p for p in found.value if p not in fields[name].value]
+                fields[name] = Field(merged, fields[name].confidence, fields[name].span, fields[name].issues)
+            else:
+                fields.setdefault(name, found)
+        for name, reason in part_rejected.items():
+            rejected.setdefault(name, reason)
+    return fields, {name: reason for name, reason in rejected.items() if name not in fields}
+
+
+class LLMEngine(StageEngine):
+    name = "llm"
+
+    def __init__(self, config: LLMConfig, cache: ReplyCache, client: LLMClient | None = None) -> None:
+        self.config = config
+        self.asker = Asker(client or LLMClient(config), cache)
+
+    # What to ask the model for: everything. HybridEngine asks only for what the rules are unsure of.
+
+    def basic_keys(self, rules: BasicInfo) -> tuple[str, ...]:
+        return BASIC_FIELDS
+
+    def table_ask(self, rules: ValueTable) -> Ask | None:
+        return Ask("table", ROW_FIELDS)
+
+    def summary_keys(self, rules: Summary) -> tuple[str, ...]:
+        return SUMMARY_FIELDS
+
+    # The stages
+
+    def basic_info(self, text: str) -> BasicInfo:
+        report = current_report()
+        rules = extraction.extract_basic_info(text)
+        keys = self.basic_keys(rules)
+        answers = (
+            self._ask(Ask("basic_info", keys), text, rules.get("insured_name"), report) if keys else None
+        )
+        if answers is None or not answers.replies:
+            return rules
+        grounder = self._grounder(text, report)
+        fields, rejected = _first_grounded([ground_basic(grounder, reply) for reply in answers.replies])
+        notes: list[str] = []
+        merged = reconcile_fields("basic_info", BASIC_FIELDS, rules.fields, fields, rejected, notes)
+        self._finish(report, notes)
+        return BasicInfo(merged)
+
+    def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
+        report = current_report()
+        rules = extraction.extract_value_table(text, basic)
+        ask = self.table_ask(rules)
+        answers = self._ask(ask, text, basic.get("insured_name"), report) if ask is not None else None
+        if ask is None or answers is None or not answers.replies:
+            return rules
+        grounder = self._grounder(text, report)
+        notes: list[str] = []
+        model_rows: dict[int, dict[str, Field]] = {}
+        rejected: dict[int, dict[str, str]] = {}
+        for reply in answers.replies:
+            for values in reply["rows"]:
+                year = values["policy_year"]
+                if ask.years is not None and year not in ask.years:
+                    continue  # not asked for: the rules were sure of it
+                row, bad = ground_row(grounder, values, basic)
+                if "policy_year" not in row:
+                    notes.append(f"table: model row for policy year {year} rejected: no such row in the text")
+                    continue
+                if year not in model_rows:
+                    model_rows[year] = row
+                    if bad:
+                        rejected[year] = bad
+        table = reconcile_table(rules, model_rows, rejected, notes)
+        self._finish(report, notes)
+        return table
+
+    def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
+        report = current_report()
+        rules = extraction.extract_summary(text, basic, table)
+        keys = self.summary_keys(rules)
+        answers = self._ask(Ask("summary", keys), text, basic.get("insured_name"), report) if keys else None
+        if answers is None or not answers.replies:
+            return rules
+        grounder = self._grounder(text, report)
+        fields, rejected = _first_grounded(
+            [ground_summary(grounder, reply, table) for reply in answers.replies]
+        )
+        notes: list[str] = []
+        merged = reconcile_fields("summary", SUMMARY_FIELDS, rules.fields, fields, rejected, notes)
+        if "overview" in fields:
+            # The rules can only fill a template; a grounded narrative from the model replaces it.
+            merged["overview"] = fields["overview"]
+        self._finish(report, notes)
+        return Summary(merged)
+
+    # Helpers
+
+    def _ask(self, ask: Ask, text: str, insured_name: Any, report: StageReport) -> Answers:
+        masker = Masker(
+            text, [insured_name if isinstance(insured_name, str) else None], enabled=self.config.mask_pii
+        )
+        answers = self.asker.ask(ask, text, masker, Deadline(self.config.stage_budget_s))
+        for note in answers.notes:
+            report.note(note)
+        if masker.enabled:
+            report.note(f"{ask.stage}: {masker.masked_values} personal value(s) masked before sending")
+        if answers.cached:
+            report.note(f"{ask.stage}: {answers.cached} part(s) answered from the cache")
+        if answers.failure is not None:
+            outcome = "used the parts answered" if answers.replies else "fell back to the rules result"
+            report.note(f"{ask.stage}: {answers.failure}; {outcome}")
+        elif not answers.replies:
+            report.note(f"{ask.stage}: no usable model reply; fell back to the rules result")
+        return answers
+
+    @staticmethod
+    def _grounder(text: str, report: StageReport) -> Grounder:
+        grounder = Grounder(text)
+        if grounder.instruction_lines:
+            report.note(
+                f"{grounder.instruction_lines} instruction-like line(s) in the document: not used as evidence"
+            )
+        return grounder
+
+    def _finish(self, report: StageReport, notes: list[str]) -> None:
+        for note in notes:
+            report.note(note)
+        report.extractor = self.name

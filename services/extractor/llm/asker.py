@@ -1,0 +1,154 @@
+"""Asking the model one stage's question about one document: part by part, from the cache when it can, with one
+correction round for an invalid reply and a split for a reply cut off by max_tokens."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from illustra_shared import metrics
+
+from .cache import CachedReply, ReplyCache, cache_key, content_hash
+from .chunking import Chunk, chunk, count_rows, halve
+from .client import LLMClient, LLMUnavailable
+from .deadline import Deadline
+from .masking import Masker
+from .prompts import PROMPT_VERSION, build_messages, correction
+from .schemas import parse_reply, validate
+
+# A table part is kept to about 40 rows so that its reply (7 numbers a row) stays well inside max_tokens.
+_LIMITS = {"table": (12_000, 40), "basic_info": (16_000, 10**6), "summary": (16_000, 10**6)}
+_TOKENS_PER_CELL = 12
+_MAX_TOKENS = 8192
+_MAX_SPLITS = 3
+
+
+@dataclass(frozen=True)
+class Ask:
+    stage: str
+    keys: tuple[str, ...]
+    years: tuple[int, ...] | None = None  # table: only these policy years
+    spans: tuple[tuple[int, int], ...] | None = None  # only the parts of the text that hold these spans
+
+    def signature(self) -> str:
+        return json.dumps([self.keys, self.years])
+
+
+@dataclass
+class Answers:
+    replies: list[dict[str, Any]] = field(default_factory=list)  # validated, personal data restored
+    notes: list[str] = field(default_factory=list)
+    failure: str | None = None  # why asking stopped before every part was answered
+    cached: int = 0
+
+
+class _PartRejected(Exception):
+    pass
+
+
+def max_tokens_for(ask: Ask, part_text: str) -> int:
+    """Enough for a whole reply: rows x cells for a table part, the fields for the others."""
+    if ask.stage == "table":
+        rows = len(ask.years) if ask.years is not None else count_rows(part_text)
+        wanted = 200 + max(rows, 1) * (len(ask.keys) + 1) * _TOKENS_PER_CELL
+    elif ask.stage == "summary":
+        wanted = 400 + 150 * len(ask.keys)
+    else:
+        wanted = 150 + 40 * len(ask.keys)
+    return min(_MAX_TOKENS, max(256, wanted))
+
+
+class Asker:
+    def __init__(self, client: LLMClient, cache: ReplyCache) -> None:
+        self.client = client
+        self.cache = cache
+
+    def ask(self, ask: Ask, text: str, masker: Masker, deadline: Deadline) -> Answers:
+        answers = Answers()
+        max_chars, max_rows = _LIMITS[ask.stage]
+        parts = chunk(text, max_chars=max_chars, max_rows=max_rows)
+        if ask.spans is not None:
+            parts = [p for p in parts if any(p.start < end and start < p.end for start, end in ask.spans)]
+        document_hash = content_hash(text)
+        for index, part in enumerate(parts, start=1):
+            label = f"part {index} of {len(parts)}"
+            try:
+                answers.replies.extend(
+                    self._ask_part(ask, text, document_hash, part, masker, deadline, answers, 0)
+                )
+            except _PartRejected as rejected:
+                answers.notes.append(f"{ask.stage} {label}: model reply rejected: {rejected}")
+            except LLMUnavailable as error:
+                answers.failure = f"LLM unavailable ({error})"
+                break
+        return answers
+
+    def _ask_part(
+        self,
+        ask: Ask,
+        text: str,
+        document_hash: str,
+        part: Chunk,
+        masker: Masker,
+        deadline: Deadline,
+        answers: Answers,
+        splits: int,
+    ) -> list[dict[str, Any]]:
+        model = self.client.config.model
+        key = cache_key(
+            document_hash,
+            ask.stage,
+            model,
+            PROMPT_VERSION,
+            f"{part.start}-{part.end}|{part.context}|{ask.signature()}|masked={masker.enabled}",
+        )
+        hit = self.cache.get(key)
+        if hit is not None:
+            answers.cached += 1
+            return [masker.unmask(json.loads(hit.response))]
+        part_text = masker.mask(part.text(text))
+        part_label = f"characters {part.start}-{part.end} of {len(text)}"
+        messages = build_messages(ask.stage, ask.keys, part_text, part=part_label, years=ask.years)
+        max_tokens = max_tokens_for(ask, part_text)
+        prompt_tokens = completion_tokens = 0
+        errors: list[str] = []
+        content = ""
+        for correcting in (False, True):
+            if correcting:
+                # The one correction round: the model sees its reply and what was wrong with it.
+                messages = [*messages, {"role": "assistant", "content": content[:4000]}, correction(errors)]
+            reply = self.client.complete(ask.stage, messages, max_tokens=max_tokens, deadline=deadline)
+            prompt_tokens += reply.prompt_tokens
+            completion_tokens += reply.completion_tokens
+            if reply.finish_reason == "length":
+                # A cut-off reply is never read as if it were whole: ask for each half instead.
+                metrics.LLM_ERRORS.labels(ask.stage, "truncated").inc()
+                halves = halve(text, part) if splits < _MAX_SPLITS else None
+                if halves is None:
+                    raise _PartRejected(
+                        f"reply cut off at max_tokens={max_tokens} and the part cannot be split"
+                    )
+                answers.notes.append(
+                    f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two"
+                )
+                return [
+                    found
+                    for half in halves
+                    for found in self._ask_part(
+                        ask, text, document_hash, half, masker, deadline, answers, splits + 1
+                    )
+                ]
+            content = reply.content
+            data, parse_error = parse_reply(content)
+            cleaned, errors = (
+                validate(ask.stage, ask.keys, data) if parse_error is None else ({}, [parse_error])
+            )
+            if not errors:
+                self.cache.put(
+                    key,
+                    CachedReply(json.dumps(cleaned, ensure_ascii=False), prompt_tokens, completion_tokens),
+                )
+                return [masker.unmask(cleaned)]
+            metrics.LLM_ERRORS.labels(ask.stage, "invalid_reply").inc()
+        raise _PartRejected("invalid after one correction: " + "; ".join(errors[:3]))

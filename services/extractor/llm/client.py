@@ -1,0 +1,169 @@
+"""One chat completion with bounded retries: the openai client's own retries are off (max_retries=0) so that
+the waits between attempts, Retry-After included, are ours and fit the stage's deadline."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import openai
+
+from illustra_shared import metrics
+
+from ..report import current_report
+from .config import LLMConfig
+from .deadline import Deadline
+
+# Below this many seconds left a call is not worth starting: it could only time out.
+_MIN_CALL_S = 0.5
+_MAX_BACKOFF_S = 30.0
+
+
+@dataclass(frozen=True)
+class Completion:
+    content: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class LLMUnavailable(Exception):
+    """The API gave no usable answer within the attempts and the deadline. The message names the kind of fault
+    and the status code only: never the key, never the body the server sent."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class _Fault:
+    kind: str  # a label of LLM_ERRORS
+    detail: str
+    retry: bool
+    wait_s: float | None = None  # what the server asked for (Retry-After)
+
+
+def _retry_after(headers: Any) -> float | None:
+    raw = headers.get("retry-after-ms")
+    if raw:
+        try:
+            return max(0.0, float(raw) / 1000)
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _classify(error: Exception) -> _Fault:
+    if isinstance(error, openai.RateLimitError):
+        return _Fault("rate_limited", "HTTP 429", True, _retry_after(error.response.headers))
+    if isinstance(error, openai.APITimeoutError):
+        return _Fault("timeout", "no answer within the timeout", True)
+    if isinstance(error, openai.APIConnectionError):
+        return _Fault("connection", "could not connect", True)
+    if isinstance(error, openai.APIStatusError):
+        status = error.status_code
+        if status >= 500:
+            return _Fault("server", f"HTTP {status}", True)
+        # 400, 401, 403, 404, 422: the same request fails the same way again.
+        return _Fault("rejected", f"HTTP {status}", False)
+    raise error
+
+
+class LLMClient:
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        config.require_key()
+        self.config = config
+        self._openai = openai.OpenAI(
+            base_url=config.base_url, api_key=config.api_key, max_retries=0, timeout=config.timeout_s
+        )
+        self._sleep = sleep
+        self._jitter = jitter
+
+    def complete(
+        self, stage: str, messages: list[dict[str, str]], *, max_tokens: int, deadline: Deadline
+    ) -> Completion:
+        """The first usable completion, or LLMUnavailable. An empty reply counts as a failed attempt."""
+        fault: _Fault | None = None
+        for attempt in range(1, self.config.max_attempts + 1):
+            if attempt > 1 and not self._wait(attempt, fault, deadline):
+                break
+            remaining = deadline.remaining()
+            if remaining < _MIN_CALL_S:
+                break
+            try:
+                # Plain dicts for messages and response_format; the client's TypedDicts add nothing here.
+                response = self._openai.chat.completions.create(  # type: ignore[call-overload]
+                    model=self.config.model,
+                    messages=messages,
+                    response_format={"type": "json_object"},
+                    max_tokens=max_tokens,
+                    temperature=0,
+                    timeout=min(self.config.timeout_s, remaining),
+                )
+            except openai.OpenAIError as error:
+                fault = _classify(error)
+                self._count_error(stage, fault.kind)
+                if not fault.retry:
+                    break
+                continue
+            completion = self._record(stage, response)
+            if completion.content.strip():
+                return completion
+            fault = _Fault("invalid_reply", "empty reply", True)
+            self._count_error(stage, fault.kind)
+        if fault is None:
+            raise LLMUnavailable("timeout", "stage deadline reached before a call could be made")
+        raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {attempt} call(s))")
+
+    def _wait(self, attempt: int, fault: _Fault | None, deadline: Deadline) -> bool:
+        """Sleep before another attempt; False when the wait would leave no time for the call."""
+        backoff = min(_MAX_BACKOFF_S, self.config.backoff_s * 2 ** (attempt - 2))
+        wait = backoff * (0.5 + self._jitter() / 2)
+        if fault is not None and fault.wait_s is not None:
+            wait = max(wait, fault.wait_s)
+        if wait > deadline.remaining() - _MIN_CALL_S:
+            return False
+        self._sleep(wait)
+        return True
+
+    def _record(self, stage: str, response: Any) -> Completion:
+        usage = response.usage
+        prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+        current_report().add_usage(prompt_tokens, completion_tokens)
+        metrics.LLM_REQUESTS.labels(stage, "success").inc()
+        metrics.LLM_TOKENS.labels(stage, "prompt").inc(prompt_tokens)
+        metrics.LLM_TOKENS.labels(stage, "completion").inc(completion_tokens)
+        choice = response.choices[0] if response.choices else None
+        return Completion(
+            content=(choice.message.content or "") if choice is not None else "",
+            finish_reason=(choice.finish_reason or "") if choice is not None else "",
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+        )
+
+    @staticmethod
+    def _count_error(stage: str, kind: str) -> None:
+        metrics.LLM_REQUESTS.labels(stage, "error").inc()
+        metrics.LLM_ERRORS.labels(stage, kind).inc()

@@ -1,0 +1,252 @@
+"""A local OpenAI-compatible chat completions server, scripted by the tests.
+
+Run as a process: ``python tests/llm/fake_openai_server.py --port N``. It answers ``POST /v1/chat/completions``
+with the next scripted behaviour, or the default one:
+
+- ``correct``: the right answer for the document in the request, computed by the rules extractor from that
+  document (so it is right for any fixture), restricted to the keys and policy years the request asks for;
+  ``override`` / ``row_override`` replace values in it (what a model that invents or obeys injected text does);
+- ``invented``: correct, with numbers and names that are in no document;
+- ``chatty`` (text around the JSON), ``malformed`` (cut JSON), ``wrong_schema``, ``empty``, ``truncated``
+  (half the JSON with finish_reason "length"), ``status`` (any HTTP status, with headers and body), ``slow``
+  (``delay`` seconds, then correct).
+
+Control: ``POST /_script`` with ``{"reset": true, "default": {...}, "queue": [{...}, ...]}``; ``GET /_requests``
+returns what it received (the Authorization header is not recorded, only whether it was there).
+
+``FakeOpenAIServer`` starts and stops it from tests and the bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import requests
+
+INVENTED_NUMBER = 987654321.0
+INVENTED_NAME = "ZED INVENTED"
+INVENTED_KEY_POINT = "Guaranteed 50% return every year"
+
+
+def _answer(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    from illustra_extractor.extraction import extract_basic_info, extract_summary, extract_value_table
+
+    task = next(m["content"] for m in messages if m["role"] == "user" and "template" in m["content"])
+    template = json.loads(task.splitlines()[1])
+    document = next(m["content"] for m in messages if m["content"].startswith("<document>"))
+    document = document[len("<document>\n") : -len("\n</document>")]
+    years_line = re.search(r"policy years: ([\d, ]+)\.", task)
+    basic = extract_basic_info(document)
+    if "rows" in template:
+        keys = list(template["rows"][0])
+        table = extract_value_table(document, basic).values()
+        if years_line:
+            wanted = {int(y) for y in years_line.group(1).split(",")}
+            table = [row for row in table if row["policy_year"] in wanted]
+        return {"rows": [{key: row[key] for key in keys} for row in table]}
+    if "insured_name" in template or "sum_assured" in template or "gender" in template:
+        values = basic.values()
+    else:
+        values = extract_summary(document, basic, extract_value_table(document, basic)).values()
+    return {key: values.get(key) for key in template}
+
+
+def _apply(answer: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    if spec["kind"] == "invented":
+        spec = {
+            "override": {
+                "insured_name": INVENTED_NAME,
+                "sum_assured": INVENTED_NUMBER,
+                "annual_premium": INVENTED_NUMBER + 1,
+                "breakeven_year": 97,
+                "overview": f"This plan pays {INVENTED_NUMBER:,.0f} at once.",
+                "key_points": [INVENTED_KEY_POINT],
+            },
+            "row_override": {
+                "total_surrender_value": INVENTED_NUMBER,
+                "guaranteed_cash_value": INVENTED_NUMBER + 2,
+            },
+        }
+    for key, value in spec.get("override", {}).items():
+        if key in answer:
+            answer[key] = value
+    for row in answer.get("rows", []):
+        for key, value in spec.get("row_override", {}).items():
+            if key in row:
+                row[key] = value
+    return answer
+
+
+class _State:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.default: dict[str, Any] = {"kind": "correct"}
+        self.queue: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []
+
+
+STATE = _State()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}")
+
+    def do_GET(self) -> None:
+        if self.path == "/_requests":
+            with STATE.lock:
+                self._send(200, {"requests": STATE.requests})
+        else:
+            self._send(404, {"error": "not found"})
+
+    def do_POST(self) -> None:
+        body = self._body()
+        if self.path == "/_script":
+            with STATE.lock:
+                if body.get("reset"):
+                    STATE.queue.clear()
+                    STATE.requests.clear()
+                    STATE.default = {"kind": "correct"}
+                STATE.default = body.get("default", STATE.default)
+                STATE.queue.extend(body.get("queue", []))
+            self._send(200, {"ok": True})
+            return
+        if self.path != "/v1/chat/completions":
+            self._send(404, {"error": "not found"})
+            return
+        with STATE.lock:
+            STATE.requests.append(
+                {
+                    "body": body,
+                    "authorized": self.headers.get("Authorization", "").startswith("Bearer "),
+                    "headers": {k: v for k, v in self.headers.items() if k.lower() != "authorization"},
+                }
+            )
+            spec = STATE.queue.pop(0) if STATE.queue else STATE.default
+        self._complete(body, spec)
+
+    def _complete(self, body: dict[str, Any], spec: dict[str, Any]) -> None:
+        kind = spec["kind"]
+        if kind == "status":
+            self._send(
+                spec["status"], spec.get("body", {"error": {"message": "scripted"}}), spec.get("headers")
+            )
+            return
+        if kind == "slow":
+            time.sleep(spec["delay"])
+        finish = "stop"
+        if kind == "empty":
+            content = ""
+        elif kind == "malformed":
+            content = '{"rows": [{"policy_year": 1, "age": '
+        elif kind == "wrong_schema":
+            content = json.dumps({"answer": "see attached", "sum_assured": "a lot"})
+        else:
+            content = json.dumps(_apply(_answer(body["messages"]), spec), ensure_ascii=False)
+            if kind == "chatty":
+                content = f"Sure! Here is the JSON you asked for:\n```json\n{content}\n```\nAnything else?"
+            elif kind == "truncated":
+                content, finish = content[: len(content) // 2], "length"
+        prompt = sum(len(message["content"]) for message in body["messages"])
+        self._send(
+            200,
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "fake"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": finish,
+                    }
+                ],
+                # Roughly what a tokenizer gives for mixed Chinese and English text.
+                "usage": {
+                    "prompt_tokens": prompt // 3 + 1,
+                    "completion_tokens": len(content) // 3 + 1,
+                    "total_tokens": prompt // 3 + len(content) // 3 + 2,
+                },
+            },
+        )
+
+
+class FakeOpenAIServer:
+    """The server above as a child process on a free port."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> FakeOpenAIServer:
+        project = Path(__file__).resolve().parents[2]
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--port", str(self.port)], cwd=project
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{self.port}/_requests", timeout=1)
+                return self
+            except requests.ConnectionError:
+                if self.process.poll() is not None:
+                    raise RuntimeError("the fake OpenAI server exited") from None
+                time.sleep(0.05)
+        raise RuntimeError("the fake OpenAI server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def script(self, *queue: dict[str, Any], default: dict[str, Any] | None = None) -> None:
+        body: dict[str, Any] = {"reset": True, "queue": list(queue)}
+        if default is not None:
+            body["default"] = default
+        requests.post(f"http://127.0.0.1:{self.port}/_script", json=body, timeout=5).raise_for_status()
+
+    def received(self) -> list[dict[str, Any]]:
+        answer = requests.get(f"http://127.0.0.1:{self.port}/_requests", timeout=5)
+        answer.raise_for_status()
+        return answer.json()["requests"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    ThreadingHTTPServer(("127.0.0.1", args.port), _Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
