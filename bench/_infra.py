@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import statistics
@@ -41,9 +42,16 @@ def raise_on_sigterm() -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port to listen on, below the kernel's ephemeral range (32768 and up here), from which every outgoing
+    connection takes its own port: one picked there can be taken by a client before the server binds it."""
+    while True:
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def load_corpus(path: Path) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -51,9 +52,16 @@ def wait_until(condition: Callable[[], T | None], timeout: float, message: str, 
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port to listen on, below the kernel's ephemeral range (32768 and up here), from which every outgoing
+    connection takes its own port: one picked there can be taken by a client before the server binds it."""
+    while True:
+        port = random.randrange(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class ThrowawayDatabase:
