@@ -4,15 +4,77 @@ it here, so both agree on queue names and middleware."""
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import dramatiq
+import redis
 from dramatiq import Broker
+from dramatiq.broker import MessageProxy
+from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.errors import ConnectionClosed
+from dramatiq.message import Message
 from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
 
 from .errors import ConfigurationError
 from .settings import Settings
+
+# Wake-up tokens kept at most per queue: enough for every idle consumer, bounded when nobody waits.
+_WAKEUP_TOKENS = 16
+
+
+def _wakeup_key(broker: RedisBroker, queue_name: str) -> str:
+    return f"{broker.namespace}:{queue_name}.wakeup"
+
+
+class _WakingRedisConsumer(_RedisConsumer):
+    """Dramatiq's Redis consumer polls an empty queue and sleeps between polls (5 ms to ``timeout``): each pipeline
+    hop then waits for the next poll, and idle polling costs CPU. This one, finding the queue empty, blocks on the
+    queue's wake-up list instead (up to ``timeout``), which every enqueue pushes a token onto: a message is taken
+    as soon as it is sent, and an idle worker makes one cheap call per ``timeout``."""
+
+    def __next__(self) -> MessageProxy | None:
+        try:
+            while True:
+                if self.message_cache:
+                    data = self.message_cache.pop(0)
+                    if data is None:
+                        continue
+                    self.misses = 0
+                    message = Message.decode(data)
+                    self.queued_message_ids.add(message.message_id)
+                    return MessageProxy(message)
+                if self.outstanding_message_count < self.prefetch:
+                    self.message_cache = self.broker.do_fetch(
+                        self.queue_name, self.prefetch - self.outstanding_message_count
+                    )
+                    if self.message_cache:
+                        continue
+                    self.broker.client.blpop([_wakeup_key(self.broker, self.queue_name)], self.timeout / 1000)
+                else:
+                    # Full up with prefetched messages: wait for the worker threads to take some.
+                    time.sleep(0.001)
+                return None
+        except redis.ConnectionError as error:
+            raise ConnectionClosed(error) from None
+
+
+class WakingRedisBroker(RedisBroker):
+    """The Redis broker whose enqueues wake a waiting consumer at once (see ``_WakingRedisConsumer``)."""
+
+    @property
+    def consumer_class(self) -> type:
+        return _WakingRedisConsumer
+
+    def enqueue(self, message: Message, *, delay: int | None = None) -> Message:
+        sent = super().enqueue(message, delay=delay)
+        key = _wakeup_key(self, sent.queue_name)
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.lpush(key, 1)
+            pipe.ltrim(key, 0, _WAKEUP_TOKENS - 1)
+            pipe.execute()
+        return sent
 
 
 def _default_middleware(settings: Settings) -> list:
@@ -36,9 +98,7 @@ def create_broker(settings: Settings) -> Broker:
     middleware = _default_middleware(settings)
     broker: Broker
     if scheme in ("redis", "rediss"):
-        from dramatiq.brokers.redis import RedisBroker
-
-        broker = RedisBroker(
+        broker = WakingRedisBroker(
             url=settings.broker_url,
             namespace=settings.broker_namespace,
             middleware=middleware,

@@ -82,6 +82,9 @@ class Settings:
     worker_threads: int = 2
     # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
     worker_prefetch: int = 8
+    # How long an idle consumer blocks waiting for a message (an enqueue wakes it at once) before it looks after
+    # its acknowledgements, delayed messages and heartbeat.
+    worker_idle_wait_ms: int = 100
     # A worker process is replaced after this many messages or past this resident size (0: never).
     worker_max_messages: int = 10_000
     worker_max_memory_mib: int = 512
@@ -141,6 +144,7 @@ class Settings:
             worker_processes=_int(env, "WORKER_PROCESSES", cls.worker_processes, minimum=1),
             worker_threads=_int(env, "WORKER_THREADS", cls.worker_threads, minimum=1),
             worker_prefetch=_int(env, "WORKER_PREFETCH", cls.worker_prefetch, minimum=1),
+            worker_idle_wait_ms=_int(env, "WORKER_IDLE_WAIT_MS", cls.worker_idle_wait_ms, minimum=1),
             worker_max_messages=_int(env, "WORKER_MAX_MESSAGES", cls.worker_max_messages),
             worker_max_memory_mib=_int(env, "WORKER_MAX_MEMORY_MIB", cls.worker_max_memory_mib),
             lease_s=_float(env, "ILLUSTRA_LEASE_S", cls.lease_s),

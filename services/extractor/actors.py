@@ -1,6 +1,7 @@
-"""The three pipeline stages. Each actor only computes its stage with the engine and stores the result; the
-StageProgress middleware records the attempt, moves the document's stage and starts the next step, and the
-DatabaseConnection middleware owns the connection."""
+"""The three pipeline stages. Each actor reads its inputs, computes its stage with the engine and hands the
+writing of its results to StageProgress, which stores them with the stage's completion in one transaction; the
+middleware records the attempt, moves the document's stage and starts the next step, and the DatabaseConnection
+middleware owns the connection."""
 
 from __future__ import annotations
 
@@ -14,12 +15,13 @@ from illustra_shared.stages import STEP_BY_ACTOR
 from illustra_shared.web import UNAVAILABLE_ERRORS
 
 from .engines import StageEngine
+from .middleware import StageProgress
 from .report import current_report
 from .results import ResultStore
 
 
 def declare_actors(
-    broker: Broker, settings: Settings, store: ResultStore, engine: StageEngine
+    broker: Broker, settings: Settings, store: ResultStore, engine: StageEngine, progress: StageProgress
 ) -> dict[str, dramatiq.Actor]:
     def retry_when(retries: int, exception: BaseException) -> bool:
         if isinstance(exception, UNAVAILABLE_ERRORS):
@@ -39,19 +41,24 @@ def declare_actors(
     }
 
     def extract_basic_info(document_id: int) -> None:
-        basic = engine.basic_info(store.ocr_content(document_id))
-        store.save_basic_info(document_id, basic, extractor=current_report().extractor)
+        basic = engine.basic_info(store.inputs(document_id, with_basic_info=False).text)
+        progress.complete(
+            lambda: store.save_basic_info(document_id, basic, extractor=current_report().extractor)
+        )
 
     def extract_value_table(document_id: int) -> None:
-        table = engine.value_table(store.ocr_content(document_id), store.load_basic_info(document_id))
-        store.save_value_table(document_id, table, extractor=current_report().extractor)
+        inputs = store.inputs(document_id, with_basic_info=True)
+        table = engine.value_table(inputs.text, inputs.basic)
+        progress.complete(
+            lambda: store.save_value_table(document_id, table, extractor=current_report().extractor)
+        )
 
     def extract_summary(document_id: int) -> None:
-        text = store.ocr_content(document_id)
-        summary = engine.summary(
-            text, store.load_basic_info(document_id), store.load_value_table(document_id)
+        inputs = store.inputs(document_id, with_basic_info=True)
+        summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id))
+        progress.complete(
+            lambda: store.save_summary(document_id, summary, extractor=current_report().extractor)
         )
-        store.save_summary(document_id, summary, extractor=current_report().extractor)
 
     actors = {}
     for function in (extract_basic_info, extract_value_table, extract_summary):

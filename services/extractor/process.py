@@ -45,7 +45,10 @@ def main() -> int:
     )
     broker.emit_after("process_boot")
     worker = dramatiq.Worker(
-        broker, queues={settings.queue_name}, worker_threads=settings.worker_threads, worker_timeout=100
+        broker,
+        queues={settings.queue_name},
+        worker_threads=settings.worker_threads,
+        worker_timeout=settings.worker_idle_wait_ms,
     )
     worker.start()
     log.info("worker process %d serving queue %s", os.getpid(), settings.queue_name)

@@ -1,12 +1,14 @@
-"""Reading and writing the stages' results. Every write replaces what an earlier run of the same stage wrote, in
-one transaction, so a stage that runs twice leaves one copy."""
+"""Reading and writing the stages' results. Every write replaces what an earlier run of the same stage wrote; the
+writes run inside the transaction that completes the stage (``StageProgress.complete``), so a stage that runs twice
+leaves one copy, and a stage's results and its completion are stored together or not at all."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from peewee import Database
+from peewee import JOIN, Database
 
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import BasicInfoResult, Document, SummaryResult, ValueTableResult, ValueTableRow
@@ -18,15 +20,39 @@ def _date_or_none(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
+@dataclass(frozen=True)
+class StageInputs:
+    text: str
+    basic: BasicInfo | None
+
+
 class ResultStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def ocr_content(self, document_id: int) -> str:
-        row = Document.select(Document.ocr_content).where(Document.id == document_id).tuples().first()
+    def inputs(self, document_id: int, *, with_basic_info: bool) -> StageInputs:
+        """The OCR text, and the basic information when asked, in one query."""
+        if not with_basic_info:
+            row = Document.select(Document.ocr_content).where(Document.id == document_id).tuples().first()
+            if row is None:
+                raise DocumentNotFound(f"document {document_id} does not exist")
+            return StageInputs(row[0], None)
+        columns = [getattr(BasicInfoResult, name) for name in BASIC_FIELDS]
+        row = (
+            Document.select(Document.ocr_content, BasicInfoResult.id, BasicInfoResult.meta, *columns)
+            .join(BasicInfoResult, JOIN.LEFT_OUTER, on=BasicInfoResult.document == Document.id)
+            .where(Document.id == document_id)
+            .tuples()
+            .first()
+        )
         if row is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
-        return row[0]
+        text, basic_id, meta, *values = row
+        if basic_id is None:
+            raise DocumentNotFound(f"document {document_id} has no basic information yet")
+        return StageInputs(
+            text, BasicInfo.from_json({"values": dict(zip(BASIC_FIELDS, values, strict=True)), "meta": meta})
+        )
 
     def save_basic_info(self, document_id: int, basic: BasicInfo, *, extractor: str) -> None:
         data = basic.to_json()
@@ -36,14 +62,6 @@ class ResultStore:
             conflict_target=[BasicInfoResult.document],
             update={getattr(BasicInfoResult, name): value for name, value in columns.items()},
         ).execute()
-
-    def load_basic_info(self, document_id: int) -> BasicInfo:
-        row = BasicInfoResult.get_or_none(BasicInfoResult.document == document_id)
-        if row is None:
-            raise DocumentNotFound(f"document {document_id} has no basic information yet")
-        return BasicInfo.from_json(
-            {"values": {name: getattr(row, name) for name in BASIC_FIELDS}, "meta": row.meta}
-        )
 
     def save_value_table(self, document_id: int, table: ValueTable, *, extractor: str) -> None:
         data = table.to_json()
@@ -55,19 +73,18 @@ class ResultStore:
             }
             for row in data["rows"]
         ]
-        with self.database.atomic():
-            ValueTableRow.delete().where(ValueTableRow.document == document_id).execute()
-            if rows:
-                ValueTableRow.insert_many(rows).execute()
-            columns = {
-                "row_count": len(rows),
-                "issues": list(data.get("issues", [])),
-                "extractor": extractor,
-            }
-            ValueTableResult.insert(document=document_id, **columns).on_conflict(
-                conflict_target=[ValueTableResult.document],
-                update={getattr(ValueTableResult, name): value for name, value in columns.items()},
-            ).execute()
+        ValueTableRow.delete().where(ValueTableRow.document == document_id).execute()
+        if rows:
+            ValueTableRow.insert_many(rows).execute()
+        columns = {
+            "row_count": len(rows),
+            "issues": list(data.get("issues", [])),
+            "extractor": extractor,
+        }
+        ValueTableResult.insert(document=document_id, **columns).on_conflict(
+            conflict_target=[ValueTableResult.document],
+            update={getattr(ValueTableResult, name): value for name, value in columns.items()},
+        ).execute()
 
     def load_value_table(self, document_id: int) -> ValueTable:
         result = ValueTableResult.get_or_none(ValueTableResult.document == document_id)

@@ -27,20 +27,21 @@ def create_worker_broker(
     engine: StageEngine | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> Broker:
-    database = database or open_database(settings.database_url)
+    # The worker's commits do not wait for the disk, except the one that completes or fails a stage (see
+    # StageProgress): PostgreSQL writes its log in order, so that one makes the stage's earlier writes durable too.
+    database = database or open_database(settings.database_url, durable_commits=False)
     broker = create_broker(settings)
     broker.add_middleware(DatabaseConnection(database))
     pipeline = Pipeline(broker, settings)
-    broker.add_middleware(
-        StageProgress(
-            database,
-            pipeline,
-            soft_time_limit_s=settings.stage_soft_time_limit_s,
-            hard_time_limit_s=settings.stage_hard_time_limit_s,
-            lease_s=settings.lease_s,
-            clock=clock,
-        )
+    progress = StageProgress(
+        database,
+        pipeline,
+        soft_time_limit_s=settings.stage_soft_time_limit_s,
+        hard_time_limit_s=settings.stage_hard_time_limit_s,
+        lease_s=settings.lease_s,
+        clock=clock,
     )
+    broker.add_middleware(progress)
     broker.add_middleware(
         Reconciler(
             database,
@@ -53,5 +54,5 @@ def create_worker_broker(
     )
     broker.add_middleware(StageMetrics())
     engine = engine or create_engine(settings.extractor_mode, settings)
-    declare_actors(broker, settings, ResultStore(database), engine)
+    declare_actors(broker, settings, ResultStore(database), engine, progress)
     return broker

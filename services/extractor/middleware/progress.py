@@ -21,7 +21,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
 
 from illustra_shared import logs
-from illustra_shared.database import is_postgres
+from illustra_shared.database import durable
 from illustra_shared.errors import StageFailed
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.pipeline import Pipeline
@@ -32,7 +32,7 @@ from illustra_shared.stages import (
     PipelineStep,
     ProcessingStage,
     next_step,
-    stage_position,
+    stage_before,
     status_of,
 )
 
@@ -49,6 +49,8 @@ class RunningStage:
     step: PipelineStep
     started: float
     report: StageReport
+    # Set by ``complete``: whether the document moved to the stage's completed state (None: not completed yet).
+    moved: bool | None = None
 
 
 def describe(exception: BaseException) -> str:
@@ -90,6 +92,8 @@ class StageProgress(Middleware):
         self.lease = timedelta(seconds=lease_s)
         self.clock = clock
         self.running: dict[str, RunningStage] = {}
+        # The stage the current thread runs, for ``complete``.
+        self.current = threading.local()
         self.lock = threading.Lock()
         self.watchdog: threading.Thread | None = None
         self.stopping = threading.Event()
@@ -151,27 +155,29 @@ class StageProgress(Middleware):
         attempt = int(message.options.get("retries", 0)) + 1
         now = self.clock()
         with self.database.atomic():
-            query = Document.select(Document.processing_stage).where(Document.id == document_id)
-            # Two workers on one document queue up here. SQLite transactions lock the whole database already.
-            if is_postgres(self.database):
-                query = query.for_update()
-            row = query.tuples().first()
-            if row is None:
-                log.warning("skipping %s: document %s does not exist", step.actor_name, document_id)
-                raise SkipMessage()
-            stage = row[0]
-            if stage == ProcessingStage.ERROR or stage_position(stage) > stage_position(step.running):
-                log.info("skipping %s of document %s, which is at %s", step.actor_name, document_id, stage)
+            # The update both moves the document and locks its row, so two workers given the same stage queue up
+            # here. Only a document where this step starts (the step before it done) or that is in it (a retry, a
+            # redelivery) is moved: one that is gone, in error, past this step or not yet at it is left alone, and
+            # if it is idle the reconciler sends it the step it needs.
+            moved = (
+                Document.update(
+                    processing_stage=step.running,
+                    progress_percentage=PROGRESS_PERCENTAGE[step.running],
+                    status=DocumentStatus.PROCESSING,
+                    last_processed_at=now,
+                )
+                .where(
+                    Document.id == document_id,
+                    Document.processing_stage.in_([stage_before(step), step.running]),
+                )
+                .execute()
+            )
+            if not moved:
+                log.info("skipping %s of document %s: it is not at this step", step.actor_name, document_id)
                 raise SkipMessage()
             if self._claimed_elsewhere(document_id, step, now):
                 log.info("skipping %s of document %s: a live worker runs it", step.actor_name, document_id)
                 raise SkipMessage()
-            Document.update(
-                processing_stage=step.running,
-                progress_percentage=PROGRESS_PERCENTAGE[step.running],
-                status=DocumentStatus.PROCESSING,
-                last_processed_at=now,
-            ).where(Document.id == document_id).execute()
             attempt_row = StageAttempt.create(
                 document=document_id,
                 stage=step.name,
@@ -182,10 +188,10 @@ class StageProgress(Middleware):
                 outcome="running",
             )
         logs.bind(document_id=document_id, stage=step.name, attempt=attempt, message_id=message.message_id)
+        running = RunningStage(attempt_row.id, attempt, document_id, step, time.monotonic(), begin_report())
+        self.current.stage = running
         with self.lock:
-            self.running[message.message_id] = RunningStage(
-                attempt_row.id, attempt, document_id, step, time.monotonic(), begin_report()
-            )
+            self.running[message.message_id] = running
 
     def _claimed_elsewhere(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
         """Whether another worker holds a live lease on this stage; stale running attempts become abandoned."""
@@ -212,8 +218,13 @@ class StageProgress(Middleware):
             return  # not a stage, or already failed by the hard time limit
         end_report()
         logs.unbind()
+        self.current.stage = None
         if exception is None:
-            self._complete(running)
+            if running.moved is None:  # the actor did not complete its stage itself
+                self._transition(running, write=None)
+            following = next_step(running.step)
+            if running.moved and following is not None:
+                self.pipeline.enqueue(following, running.document_id)
             return
         if isinstance(exception, TimeLimitExceeded):
             reason = f"{running.step.label} exceeded its time limit of {self.soft_time_limit_s:g} s"
@@ -231,14 +242,30 @@ class StageProgress(Middleware):
             "notes": report.notes,
         }
 
-    def _complete(self, running: RunningStage) -> None:
+    def complete(self, write: Callable[[], None]) -> None:
+        """Called by the stage running in this thread: store its results with ``write`` and move the document to
+        the stage's completed state, in one transaction whose commit waits for the disk."""
+        running = self.current.stage
+        if running is None:
+            raise RuntimeError("complete() is called from a stage's own thread, while it runs")
+        self._transition(running, write=write)
+
+    def _transition(self, running: RunningStage, *, write: Callable[[], None] | None) -> None:
         now = self.clock()
         completed = running.step.completed
         with self.database.atomic():
+            # Only the last step's completion waits for the disk (with it, PostgreSQL's in-order log makes all
+            # before it durable too). After a database crash an earlier step may be found undone: its results
+            # with it, as they share the transaction; the next step's message is then skipped (the document is
+            # not at that step) and the reconciler resumes the document where it is.
+            if next_step(running.step) is None:
+                durable(self.database)
+            if write is not None:
+                write()
             StageAttempt.update(
                 finished_at=now, outcome="success", **self._report_columns(running.report)
             ).where(StageAttempt.id == running.attempt_id).execute()
-            moved = (
+            running.moved = bool(
                 Document.update(
                     processing_stage=completed,
                     progress_percentage=PROGRESS_PERCENTAGE[completed],
@@ -249,13 +276,11 @@ class StageProgress(Middleware):
                 .where(Document.id == running.document_id, Document.processing_stage == running.step.running)
                 .execute()
             )
-        following = next_step(running.step)
-        if moved and following is not None:
-            self.pipeline.enqueue(following, running.document_id)
 
     def _fail(self, running: RunningStage, reason: str, *, final: bool) -> None:
         now = self.clock()
         with self.database.atomic():
+            durable(self.database)
             StageAttempt.update(
                 finished_at=now,
                 outcome="failure" if final else "retry",

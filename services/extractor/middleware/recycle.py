@@ -9,6 +9,7 @@ from dramatiq import Broker, Message, Middleware
 log = logging.getLogger(__name__)
 
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+_MEMORY_CHECK_EVERY = 16
 
 
 def resident_mib() -> float:
@@ -38,7 +39,12 @@ class Recycle(Middleware):
         reason = None
         if self.max_messages and self.handled >= self.max_messages:
             reason = f"handled {self.handled} messages"
-        elif self.max_resident_mib and (resident := resident_mib()) > self.max_resident_mib:
+        # Memory is read every few messages: /proc costs more than the message itself does.
+        elif (
+            self.max_resident_mib
+            and self.handled % _MEMORY_CHECK_EVERY == 0
+            and (resident := resident_mib()) > self.max_resident_mib
+        ):
             reason = f"resident memory {resident:.0f} MiB is over {self.max_resident_mib} MiB"
         if reason:
             self.requested = True
