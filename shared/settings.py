@@ -79,7 +79,8 @@ class Settings:
     stage_min_backoff_s: float = 5.0
     stage_max_backoff_s: float = 300.0
     worker_processes: int = 2
-    worker_threads: int = 2
+    # Stages spend most of their time waiting on PostgreSQL and Redis: threads overlap the waits.
+    worker_threads: int = 8
     # How many messages each worker thread may hold ahead of time (dramatiq_queue_prefetch).
     worker_prefetch: int = 8
     # How long an idle consumer blocks waiting for a message (an enqueue wakes it at once) before it looks after

@@ -4,20 +4,67 @@ leaves one copy, and a stage's results and its completion are stored together or
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from peewee import JOIN, Database
 
 from illustra_shared.errors import DocumentNotFound
-from illustra_shared.models import BasicInfoResult, Document, SummaryResult, ValueTableResult, ValueTableRow
+from illustra_shared.models import BasicInfoResult, Document, ValueTableResult, ValueTableRow, utcnow
 
 from .extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Summary, ValueTable
 
 
-def _date_or_none(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _upsert(table: str, columns: list[str], param: str) -> str:
+    """Insert, or replace all but the key and the creation time of the row already there."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:] if c != "created_at")
+    placeholders = ", ".join([param] * len(columns))
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
+        f" ON CONFLICT (document_id) DO UPDATE SET {updates}"
+    )
+
+
+class _Statements:
+    """The stage writes as plain SQL, built once (the same on PostgreSQL and SQLite but for the parameter mark):
+    building them with peewee for every message cost more CPU than the extraction itself."""
+
+    def __init__(self, param: str) -> None:
+        self.param = param
+        self.upsert_basic = _upsert(
+            "basic_info_results", ["document_id", *BASIC_FIELDS, "meta", "extractor", "created_at"], param
+        )
+        self.delete_rows = f"DELETE FROM value_table_rows WHERE document_id = {param}"
+        self.row_columns = ["document_id", *ROW_FIELDS, "meta"]
+        self.upsert_table = _upsert(
+            "value_table_results", ["document_id", "row_count", "issues", "extractor", "created_at"], param
+        )
+        self.upsert_summary = _upsert(
+            "summary_results",
+            [
+                "document_id",
+                "proposal_date",
+                "valid_until",
+                "breakeven_year",
+                "key_points",
+                "overview",
+                "meta",
+                "extractor",
+                "created_at",
+            ],
+            param,
+        )
+
+    def insert_rows(self, count: int) -> str:
+        row = "(" + ", ".join([self.param] * len(self.row_columns)) + ")"
+        return (
+            f"INSERT INTO value_table_rows ({', '.join(self.row_columns)}) VALUES {', '.join([row] * count)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -29,6 +76,7 @@ class StageInputs:
 class ResultStore:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.sql = _Statements(database.param)
 
     def inputs(self, document_id: int, *, with_basic_info: bool) -> StageInputs:
         """The OCR text, and the basic information when asked, in one query."""
@@ -56,35 +104,23 @@ class ResultStore:
 
     def save_basic_info(self, document_id: int, basic: BasicInfo, *, extractor: str) -> None:
         data = basic.to_json()
-        columns: dict[str, Any] = {name: data["values"].get(name) for name in BASIC_FIELDS}
-        columns.update(meta=data["meta"], extractor=extractor)
-        BasicInfoResult.insert(document=document_id, **columns).on_conflict(
-            conflict_target=[BasicInfoResult.document],
-            update={getattr(BasicInfoResult, name): value for name, value in columns.items()},
-        ).execute()
+        values = [data["values"].get(name) for name in BASIC_FIELDS]
+        self.database.execute_sql(
+            self.sql.upsert_basic, [document_id, *values, _json(data["meta"]), extractor, utcnow()]
+        )
 
     def save_value_table(self, document_id: int, table: ValueTable, *, extractor: str) -> None:
         data = table.to_json()
-        rows = [
-            {
-                "document": document_id,
-                **{name: row["values"].get(name) for name in ROW_FIELDS},
-                "meta": row["meta"],
-            }
-            for row in data["rows"]
-        ]
-        ValueTableRow.delete().where(ValueTableRow.document == document_id).execute()
-        if rows:
-            ValueTableRow.insert_many(rows).execute()
-        columns = {
-            "row_count": len(rows),
-            "issues": list(data.get("issues", [])),
-            "extractor": extractor,
-        }
-        ValueTableResult.insert(document=document_id, **columns).on_conflict(
-            conflict_target=[ValueTableResult.document],
-            update={getattr(ValueTableResult, name): value for name, value in columns.items()},
-        ).execute()
+        self.database.execute_sql(self.sql.delete_rows, [document_id])
+        if data["rows"]:
+            params: list[Any] = []
+            for row in data["rows"]:
+                params += [document_id, *(row["values"].get(name) for name in ROW_FIELDS), _json(row["meta"])]
+            self.database.execute_sql(self.sql.insert_rows(len(data["rows"])), params)
+        issues = _json(list(data.get("issues", [])))
+        self.database.execute_sql(
+            self.sql.upsert_table, [document_id, len(data["rows"]), issues, extractor, utcnow()]
+        )
 
     def load_value_table(self, document_id: int) -> ValueTable:
         result = ValueTableResult.get_or_none(ValueTableResult.document == document_id)
@@ -107,16 +143,17 @@ class ResultStore:
     def save_summary(self, document_id: int, summary: Summary, *, extractor: str) -> None:
         data = summary.to_json()
         values = data["values"]
-        columns = {
-            "proposal_date": _date_or_none(values.get("proposal_date")),
-            "valid_until": _date_or_none(values.get("valid_until")),
-            "breakeven_year": values.get("breakeven_year"),
-            "key_points": list(values.get("key_points") or []),
-            "overview": values.get("overview"),
-            "meta": data["meta"],
-            "extractor": extractor,
-        }
-        SummaryResult.insert(document=document_id, **columns).on_conflict(
-            conflict_target=[SummaryResult.document],
-            update={getattr(SummaryResult, name): value for name, value in columns.items()},
-        ).execute()
+        self.database.execute_sql(
+            self.sql.upsert_summary,
+            [
+                document_id,
+                values.get("proposal_date"),
+                values.get("valid_until"),
+                values.get("breakeven_year"),
+                _json(list(values.get("key_points") or [])),
+                values.get("overview"),
+                _json(data["meta"]),
+                extractor,
+                utcnow(),
+            ],
+        )
