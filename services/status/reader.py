@@ -20,7 +20,9 @@ from illustra_shared.models import (
 from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
 
-def _timestamp(value: datetime | None) -> str | None:
+def _timestamp(value: datetime | str | None) -> str | None:
+    if isinstance(value, str):  # SQLite hands plain SQL's timestamps back as text
+        value = datetime.fromisoformat(value)
     return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
 
 
@@ -41,6 +43,12 @@ class Page:
 class DocumentReader:
     def __init__(self, database: Database) -> None:
         self.database = database
+        p = database.param
+        self.status_sql = (
+            "SELECT processing_stage, progress_percentage, last_processed_at, status, error_message"
+            f" FROM documents WHERE id = {p}"
+        )
+        self.owned_status_sql = f"{self.status_sql} AND user_id = {p}"
 
     @staticmethod
     def _visible(query: Any, document_id: int, owner: int | None) -> Any:
@@ -49,14 +57,11 @@ class DocumentReader:
         return query if owner is None else query.where(Document.user_id == owner)
 
     def status(self, document_id: int, *, owner: int | None = None) -> dict[str, Any]:
-        query = Document.select(
-            Document.processing_stage,
-            Document.progress_percentage,
-            Document.last_processed_at,
-            Document.status,
-            Document.error_message,
-        )
-        row = self._visible(query, document_id, owner).tuples().first()
+        # The route every open page polls: plain SQL built once, one indexed row.
+        if owner is None:
+            row = self.database.execute_sql(self.status_sql, [document_id]).fetchone()
+        else:
+            row = self.database.execute_sql(self.owned_status_sql, [document_id, owner]).fetchone()
         if row is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
         stage, percentage, last_processed_at, status, error_message = row
