@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
-import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -22,6 +21,10 @@ from typing import Any
 
 import psycopg2
 from psycopg2 import sql
+
+# The project root, for what the benches share with the tests.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+from tests.support import free_port as free_port
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
@@ -39,19 +42,6 @@ def raise_on_sigterm() -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
-
-
-def free_port() -> int:
-    """A port to listen on, below the kernel's ephemeral range (32768 and up here), from which every outgoing
-    connection takes its own port: one picked there can be taken by a client before the server binds it."""
-    while True:
-        port = random.randrange(20000, 32000)
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
 
 
 def load_corpus(path: Path) -> list[dict[str, Any]]:

@@ -29,14 +29,15 @@ sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") != _BENCH] + [_
 import argparse
 import itertools
 import signal
-import subprocess
 import time
 from pathlib import Path
 
-import redis
 import requests
-from _infra import DEFAULT_CORPUS, free_port, load_corpus, raise_on_sigterm, save_bodies, wait_until
+from _infra import DEFAULT_CORPUS, PROJECT_DIR, load_corpus, raise_on_sigterm, save_bodies
 from _systems import Illustra
+
+sys.path.append(str(PROJECT_DIR))
+from tests.support import PrivateRedis
 
 RECOVERY_ENV = {
     "ILLUSTRA_LEASE_S": "3",
@@ -45,46 +46,6 @@ RECOVERY_ENV = {
     "STAGE_MAX_BACKOFF_S": "2",
     "WORKER_PROCESSES": "2",
 }
-
-
-class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        wait_until(lambda: _pings(client), 10, "the private Redis")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
 
 
 def inject(fault: str, system: Illustra, private_redis: PrivateRedis) -> str:
@@ -100,8 +61,7 @@ def inject(fault: str, system: Illustra, private_redis: PrivateRedis) -> str:
         process.wait()
         system.processes.start("worker", system._illustra("worker"), system.env)
         return f"SIGKILL extractor {process.pid}, started again"
-    private_redis.stop()
-    private_redis.start()
+    private_redis.restart_empty()
     return "Redis restarted empty"
 
 

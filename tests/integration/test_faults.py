@@ -46,12 +46,13 @@ def fault_stack(tmp_path) -> Iterator[Stack]:
         running.stop()
 
 
-def test_a_worker_killed_mid_stage_loses_nothing(fault_stack: Stack) -> None:
-    stack = fault_stack
+def kill_the_worker_mid_stage(stack: Stack, text: str) -> int:
+    """Submit ``text``, hold a lock its first stage needs so the stage is surely running, SIGKILL the extractor,
+    then start a new one; returns the document's id."""
     blocker = psycopg2.connect(stack.database.url)
     blocker.cursor().execute("LOCK TABLE basic_info_results IN ACCESS EXCLUSIVE MODE")
     try:
-        document_id = stack.submit(SAMPLES[0])
+        document_id = stack.submit(text)
         wait_until(
             lambda: stack.database.execute(
                 "SELECT 1 FROM stage_attempts WHERE document_id = %s AND outcome = 'running'", (document_id,)
@@ -63,8 +64,13 @@ def test_a_worker_killed_mid_stage_loses_nothing(fault_stack: Stack) -> None:
     finally:
         blocker.rollback()
         blocker.close()
-
     stack.start_extractor()
+    return document_id
+
+
+def test_a_worker_killed_mid_stage_loses_nothing(fault_stack: Stack) -> None:
+    stack = fault_stack
+    document_id = kill_the_worker_mid_stage(stack, SAMPLES[0])
     assert stack.wait_finished(document_id, timeout=60)["processing_stage"] == "all_completed"
     attempts = stack.document(document_id)["stage_attempts"]
     assert attempts[0]["outcome"] == "abandoned" and attempts[0]["stage"] == "basic_info"

@@ -4,16 +4,14 @@ complete, a failing stage is retried then error, a worker killed mid-stage loses
 from __future__ import annotations
 
 import os
-import signal
 import uuid
 from collections.abc import Iterator
 
 import pika
-import psycopg2
 import pytest
 
-from ..support import EXAMPLES_DIR, Stack, wait_until
-from .test_faults import FAST_RECOVERY, assert_one_copy_of_everything
+from ..support import EXAMPLES_DIR, Stack
+from .test_faults import FAST_RECOVERY, assert_one_copy_of_everything, kill_the_worker_mid_stage
 
 pytestmark = pytest.mark.integration
 
@@ -54,21 +52,6 @@ def test_a_failing_stage_is_retried_then_error_on_rabbitmq(rabbit_stack: Stack) 
 
 
 def test_a_worker_killed_mid_stage_loses_nothing_on_rabbitmq(rabbit_stack: Stack) -> None:
-    blocker = psycopg2.connect(rabbit_stack.database.url)
-    blocker.cursor().execute("LOCK TABLE basic_info_results IN ACCESS EXCLUSIVE MODE")
-    try:
-        document_id = rabbit_stack.submit(SAMPLES[1])
-        wait_until(
-            lambda: rabbit_stack.database.execute(
-                "SELECT 1 FROM stage_attempts WHERE document_id = %s AND outcome = 'running'", (document_id,)
-            ),
-            20,
-            "the stage to start",
-        )
-        rabbit_stack.stop_process("extractor", signal.SIGKILL)
-    finally:
-        blocker.rollback()
-        blocker.close()
-    rabbit_stack.start_extractor()
+    document_id = kill_the_worker_mid_stage(rabbit_stack, SAMPLES[1])
     assert rabbit_stack.wait_finished(document_id, timeout=60)["processing_stage"] == "all_completed"
     assert_one_copy_of_everything(rabbit_stack, [document_id])
