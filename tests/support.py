@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pika
 import psycopg2
 import redis
 import requests
@@ -32,6 +33,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+# The brokers the pipeline runs on: the tests that hold for both take one of these as their Stack's extra env.
+BROKERS = {"redis": {}, "rabbitmq": {"BROKER_URL": RABBITMQ_URL}}
 
 
 def wait_until(condition: Callable[[], T | None], timeout: float, message: str, interval: float = 0.05) -> T:
@@ -154,6 +158,8 @@ class Stack(Processes):
         self.database = ThrowawayDatabase(postgres_admin_url).create()
         self.redis_url = redis_url
         self.namespace = f"illustra-test-{uuid.uuid4().hex[:8]}"
+        # A queue of its own, so that test runs sharing a RabbitMQ never take each other's messages.
+        self.queue = self.namespace
         self.ports = {name: free_port() for name in ("gateway", "status", "edge")}
         env = {
             **os.environ,
@@ -161,6 +167,7 @@ class Stack(Processes):
             "DATABASE_URL": self.database.url,
             "REDIS_URL": redis_url,
             "BROKER_NAMESPACE": self.namespace,
+            "ILLUSTRA_QUEUE": self.queue,
             "STAGE_MIN_BACKOFF_S": "0.05",
             "STAGE_MAX_BACKOFF_S": "0.2",
             "WORKER_PROCESSES": "1",
@@ -218,6 +225,12 @@ class Stack(Processes):
         keys = list(client.scan_iter(f"{self.namespace}*"))
         if keys:
             client.delete(*keys)
+        if self.env.get("BROKER_URL", "").startswith("amqp"):
+            connection = pika.BlockingConnection(pika.URLParameters(self.env["BROKER_URL"]))
+            channel = connection.channel()
+            for name in (self.queue, f"{self.queue}.DQ", f"{self.queue}.XQ"):
+                channel.queue_delete(name)
+            connection.close()
         self.database.drop()
 
     # -- the API, through the one origin ---------------------------------------------------------------------

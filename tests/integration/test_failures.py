@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psycopg2
 import pytest
 
-from ..support import EXAMPLES_DIR, Stack, wait_until
+from ..support import BROKERS, EXAMPLES_DIR, Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +25,7 @@ def own_stack(tmp_path, request) -> Iterator[Stack]:
         running.stop()
 
 
+@pytest.mark.parametrize("own_stack", list(BROKERS.values()), ids=list(BROKERS), indirect=True)
 def test_a_stage_that_keeps_failing_is_retried_twice_then_the_document_is_error(own_stack: Stack) -> None:
     # A real fault, not a switch in the code: the table stage's table is gone from the database.
     own_stack.database.execute("DROP TABLE value_table_rows")
@@ -49,7 +50,10 @@ def test_a_stage_that_keeps_failing_is_retried_twice_then_the_document_is_error(
 
 
 @pytest.mark.parametrize(
-    "own_stack", [{"STAGE_SOFT_TIME_LIMIT_S": "1", "STAGE_HARD_TIME_LIMIT_S": "2"}], indirect=True
+    "own_stack",
+    [{"STAGE_SOFT_TIME_LIMIT_S": "1", "STAGE_HARD_TIME_LIMIT_S": "2", **env} for env in BROKERS.values()],
+    ids=list(BROKERS),
+    indirect=True,
 )
 def test_a_stage_past_its_time_limit_is_error_and_the_worker_goes_on(own_stack: Stack) -> None:
     # Hold a lock the basic-info stage needs, so it blocks inside the database driver where the soft limit

@@ -10,7 +10,7 @@ import psycopg2
 import pytest
 import requests
 
-from ..support import EXAMPLES_DIR, PrivatePostgres, PrivateRedis, Stack, wait_until
+from ..support import BROKERS, EXAMPLES_DIR, PrivatePostgres, PrivateRedis, Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +37,9 @@ def assert_one_copy_of_everything(stack: Stack, document_ids: list[int]) -> None
     assert len(successes) == 3 * len(ids) and all(count == 1 for *_, count in successes), successes
 
 
-@pytest.fixture
-def fault_stack(tmp_path) -> Iterator[Stack]:
-    running = Stack(tmp_path, FAST_RECOVERY).start()
+@pytest.fixture(params=sorted(BROKERS))
+def fault_stack(tmp_path, request) -> Iterator[Stack]:
+    running = Stack(tmp_path, {**FAST_RECOVERY, **BROKERS[request.param]}).start()
     try:
         yield running
     finally:

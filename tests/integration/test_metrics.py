@@ -84,7 +84,7 @@ def test_stage_request_and_pipeline_metrics_add_up_across_processes(metered_stac
     assert _value(status, "illustra_documents", stage="all_completed") == len(ids)
     assert _value(status, "illustra_documents_stuck", stage="pending") == 0
     assert _value(status, "illustra_oldest_unfinished_document_age_seconds") == 0
-    assert _value(status, "illustra_queue_messages", queue="illustra", state="waiting") == 0
+    assert _value(status, "illustra_queue_messages", queue=stack.queue, state="waiting") == 0
     polled = _value(
         status,
         "illustra_http_requests_total",

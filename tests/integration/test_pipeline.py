@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import requests
 
 from illustra_shared.stages import PROGRESS_PERCENTAGE, STAGE_ORDER, ProcessingStage
 
-from ..support import EXAMPLES_DIR, Stack, wait_until
+from ..support import BROKERS, EXAMPLES_DIR, Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
 SAMPLES = sorted(EXAMPLES_DIR.glob("*.txt"))
+
+
+@pytest.fixture(scope="module", params=sorted(BROKERS))
+def stack(request, tmp_path_factory) -> Iterator[Stack]:
+    """The pipeline on each broker: Redis (the default) and RabbitMQ."""
+    running = Stack(tmp_path_factory.mktemp(f"pipeline-{request.param}"), BROKERS[request.param]).start()
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def test_a_document_moves_forward_through_every_stage_to_all_completed(stack: Stack) -> None:

@@ -10,7 +10,7 @@ import threading
 import psycopg2
 import pytest
 
-from ..support import EXAMPLES_DIR, Stack, wait_until
+from ..support import BROKERS, EXAMPLES_DIR, Stack, wait_until
 from .test_faults import assert_one_copy_of_everything
 
 pytestmark = pytest.mark.integration
@@ -18,8 +18,11 @@ pytestmark = pytest.mark.integration
 SAMPLES = [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES_DIR.glob("*.txt"))]
 
 
-def test_a_worker_process_is_recycled_every_n_messages_without_losing_or_repeating_work(tmp_path) -> None:
-    stack = Stack(tmp_path, {"WORKER_MAX_MESSAGES": "4", "WORKER_PROCESSES": "1"}).start()
+@pytest.mark.parametrize("broker", sorted(BROKERS))
+def test_a_worker_process_is_recycled_every_n_messages_without_losing_or_repeating_work(
+    tmp_path, broker
+) -> None:
+    stack = Stack(tmp_path, {"WORKER_MAX_MESSAGES": "4", "WORKER_PROCESSES": "1", **BROKERS[broker]}).start()
     try:
         ids = [stack.submit(SAMPLES[i % len(SAMPLES)]) for i in range(8)]
         for document_id in ids:
