@@ -49,7 +49,7 @@ test-deploy: install ## check Dockerfiles, Kubernetes manifests, alert rules and
 	$(BIN)/pytest tests/deploy
 
 .PHONY: lint
-lint: install ## check style and types
+lint: install ## check code and formatting with ruff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

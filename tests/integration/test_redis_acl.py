@@ -36,7 +36,9 @@ def test_the_pipeline_runs_as_the_least_privilege_redis_user(tmp_path) -> None:
         assert report.returncode == 0, report.stderr
         assert json.loads(report.stdout)["states"]["waiting"]["count"] == 0
         as_illustra = redis.Redis.from_url(url)
-        assert list(as_illustra.scan_iter("illustra:ratelimit:*"))  # the limiter counted, it did not fail open
+        assert list(
+            as_illustra.scan_iter("illustra:ratelimit:*")
+        )  # the limiter counted, it did not fail open
         with pytest.raises(redis.exceptions.NoPermissionError):
             as_illustra.set("some-other-app:key", "1")
         with pytest.raises(redis.exceptions.NoPermissionError):
