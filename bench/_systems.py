@@ -31,20 +31,32 @@ CELERY_REDIS_URL = os.environ.get("BENCH_CELERY_REDIS_URL", REDIS_URL.rsplit("/"
 
 
 class System:
+    """A system under test: ``start`` is its own; stopping and finding its worker processes are the same for all."""
+
     name: str
     table: str
     save_url: str
     database: ThrowawayDatabase
     processes: ProcessGroups
+    # Its Redis, and the pattern of the keys it leaves there.
+    redis_url: str
+    redis_keys: str
 
     def start(self) -> None:
         raise NotImplementedError
 
-    def stop(self) -> None:
-        raise NotImplementedError
-
     def worker_pids(self) -> list[int]:
-        raise NotImplementedError
+        return children(self.processes.processes["worker"].pid)
+
+    def stop(self) -> None:
+        try:
+            self.processes.stop_all()
+        finally:
+            client = redis.Redis.from_url(self.redis_url)
+            keys = list(client.scan_iter(self.redis_keys))
+            if keys:
+                client.delete(*keys)
+            self.database.drop()
 
 
 class Illustra(System):
@@ -70,6 +82,8 @@ class Illustra(System):
             "ILLUSTRA_SUBMIT_LIMIT": "1000000000",
             **(extra_env or {}),
         }
+        self.redis_url = self.env["REDIS_URL"]
+        self.redis_keys = f"{self.namespace}*"
 
     def _illustra(self, *args: str) -> list[str]:
         return [self.python, "-m", "illustra", *args]
@@ -91,19 +105,6 @@ class Illustra(System):
                 f"illustra on port {port} to be ready",
             )
 
-    def worker_pids(self) -> list[int]:
-        return children(self.processes.processes["worker"].pid)
-
-    def stop(self) -> None:
-        try:
-            self.processes.stop_all()
-        finally:
-            client = redis.Redis.from_url(REDIS_URL)
-            keys = list(client.scan_iter(f"{self.namespace}*"))
-            if keys:
-                client.delete(*keys)
-            self.database.drop()
-
 
 class CeleryBaseline(System):
     name = "celery"
@@ -122,6 +123,8 @@ class CeleryBaseline(System):
             "CELERY_BASELINE_BROKER_URL": CELERY_REDIS_URL,
             "CELERY_BASELINE_QUEUE": self.queue,
         }
+        self.redis_url = CELERY_REDIS_URL
+        self.redis_keys = f"*{self.queue}*"
 
     def start(self) -> None:
         from celery_baseline.schema import create_schema
@@ -171,16 +174,3 @@ class CeleryBaseline(System):
             60,
             "the Celery baseline's web app to answer",
         )
-
-    def worker_pids(self) -> list[int]:
-        return children(self.processes.processes["worker"].pid)
-
-    def stop(self) -> None:
-        try:
-            self.processes.stop_all()
-        finally:
-            client = redis.Redis.from_url(CELERY_REDIS_URL)
-            keys = list(client.scan_iter(f"*{self.queue}*"))
-            if keys:
-                client.delete(*keys)
-            self.database.drop()
