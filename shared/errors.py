@@ -19,7 +19,3 @@ class DocumentNotFound(IllustraError):
 
 class StageFailed(IllustraError):
     """A pipeline stage could not produce its result; the message is meant for a person."""
-
-
-class StageTimeLimitExceeded(StageFailed):
-    """A stage ran past its time limit; it is not retried."""

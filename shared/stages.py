@@ -39,10 +39,6 @@ PROGRESS_PERCENTAGE: dict[ProcessingStage, int] = {
 STAGE_ORDER: tuple[ProcessingStage, ...] = tuple(PROGRESS_PERCENTAGE)
 
 
-def stage_position(stage: str) -> int:
-    return STAGE_ORDER.index(ProcessingStage(stage))
-
-
 def status_of(stage: str) -> DocumentStatus:
     if stage == ProcessingStage.PENDING:
         return DocumentStatus.PENDING

@@ -9,7 +9,6 @@ from illustra_shared.stages import (
     DocumentStatus,
     ProcessingStage,
     next_step,
-    stage_position,
     status_of,
 )
 
@@ -24,9 +23,16 @@ def test_the_contract_percentages_are_the_ones_the_frontends_know() -> None:
         "extracting_summary": 80,
         "all_completed": 100,
     }
-    assert [stage_position(s) for s in STAGE_ORDER] == list(range(7))
-    with pytest.raises(ValueError):
-        stage_position("error")
+    assert [stage.value for stage in STAGE_ORDER] == [
+        "pending",
+        "extracting_basic_info",
+        "basic_info_completed",
+        "extracting_table",
+        "table_completed",
+        "extracting_summary",
+        "all_completed",
+    ]
+    assert ProcessingStage.ERROR not in STAGE_ORDER
 
 
 def test_steps_chain_in_order_and_cover_every_running_and_completed_stage() -> None:
