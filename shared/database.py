@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,9 +48,13 @@ def open_database(url: str, *, pooled: bool = True, durable_commits: bool = True
     scheme = urlsplit(url).scheme
     if scheme in _POOLED_SCHEMES and pooled:
         url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
-        options = {} if durable_commits else {"options": "-c synchronous_commit=off"}
+        # The server checks every second that the client of a running query is still there and ends the query
+        # if not: a process killed while its statements wait for a lock must not have them committed later.
+        options = "-c client_connection_check_interval=1000"
+        if not durable_commits:
+            options += " -c synchronous_commit=off"
         database = connect_url(
-            url, max_connections=32, stale_timeout=300, timeout=10, autorollback=True, **options
+            url, max_connections=32, stale_timeout=300, timeout=10, autorollback=True, options=options
         )
     elif scheme.startswith("sqlite"):
         database = connect_url(
@@ -82,10 +87,40 @@ def release_connection(database: Database, *, broken: bool = False) -> None:
         database.close()
 
 
+# Inside a transaction: its commit waits until it, and all committed before it, is on disk.
+DURABLE_COMMIT = "SET LOCAL synchronous_commit TO on"
+
+# One SQL statement and its parameters (in the database's parameter style).
+Statement = tuple[str, Sequence[Any]]
+
+
 def durable(database: Database) -> None:
-    """Inside a transaction: its commit waits until it, and all committed before it, is on disk."""
+    """Make the transaction this runs in wait for the disk when it commits (PostgreSQL; SQLite always does)."""
     if is_postgres(database):
-        database.execute_sql("SET LOCAL synchronous_commit TO on")
+        database.execute_sql(DURABLE_COMMIT)
+
+
+def execute_together(
+    database: Database, statements: Sequence[Statement], *, durable: bool = False
+) -> list[tuple]:
+    """Run ``statements`` as one transaction; the rows the last one returns (none if it returns no rows).
+
+    On PostgreSQL they go as one multi-statement query: one round trip, which the server runs as one implicit
+    transaction (outside a peewee transaction) or as part of the enclosing one. Each round trip saved is about
+    0.1 ms of CPU on the client and the server together, a large part of a stage's cost. SQLite, in process, runs
+    them one by one in a transaction."""
+    if is_postgres(database):
+        if durable:
+            statements = [(DURABLE_COMMIT, ()), *statements]
+        cursor = database.execute_sql(
+            "; ".join(sql for sql, _ in statements), [value for _, params in statements for value in params]
+        )
+        return cursor.fetchall() if cursor.description is not None else []
+    with database.atomic():
+        for sql, params in statements:
+            cursor = database.execute_sql(sql, params)
+        # Fetched inside the transaction: SQLite cannot commit while a statement still has rows to give.
+        return cursor.fetchall() if cursor.description is not None else []
 
 
 def is_postgres(database: Database) -> bool:

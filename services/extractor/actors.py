@@ -1,5 +1,5 @@
 """The three pipeline stages. Each actor reads its inputs, computes its stage with the engine and hands the
-writing of its results to StageProgress, which stores them with the stage's completion in one transaction; the
+statements that store its results to StageProgress, which runs them with the completion in one transaction; the
 middleware records the attempt, moves the document's stage and starts the next step, and the DatabaseConnection
 middleware owns the connection."""
 
@@ -42,23 +42,17 @@ def declare_actors(
 
     def extract_basic_info(document_id: int) -> None:
         basic = engine.basic_info(store.inputs(document_id, with_basic_info=False).text)
-        progress.complete(
-            lambda: store.save_basic_info(document_id, basic, extractor=current_report().extractor)
-        )
+        progress.complete(store.basic_info_writes(document_id, basic, extractor=current_report().extractor))
 
     def extract_value_table(document_id: int) -> None:
         inputs = store.inputs(document_id, with_basic_info=True)
         table = engine.value_table(inputs.text, inputs.basic)
-        progress.complete(
-            lambda: store.save_value_table(document_id, table, extractor=current_report().extractor)
-        )
+        progress.complete(store.value_table_writes(document_id, table, extractor=current_report().extractor))
 
     def extract_summary(document_id: int) -> None:
         inputs = store.inputs(document_id, with_basic_info=True)
         summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id))
-        progress.complete(
-            lambda: store.save_summary(document_id, summary, extractor=current_report().extractor)
-        )
+        progress.complete(store.summary_writes(document_id, summary, extractor=current_report().extractor))
 
     actors = {}
     for function in (extract_basic_info, extract_value_table, extract_summary):

@@ -1,6 +1,9 @@
-"""Reading and writing the stages' results. Every write replaces what an earlier run of the same stage wrote; the
-writes run inside the transaction that completes the stage (``StageProgress.complete``), so a stage that runs twice
-leaves one copy, and a stage's results and its completion are stored together or not at all."""
+"""Reading and writing the stages' results, as plain SQL built once (building queries with peewee for every message
+cost more CPU than the extraction itself). Every write replaces what an earlier run of the same stage wrote; the
+writes run in the transaction that completes the stage (``StageProgress.complete``), so a stage that runs twice
+leaves one copy, and a stage's results are never stored without its completion. (A stage that the hard time limit
+failed while it was stuck still stores its results if it ever ends; its document stays in error and a retry
+replaces them.)"""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import JOIN, Database
+from peewee import Database
 
+from illustra_shared.database import Statement
 from illustra_shared.errors import DocumentNotFound
-from illustra_shared.models import BasicInfoResult, Document, ValueTableResult, ValueTableRow, utcnow
+from illustra_shared.models import BasicInfoResult, utcnow
 
 from .extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Summary, ValueTable
 
@@ -31,8 +35,7 @@ def _upsert(table: str, columns: list[str], param: str) -> str:
 
 
 class _Statements:
-    """The stage writes as plain SQL, built once (the same on PostgreSQL and SQLite but for the parameter mark):
-    building them with peewee for every message cost more CPU than the extraction itself."""
+    """The stage reads and writes (the same on PostgreSQL and SQLite but for the parameter mark)."""
 
     def __init__(self, param: str) -> None:
         self.param = param
@@ -60,6 +63,19 @@ class _Statements:
             param,
         )
 
+        self.select_text = f"SELECT ocr_content FROM documents WHERE id = {param}"
+        basic_columns = ", ".join(f"b.{name}" for name in BASIC_FIELDS)
+        self.select_text_and_basic = (
+            f"SELECT d.ocr_content, b.id, b.meta, {basic_columns} FROM documents d"
+            f" LEFT JOIN basic_info_results b ON b.document_id = d.id WHERE d.id = {param}"
+        )
+        # The table's issues on every row, and one row of NULLs when it has no rows.
+        self.select_table = (
+            f"SELECT t.issues, r.{', r.'.join(ROW_FIELDS)}, r.meta FROM value_table_results t"
+            f" LEFT JOIN value_table_rows r ON r.document_id = t.document_id"
+            f" WHERE t.document_id = {param} ORDER BY r.policy_year"
+        )
+
     def insert_rows(self, count: int) -> str:
         row = "(" + ", ".join([self.param] * len(self.row_columns)) + ")"
         return (
@@ -74,86 +90,84 @@ class StageInputs:
 
 
 class ResultStore:
+    """Reads a stage's inputs in one query, and gives the statements that store its results, which
+    ``StageProgress.complete`` sends together with the stage's completion."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
         self.sql = _Statements(database.param)
+        # The drivers' own types but for SQLite's booleans (stored as 0/1): peewee's conversions, looked up once.
+        self.basic_converters = [BasicInfoResult._meta.fields[name].python_value for name in BASIC_FIELDS]
 
     def inputs(self, document_id: int, *, with_basic_info: bool) -> StageInputs:
         """The OCR text, and the basic information when asked, in one query."""
         if not with_basic_info:
-            row = Document.select(Document.ocr_content).where(Document.id == document_id).tuples().first()
-            if row is None:
+            rows = self.database.execute_sql(self.sql.select_text, [document_id]).fetchall()
+            if not rows:
                 raise DocumentNotFound(f"document {document_id} does not exist")
-            return StageInputs(row[0], None)
-        columns = [getattr(BasicInfoResult, name) for name in BASIC_FIELDS]
-        row = (
-            Document.select(Document.ocr_content, BasicInfoResult.id, BasicInfoResult.meta, *columns)
-            .join(BasicInfoResult, JOIN.LEFT_OUTER, on=BasicInfoResult.document == Document.id)
-            .where(Document.id == document_id)
-            .tuples()
-            .first()
-        )
-        if row is None:
+            return StageInputs(rows[0][0], None)
+        rows = self.database.execute_sql(self.sql.select_text_and_basic, [document_id]).fetchall()
+        if not rows:
             raise DocumentNotFound(f"document {document_id} does not exist")
-        text, basic_id, meta, *values = row
+        text, basic_id, meta, *values = rows[0]
         if basic_id is None:
             raise DocumentNotFound(f"document {document_id} has no basic information yet")
+        values = [convert(value) for convert, value in zip(self.basic_converters, values, strict=True)]
         return StageInputs(
-            text, BasicInfo.from_json({"values": dict(zip(BASIC_FIELDS, values, strict=True)), "meta": meta})
+            text,
+            BasicInfo.from_json(
+                {"values": dict(zip(BASIC_FIELDS, values, strict=True)), "meta": json.loads(meta)}
+            ),
         )
 
-    def save_basic_info(self, document_id: int, basic: BasicInfo, *, extractor: str) -> None:
+    def basic_info_writes(self, document_id: int, basic: BasicInfo, *, extractor: str) -> list[Statement]:
         data = basic.to_json()
         values = [data["values"].get(name) for name in BASIC_FIELDS]
-        self.database.execute_sql(
-            self.sql.upsert_basic, [document_id, *values, _json(data["meta"]), extractor, utcnow()]
-        )
+        return [(self.sql.upsert_basic, [document_id, *values, _json(data["meta"]), extractor, utcnow()])]
 
-    def save_value_table(self, document_id: int, table: ValueTable, *, extractor: str) -> None:
+    def value_table_writes(self, document_id: int, table: ValueTable, *, extractor: str) -> list[Statement]:
         data = table.to_json()
-        self.database.execute_sql(self.sql.delete_rows, [document_id])
+        writes: list[Statement] = [(self.sql.delete_rows, [document_id])]
         if data["rows"]:
             params: list[Any] = []
             for row in data["rows"]:
                 params += [document_id, *(row["values"].get(name) for name in ROW_FIELDS), _json(row["meta"])]
-            self.database.execute_sql(self.sql.insert_rows(len(data["rows"])), params)
+            writes.append((self.sql.insert_rows(len(data["rows"])), params))
         issues = _json(list(data.get("issues", [])))
-        self.database.execute_sql(
-            self.sql.upsert_table, [document_id, len(data["rows"]), issues, extractor, utcnow()]
-        )
+        writes.append((self.sql.upsert_table, [document_id, len(data["rows"]), issues, extractor, utcnow()]))
+        return writes
 
     def load_value_table(self, document_id: int) -> ValueTable:
-        result = ValueTableResult.get_or_none(ValueTableResult.document == document_id)
-        if result is None:
+        rows = self.database.execute_sql(self.sql.select_table, [document_id]).fetchall()
+        if not rows:
             raise DocumentNotFound(f"document {document_id} has no value table yet")
-        rows = (
-            ValueTableRow.select()
-            .where(ValueTableRow.document == document_id)
-            .order_by(ValueTableRow.policy_year)
-        )
+        (issues, *_), table_rows = rows[0], [row for row in rows if row[1] is not None]
         return ValueTable.from_json(
             {
                 "rows": [
-                    {"values": {name: getattr(r, name) for name in ROW_FIELDS}, "meta": r.meta} for r in rows
+                    {"values": dict(zip(ROW_FIELDS, values, strict=True)), "meta": json.loads(meta)}
+                    for _, *values, meta in table_rows
                 ],
-                "issues": result.issues,
+                "issues": json.loads(issues),
             }
         )
 
-    def save_summary(self, document_id: int, summary: Summary, *, extractor: str) -> None:
+    def summary_writes(self, document_id: int, summary: Summary, *, extractor: str) -> list[Statement]:
         data = summary.to_json()
         values = data["values"]
-        self.database.execute_sql(
-            self.sql.upsert_summary,
-            [
-                document_id,
-                values.get("proposal_date"),
-                values.get("valid_until"),
-                values.get("breakeven_year"),
-                _json(list(values.get("key_points") or [])),
-                values.get("overview"),
-                _json(data["meta"]),
-                extractor,
-                utcnow(),
-            ],
-        )
+        return [
+            (
+                self.sql.upsert_summary,
+                [
+                    document_id,
+                    values.get("proposal_date"),
+                    values.get("valid_until"),
+                    values.get("breakeven_year"),
+                    _json(list(values.get("key_points") or [])),
+                    values.get("overview"),
+                    _json(data["meta"]),
+                    extractor,
+                    utcnow(),
+                ],
+            )
+        ]

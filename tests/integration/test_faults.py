@@ -61,6 +61,16 @@ def kill_the_worker_mid_stage(stack: Stack, text: str) -> int:
             "the basic-info stage to start",
         )
         stack.stop_process("extractor", signal.SIGKILL)
+        # The killed worker's statements still wait for the lock until the server finds its client gone.
+        wait_until(
+            lambda: (
+                not stack.database.execute(
+                    "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ),
+            20,
+            "the server to end the killed worker's statements",
+        )
     finally:
         blocker.rollback()
         blocker.close()

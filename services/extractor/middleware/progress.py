@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +22,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
 
 from illustra_shared import logs
-from illustra_shared.database import durable
+from illustra_shared.database import Statement, durable, execute_together
 from illustra_shared.errors import StageFailed
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.pipeline import Pipeline
@@ -76,7 +76,7 @@ def is_final_failure(broker: Broker, message: Message, exception: BaseException)
 
 
 class _Statements:
-    """The four writes every stage makes, as plain SQL built once (peewee's query building cost as much CPU as a
+    """The writes every stage makes, as plain SQL built once (peewee's query building cost as much CPU as a
     stage's extraction). The same on PostgreSQL and SQLite but for the parameter mark."""
 
     def __init__(self, p: str) -> None:
@@ -92,13 +92,23 @@ class _Statements:
             "INSERT INTO stage_attempts (document_id, stage, attempt, message_id, started_at, heartbeat_at, outcome)"
             f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, 'running') RETURNING id"
         )
+        # The common case in the round trip that moved the document: no attempt of this stage is running. It is
+        # a statement of its own so that it sees an attempt that a worker which held the document's row lock
+        # before this one committed meanwhile.
+        self.open_first_attempt = (
+            "INSERT INTO stage_attempts (document_id, stage, attempt, message_id, started_at, heartbeat_at, outcome)"
+            f" SELECT {p}, {p}, {p}, {p}, {p}, {p}, 'running'"
+            f" WHERE EXISTS (SELECT 1 FROM documents WHERE id = {p} AND processing_stage = {p})"
+            " AND NOT EXISTS (SELECT 1 FROM stage_attempts"
+            f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running') RETURNING id"
+        )
         self.close_attempt = (
             f"UPDATE stage_attempts SET finished_at = {p}, outcome = 'success', extractor = {p}, llm_calls = {p},"
-            f" prompt_tokens = {p}, completion_tokens = {p}, notes = {p} WHERE id = {p}"
+            f" prompt_tokens = {p}, completion_tokens = {p}, notes = {p} WHERE id = {p} AND outcome = 'running'"
         )
         self.complete_document = (
             f"UPDATE documents SET processing_stage = {p}, progress_percentage = {p}, status = {p},"
-            f" error_message = NULL, last_processed_at = {p} WHERE id = {p} AND processing_stage = {p}"
+            f" error_message = NULL, last_processed_at = {p} WHERE id = {p} AND processing_stage = {p} RETURNING id"
         )
 
 
@@ -183,37 +193,70 @@ class StageProgress(Middleware):
         document_id = int(message.args[0])
         attempt = int(message.options.get("retries", 0)) + 1
         now = self.clock()
+        attempt_id = self._start_first_attempt(document_id, step, attempt, message.message_id, now)
+        if attempt_id is None:
+            attempt_id = self._start_attempt(document_id, step, attempt, message.message_id, now)
+        logs.bind(document_id=document_id, stage=step.name, attempt=attempt, message_id=message.message_id)
+        running = RunningStage(attempt_id, attempt, document_id, step, time.monotonic(), begin_report())
+        self.current.stage = running
+        with self.lock:
+            self.running[message.message_id] = running
+
+    def _move_document(self, document_id: int, step: PipelineStep, now: datetime) -> Statement:
+        # The update both moves the document and locks its row, so two workers given the same stage queue up
+        # here. Only a document where this step starts (the step before it done) or that is in it (a retry, a
+        # redelivery) is moved: one that is gone, in error, past this step or not yet at it is left alone, and
+        # if it is idle the reconciler sends it the step it needs.
+        return (
+            self.sql.start_document,
+            [
+                step.running,
+                PROGRESS_PERCENTAGE[step.running],
+                DocumentStatus.PROCESSING,
+                now,
+                document_id,
+                stage_before(step),
+                step.running,
+            ],
+        )
+
+    def _start_first_attempt(
+        self, document_id: int, step: PipelineStep, attempt: int, message_id: str, now: datetime
+    ) -> int | None:
+        """The common case in one round trip: move the document and open an attempt when none of this stage is
+        running. None when that is not the case: ``_start_attempt`` then sorts out why."""
+        rows = execute_together(
+            self.database,
+            [
+                self._move_document(document_id, step, now),
+                (
+                    self.sql.open_first_attempt,
+                    [
+                        *(document_id, step.name, attempt, message_id, now, now),  # the attempt
+                        *(document_id, step.running, document_id, step.name),  # the two conditions
+                    ],
+                ),
+            ],
+        )
+        return rows[0][0] if rows else None
+
+    def _start_attempt(
+        self, document_id: int, step: PipelineStep, attempt: int, message_id: str, now: datetime
+    ) -> int:
+        """Move the document and open an attempt, or skip the message: the document is not at this step, or a
+        live worker runs it. Running attempts whose worker stopped become abandoned."""
         with self.database.atomic():
-            # The update both moves the document and locks its row, so two workers given the same stage queue up
-            # here. Only a document where this step starts (the step before it done) or that is in it (a retry, a
-            # redelivery) is moved: one that is gone, in error, past this step or not yet at it is left alone, and
-            # if it is idle the reconciler sends it the step it needs.
-            moved = self.database.execute_sql(
-                self.sql.start_document,
-                [
-                    step.running,
-                    PROGRESS_PERCENTAGE[step.running],
-                    DocumentStatus.PROCESSING,
-                    now,
-                    document_id,
-                    stage_before(step),
-                    step.running,
-                ],
-            ).rowcount
-            if not moved:
+            sql, params = self._move_document(document_id, step, now)
+            if not self.database.execute_sql(sql, params).rowcount:
                 log.info("skipping %s of document %s: it is not at this step", step.actor_name, document_id)
                 raise SkipMessage()
             if self._claimed_elsewhere(document_id, step, now):
                 log.info("skipping %s of document %s: a live worker runs it", step.actor_name, document_id)
                 raise SkipMessage()
             (attempt_id,) = self.database.execute_sql(
-                self.sql.open_attempt, [document_id, step.name, attempt, message.message_id, now, now]
+                self.sql.open_attempt, [document_id, step.name, attempt, message_id, now, now]
             ).fetchone()
-        logs.bind(document_id=document_id, stage=step.name, attempt=attempt, message_id=message.message_id)
-        running = RunningStage(attempt_id, attempt, document_id, step, time.monotonic(), begin_report())
-        self.current.stage = running
-        with self.lock:
-            self.running[message.message_id] = running
+        return attempt_id
 
     def _claimed_elsewhere(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
         """Whether another worker holds a live lease on this stage; stale running attempts become abandoned."""
@@ -240,7 +283,7 @@ class StageProgress(Middleware):
         self.current.stage = None
         if exception is None:
             if running.moved is None:  # the actor did not complete its stage itself
-                self._transition(running, write=None)
+                self._transition(running, [])
             following = next_step(running.step)
             if running.moved and following is not None:
                 self.pipeline.enqueue(following, running.document_id)
@@ -261,41 +304,35 @@ class StageProgress(Middleware):
             "notes": report.notes,
         }
 
-    def complete(self, write: Callable[[], None]) -> None:
-        """Called by the stage running in this thread: store its results with ``write`` and move the document to
-        the stage's completed state, in one transaction whose commit waits for the disk."""
+    def complete(self, writes: Sequence[Statement]) -> None:
+        """Called by the stage running in this thread: store its results (``writes``) and move the document to the
+        stage's completed state, in one transaction whose commit waits for the disk."""
         running = self.current.stage
         if running is None:
             raise RuntimeError("complete() is called from a stage's own thread, while it runs")
-        self._transition(running, write=write)
+        self._transition(running, writes)
 
-    def _transition(self, running: RunningStage, *, write: Callable[[], None] | None) -> None:
+    def _transition(self, running: RunningStage, writes: Sequence[Statement]) -> None:
         now = self.clock()
         completed = running.step.completed
-        with self.database.atomic():
-            # Only the last step's completion waits for the disk (with it, PostgreSQL's in-order log makes all
-            # before it durable too). After a database crash an earlier step may be found undone: its results
-            # with it, as they share the transaction; the next step's message is then skipped (the document is
-            # not at that step) and the reconciler resumes the document where it is.
-            if next_step(running.step) is None:
-                durable(self.database)
-            if write is not None:
-                write()
-            report = running.report
-            self.database.execute_sql(
-                self.sql.close_attempt,
-                [
-                    now,
-                    report.extractor,
-                    report.llm_calls,
-                    report.prompt_tokens,
-                    report.completion_tokens,
-                    json.dumps(report.notes, ensure_ascii=False),
-                    running.attempt_id,
-                ],
-            )
-            running.moved = bool(
-                self.database.execute_sql(
+        report = running.report
+        rows = execute_together(
+            self.database,
+            [
+                *writes,
+                (
+                    self.sql.close_attempt,
+                    [
+                        now,
+                        report.extractor,
+                        report.llm_calls,
+                        report.prompt_tokens,
+                        report.completion_tokens,
+                        json.dumps(report.notes, ensure_ascii=False),
+                        running.attempt_id,
+                    ],
+                ),
+                (
                     self.sql.complete_document,
                     [
                         completed,
@@ -305,8 +342,15 @@ class StageProgress(Middleware):
                         running.document_id,
                         running.step.running,
                     ],
-                ).rowcount
-            )
+                ),
+            ],
+            # Only the last step's completion waits for the disk (with it, PostgreSQL's in-order log makes all
+            # before it durable too). After a database crash an earlier step may be found undone: its results
+            # with it, as they share the transaction; the next step's message is then skipped (the document is
+            # not at that step) and the reconciler resumes the document where it is.
+            durable=next_step(running.step) is None,
+        )
+        running.moved = bool(rows)
 
     def _fail(self, running: RunningStage, reason: str, *, final: bool) -> None:
         now = self.clock()
