@@ -20,19 +20,13 @@ from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, Shutdow
 from .errors import ConfigurationError
 from .settings import Settings
 
-# Wake-up tokens kept at most per queue: enough for every idle consumer, bounded when nobody waits.
-_WAKEUP_TOKENS = 16
 
-
-def _wakeup_key(broker: RedisBroker, queue_name: str) -> str:
-    return f"{broker.namespace}:{queue_name}.wakeup"
-
-
-class _WakingRedisConsumer(_RedisConsumer):
+class _WaitingRedisConsumer(_RedisConsumer):
     """Dramatiq's Redis consumer polls an empty queue and sleeps between polls (5 ms to ``timeout``): each pipeline
-    hop then waits for the next poll, and idle polling costs CPU. This one, finding the queue empty, blocks on the
-    queue's wake-up list instead (up to ``timeout``), which every enqueue pushes a token onto: a message is taken
-    as soon as it is sent, and an idle worker makes one cheap call per ``timeout``."""
+    hop then waits for the next poll, and idle polling costs CPU. This one, finding the queue empty, blocks until
+    its list has a message id in it (up to ``timeout``) with ``BLMOVE list list RIGHT RIGHT``, which takes the last
+    element and puts it back where it was: nothing moves, and the consumer wakes as soon as anyone (an enqueue, a
+    requeue by Dramatiq's maintenance) pushes to the queue, at no cost to whoever sends. Needs Redis 6.2+."""
 
     def __next__(self) -> MessageProxy | None:
         try:
@@ -51,7 +45,8 @@ class _WakingRedisConsumer(_RedisConsumer):
                     )
                     if self.message_cache:
                         continue
-                    self.broker.client.blpop([_wakeup_key(self.broker, self.queue_name)], self.timeout / 1000)
+                    key = f"{self.broker.namespace}:{self.queue_name}"
+                    self.broker.client.blmove(key, key, self.timeout / 1000, "RIGHT", "RIGHT")
                 else:
                     # Full up with prefetched messages: wait for the worker threads to take some.
                     time.sleep(0.001)
@@ -60,21 +55,12 @@ class _WakingRedisConsumer(_RedisConsumer):
             raise ConnectionClosed(error) from None
 
 
-class WakingRedisBroker(RedisBroker):
-    """The Redis broker whose enqueues wake a waiting consumer at once (see ``_WakingRedisConsumer``)."""
+class WaitingRedisBroker(RedisBroker):
+    """The Redis broker whose consumers wait for messages instead of polling (see ``_WaitingRedisConsumer``)."""
 
     @property
     def consumer_class(self) -> type:
-        return _WakingRedisConsumer
-
-    def enqueue(self, message: Message, *, delay: int | None = None) -> Message:
-        sent = super().enqueue(message, delay=delay)
-        key = _wakeup_key(self, sent.queue_name)
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.lpush(key, 1)
-            pipe.ltrim(key, 0, _WAKEUP_TOKENS - 1)
-            pipe.execute()
-        return sent
+        return _WaitingRedisConsumer
 
 
 def _default_middleware(settings: Settings) -> list:
@@ -98,7 +84,7 @@ def create_broker(settings: Settings) -> Broker:
     middleware = _default_middleware(settings)
     broker: Broker
     if scheme in ("redis", "rediss"):
-        broker = WakingRedisBroker(
+        broker = WaitingRedisBroker(
             url=settings.broker_url,
             namespace=settings.broker_namespace,
             middleware=middleware,

@@ -1,5 +1,5 @@
 """The services work as the least-privilege Redis user of deploy/k8s/base/redis-acl.yaml, against a Redis whose
-default user is off: the pipeline, the rate limiter, the wake-up lists and the queue inspection."""
+default user is off: the pipeline, the rate limiter, the consumers' blocking waits and the queue inspection."""
 
 from __future__ import annotations
 
