@@ -15,7 +15,7 @@ from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
-from dramatiq.middleware import AgeLimit, Callbacks, Pipelines, Retries, ShutdownNotifications, TimeLimit
+from dramatiq.middleware import Retries, TimeLimit
 
 from .errors import ConfigurationError
 from .settings import Settings
@@ -64,12 +64,10 @@ class WaitingRedisBroker(RedisBroker):
 
 
 def _default_middleware(settings: Settings) -> list:
+    # Only the Dramatiq middleware the stages use: every message runs each one's hooks. (Its default list also has
+    # AgeLimit, ShutdownNotifications, Callbacks and Pipelines, for actor options no stage sets.)
     return [
-        AgeLimit(),
         TimeLimit(time_limit=int(settings.stage_soft_time_limit_s * 1000)),
-        ShutdownNotifications(),
-        Callbacks(),
-        Pipelines(),
         Retries(
             max_retries=settings.stage_max_retries,
             min_backoff=int(settings.stage_min_backoff_s * 1000),
