@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .labels import Pair, find_pairs, trim_value
-from .normalize import fold
+from .normalize import fold_document
 from .numbers import first_amount, first_int
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
@@ -195,7 +195,7 @@ def _pair_rank(pair: Pair) -> int:
     return 0 if pair.exact and pair.colon else 1 if pair.colon else 2
 
 
-def _read_labelled(text: str, folded: str, pairs: list[Pair]) -> dict[str, Field]:
+def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str, Field]:
     by_field: dict[str, list[Pair]] = {}
     for pair in pairs:
         if pair.field in PARSERS:
@@ -308,11 +308,11 @@ def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
 
 
 def extract_basic_info(text: str) -> BasicInfo:
-    folded = fold(text)
+    folded = fold_document(text)
     return basic_info_from(text, folded, find_pairs(folded))
 
 
-def basic_info_from(text: str, folded: str, pairs: list[Pair]) -> BasicInfo:
+def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInfo:
     """Stage 1 on text already folded and cut into label pairs (shared when the stages run together)."""
     fields = _read_labelled(text, folded, pairs)
     if "insurer" not in fields:

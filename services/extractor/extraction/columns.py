@@ -13,6 +13,10 @@ TOTAL = "total_surrender_value"
 DEATH = "death_benefit"
 IGNORED = "ignored"  # a column that must not feed any field (another scenario, withdrawals)
 
+# A whole English word is written `a(?<![a-z]a)ge(?![a-z])`, not `(?<![a-z])age(?![a-z])`: the same matches,
+# but with every alternative of HEADER_WORD_RE starting with a literal character the regex engine skips
+# straight to the places where one can start, several times faster on the lines of a document.
+
 _SCENARIO_RE = re.compile(
     r"悲观|乐观|pessimistic|optimistic|较低投资回报|较高投资回报|lower return|higher return"
 )
@@ -20,11 +24,11 @@ _WITHDRAWAL_RE = re.compile(r"提取|提款|withdraw|累积领取|已领取")
 _DEATH_RE = re.compile(r"身故|死亡|death|赔偿")
 _PREMIUM_RE = re.compile(r"保费|premium|供款|缴费")
 _YEAR_RE = re.compile(
-    r"年度|保单年|年末|年终|policy\s*year|end\s*of\s*(?:policy\s*)?year|(?<![a-z])(?:year|yr)(?![a-z])"
+    r"年度|保单年|年末|年终|policy\s*year|end\s*of\s*(?:policy\s*)?year|y(?<![a-z]y)(?:ear|r)(?![a-z])"
 )
-_AGE_RE = re.compile(r"年龄|岁|(?<![a-z])age(?![a-z])")
+_AGE_RE = re.compile(r"年龄|岁|a(?<![a-z]a)ge(?![a-z])")
 _TOTAL_RE = re.compile(
-    r"总额|合计|总计|(?<![a-z])total(?![a-z])|\)\s*\+|\+\s*\(|退保|surrender|(?<![a-z])sv(?![a-z])|赎回|发还"
+    r"总额|合计|总计|t(?<![a-z]t)otal(?![a-z])|\)\s*\+|\+\s*\(|退保|surrender|s(?<![a-z]s)v(?![a-z])|赎回|发还"
 )
 _NON_GUARANTEED_RE = re.compile(
     r"非保证|non[- ]?(?:guaranteed|gtd)|红利|分红|bonus|dividend|增值|利息|interest|特别|"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
     "insured_name": (
@@ -235,6 +236,10 @@ for _synonym in sorted(_SYNONYM_FIELD, key=len):
         for _index in range(len(_synonym)):
             _DROPPED_INDEX.setdefault(_synonym[:_index] + _synonym[_index + 1 :], _synonym)
 _FUZZY_LENGTHS = sorted({len(s) for s in _FUZZY_INDEX.values()}, reverse=True)
+# What a window shares with any key it matches: its first two characters when the key's blank is further on,
+# all the others when it is among them. Checking that first spares building the keys of nearly every window.
+_FUZZY_HEADS = frozenset(key[:2] for key in _FUZZY_INDEX if "\x00" not in key[:2])
+_FUZZY_TAILS = frozenset(key[2:] for key in _FUZZY_INDEX if "\x00" not in key[2:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,10 +276,11 @@ def _classify_fuzzy(label: str) -> LabelMatch | None:
         for start in range(len(compact) - length + 2):
             if start + length <= len(compact):
                 window = compact[start : start + length]
-                for key in _wildcard_keys(window):
-                    synonym = _FUZZY_INDEX.get(key)
-                    if synonym is not None and synonym.isascii() == window.isascii():
-                        return LabelMatch(_SYNONYM_FIELD[synonym], False)
+                if window[:2] in _FUZZY_HEADS or window[2:] in _FUZZY_TAILS:
+                    for key in _wildcard_keys(window):
+                        synonym = _FUZZY_INDEX.get(key)
+                        if synonym is not None and synonym.isascii() == window.isascii():
+                            return LabelMatch(_SYNONYM_FIELD[synonym], False)
             synonym = _DROPPED_INDEX.get(compact[start : start + length - 1])
             if synonym is not None and length > 3:
                 return LabelMatch(_SYNONYM_FIELD[synonym], False)
@@ -321,7 +327,8 @@ def _label_span(folded: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def find_pairs(folded: str) -> list[Pair]:
+@lru_cache(maxsize=4)  # stage 1 and stage 3 both read the pairs of the same document
+def find_pairs(folded: str) -> tuple[Pair, ...]:
     """Every `label: value`, markdown `| label | value |` and space-separated `label   value` in document
     order."""
     pairs: list[Pair] = []
@@ -334,7 +341,7 @@ def find_pairs(folded: str) -> list[Pair]:
             _colon_pairs(folded, line_start, line_end, pairs)
         elif not text.lstrip()[:1].isdigit():
             _spaced_pair(folded, line_start, line_end, pairs)
-    return pairs
+    return tuple(pairs)
 
 
 def _markdown_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair]) -> None:
@@ -410,10 +417,13 @@ def _split_spans(text: str, start: int, end: int, separator: str) -> list[tuple[
 
 
 _SPACED_RE = re.compile(r"\s*(\S(?:.*?\S)?)\s{2,}(\S(?:.*?\S)?)\s*$")
+_TWO_BLANKS_RE = re.compile(r"\s\s")
 
 
 def _spaced_pair(folded: str, line_start: int, line_end: int, pairs: list[Pair]) -> None:
     """`Label      value` with no colon, as forms laid out in two columns come out of OCR."""
+    if not _TWO_BLANKS_RE.search(folded, line_start, line_end):
+        return  # no gap between a label and a value; _SPACED_RE is slow to find that out on a long line
     match = _SPACED_RE.match(folded, line_start, line_end)
     if match is None or len(match.group(1)) > 30 or "  " in match.group(2):
         return

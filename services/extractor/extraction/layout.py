@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -47,6 +48,12 @@ _TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
 _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
 _DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d)")
 _CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")
+# A line of nothing but clean numbers (no 岁 or age labels) between blanks and stray column rules: most rows
+# of a table.
+_PLAIN_ROW_RE = re.compile(
+    r"[\s|]*(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3})"
+    r"(?:[\s|]+(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}))+[\s|]*"
+)
 _NUMERIC_LOOKING_RE = re.compile(
     r"[-~_]{1,3}|n/a|nil|[0-9olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
@@ -76,20 +83,24 @@ def _data_tokens(folded: str, start: int, end: int) -> list[re.Match[str]] | Non
     """The tokens of a line of table data (a row or a piece of one), None for any other line."""
     if not _DATA_START_RE.match(folded, start, end):
         return None
-    tokens = [
-        match
-        for match in _TOKEN_RE.finditer(folded, start, end)
-        if not _NOISE_TOKEN_RE.fullmatch(match.group())
-    ]
-    if len(tokens) < 2:
-        return None
+    if _PLAIN_ROW_RE.fullmatch(folded, start, end):
+        # Its words are its tokens and all of them numbers: none of the checks below can fail.
+        return list(_WORD_RE.finditer(folded, start, end))
+    tokens = []
     numeric = 0
-    for match in tokens:
+    for match in _TOKEN_RE.finditer(folded, start, end):
         token = match.group()
+        if _NOISE_TOKEN_RE.fullmatch(token):
+            continue
+        tokens.append(match)
         if _CLEAN_NUMERIC_RE.fullmatch(token) or (
             _NUMERIC_LOOKING_RE.fullmatch(token) and is_numeric_token(token)
         ):
             numeric += 1
+        elif len(tokens) - numeric > 1:
+            return None  # two tokens that are not numbers: text, however many numbers follow
+    if len(tokens) < 2:
+        return None
     first = tokens[0].group()
     if (
         numeric < 2
@@ -106,15 +117,31 @@ def _is_header_line(folded_line: str) -> bool:
     return len(HEADER_WORD_RE.findall(folded_line)) >= 2
 
 
-def _with_x(folded: str, line_start: int, cells: list[Cell]) -> list[Cell]:
-    """Attach display columns, counting wide characters twice as printed output does."""
-    line_end = cells[-1].end if cells else line_start
-    if folded[line_start:line_end].isascii():
-        return [Cell(c.text, c.start, c.end, c.start - line_start, c.end - line_start) for c in cells]
+def _placed_cells(folded: str, line_start: int, tokens: list[re.Match[str]]) -> list[Cell]:
+    """The tokens of a line as cells at their display columns, counting wide characters twice as printed
+    output does."""
+    line_end = tokens[-1].end() if tokens else line_start
+    if folded[line_start:line_end].isascii():  # every character one column wide
+        return [
+            Cell(
+                token.group(),
+                token.start(),
+                token.end(),
+                token.start() - line_start,
+                token.end() - line_start,
+            )
+            for token in tokens
+        ]
     placed = []
-    for cell in cells:
-        x = display_width(folded[line_start : cell.start])
-        placed.append(Cell(cell.text, cell.start, cell.end, x, x + display_width(cell.text)))
+    x_end = 0
+    previous_end = line_start
+    for token in tokens:
+        start, end = token.span()
+        # Widths add up, so measuring from the previous cell is measuring from the line start.
+        x = x_end + display_width(folded[previous_end:start])
+        x_end = x + display_width(token.group())
+        placed.append(Cell(token.group(), start, end, x, x_end))
+        previous_end = end
     return placed
 
 
@@ -169,13 +196,10 @@ def find_blocks(folded: str) -> list[Block]:
                 current = Block("text", titles, pending_headers, [], line_number)
                 blocks.append(current)
                 titles, pending_headers = [], []
-            cells = [Cell(match.group(), match.start(), match.end()) for match in tokens]
-            current.rows.append(_with_x(folded, position, cells))
+            current.rows.append(_placed_cells(folded, position, tokens))
         elif _is_header_line(line):
-            words = [
-                Cell(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded, position, line_end)
-            ]
-            pending_headers.append(_with_x(folded, position, words))
+            words = list(_WORD_RE.finditer(folded, position, line_end))
+            pending_headers.append(_placed_cells(folded, position, words))
         else:
             # Headers sit right above their rows; text after them means they headed nothing.
             titles.append(stripped)
@@ -203,7 +227,8 @@ def _split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cel
     data_rows: list[list[Cell]] = []
     for cells in rows:
         texts = [cell.text for cell in cells if cell.text]
-        if texts and is_numeric_token(cells[0].text) and sum(is_numeric_token(t) for t in texts) >= 2:
+        # At least two numbers, the first cell one of them (so it is texts[0]).
+        if texts and is_numeric_token(cells[0].text) and any(is_numeric_token(t) for t in texts[1:]):
             data_rows.append(cells)
         elif not data_rows:
             header_rows.append(cells)
@@ -236,10 +261,11 @@ def _html_block(folded: str, table: re.Match[str], titles: list[str], line_numbe
         cells: list[Cell] = []
         for cell in _HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)):
             raw = cell.group(3)
-            text = " ".join(_TAG_RE.sub(" ", raw).split())
+            text = " ".join((_TAG_RE.sub(" ", raw) if "<" in raw else raw).split())
             inner = raw.strip()
             offset = cell.start(3) + raw.find(inner) if inner else cell.start(3)
-            span = _COLSPAN_RE.search(cell.group(2))
+            attributes = cell.group(2)
+            span = _COLSPAN_RE.search(attributes) if attributes else None
             for _ in range(int(span.group(1)) if span else 1):
                 cells.append(Cell(text, offset, offset + len(inner)))
         rows.append(cells)
@@ -275,20 +301,35 @@ def merge_broken_rows(rows: list[list[Cell]], width: int) -> tuple[list[list[Cel
 
 
 class ColumnGeometry:
-    """Where each column sits on the page, learnt from the rows that have every cell."""
+    """Where each column sits on the page, learnt from the rows that have every cell.
+
+    Learnt only when first asked: most blocks, whose rows have every cell and whose header lines have a phrase
+    per column, never ask.
+    """
 
     def __init__(self, full_rows: list[list[Cell]], width: int) -> None:
-        self.starts = [_median([row[i].x for row in full_rows]) for i in range(width)]
-        self.ends = [_median([row[i].x_end for row in full_rows]) for i in range(width)]
+        self.full_rows = full_rows
+        self.width = width
+
+    @cached_property
+    def starts(self) -> list[float]:
+        return [_median([row[i].x for row in self.full_rows]) for i in range(self.width)]
+
+    @cached_property
+    def ends(self) -> list[float]:
+        return [_median([row[i].x_end for row in self.full_rows]) for i in range(self.width)]
+
+    @cached_property
+    def left_aligned(self) -> bool:
         # Left-aligned columns keep their starts steady while their ends move with the number's length; a few
         # drifting rows must not decide it, hence the median deviation.
         start_spread = sum(
-            _median([abs(row[i].x - self.starts[i]) for row in full_rows]) for i in range(width)
+            _median([abs(row[i].x - self.starts[i]) for row in self.full_rows]) for i in range(self.width)
         )
         end_spread = sum(
-            _median([abs(row[i].x_end - self.ends[i]) for row in full_rows]) for i in range(width)
+            _median([abs(row[i].x_end - self.ends[i]) for row in self.full_rows]) for i in range(self.width)
         )
-        self.left_aligned = start_spread <= end_spread
+        return start_spread <= end_spread
 
     def column_of(self, cell: Cell, tolerance: int = 2) -> int:
         if self.left_aligned:

@@ -9,7 +9,9 @@ Simplified Chinese and English.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 # Traditional or variant -> Simplified, one character each, limited to the vocabulary of proposals.
 _TRADITIONAL = (
@@ -73,15 +75,31 @@ def _build_fold_table() -> dict[int, int]:
 
 
 _FOLD_TABLE = _build_fold_table()
+_FOLDED_CHAR = {chr(source): chr(target) for source, target in _FOLD_TABLE.items()}
+_FOLDABLE_RE = re.compile("([" + "".join(re.escape(char) for char in _FOLDED_CHAR) + "])")
 
 
 def fold(text: str) -> str:
     """Return `text` folded for matching; same length, so offsets carry over to the original."""
-    return text.translate(_FOLD_TABLE)
+    if text.isascii():
+        return text.translate(_FOLD_TABLE)  # str.translate has a fast path for ASCII text
+    # Otherwise str.translate looks every character up one by one, several times slower on proposals than
+    # splitting the text around the few characters that fold to something else and replacing those.
+    pieces = _FOLDABLE_RE.split(text)  # unchanged text, a foldable character, unchanged text, ...
+    pieces[1::2] = map(_FOLDED_CHAR.__getitem__, pieces[1::2])
+    return "".join(pieces)
+
+
+@lru_cache(maxsize=4)
+def fold_document(text: str) -> str:
+    """`fold` of a whole document, remembered for the last few texts: each extraction stage needs it."""
+    return fold(text)
 
 
 def display_width(text: str) -> int:
     """Columns a monospaced renderer gives `text`: wide (CJK, full-width) characters take two."""
+    if text.isascii():
+        return len(text)
     wide = 0
     for char in text:
         if char >= "\u1100" and unicodedata.east_asian_width(char) in "WF":

@@ -7,15 +7,15 @@ import re
 
 from .dates import find_date, find_validity_days
 from .labels import Pair, find_pairs
-from .normalize import fold
+from .normalize import fold_document
 from .types import MISSING, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 
 _SPECIFIC_DATE_LABEL_RE = re.compile(r"建议书|计划书|proposal|illustration|演示|prepared|编制|制作")
-_HIGHLIGHTS_HEADING_RE = re.compile(
-    r"^[#*\s\d.,、一二三四五六七八九十]*(?:计划概要|计划亮点|计划特点|产品特点|产品亮点|主要特点|计划摘要|重点|"
-    r"plan\s+highlights|key\s+features|highlights|product\s+features|key\s+points)",
-    re.M,
+_HIGHLIGHTS_WORD_RE = re.compile(
+    r"计划概要|计划亮点|计划特点|产品特点|产品亮点|主要特点|计划摘要|重点|"
+    r"plan\s+highlights|key\s+features|highlights|product\s+features|key\s+points"
 )
+_HEADING_PREFIX_RE = re.compile(r"[#*\s\d.,、一二三四五六七八九十]*")  # numbering, markup and blanks
 _BULLET_RE = re.compile(r"\s*(?:[•·●▪◆■◇○*]|-(?!\s*\d+\s*-\s*$)|\d{1,2}[.)](?!\d)|[①②③④⑤⑥⑦⑧⑨])\s*(\S.*?)\s*$")
 _BREAKEVEN_YEAR_RE = re.compile(
     r"第\s*(\d{1,3})\s*个?\s*(?:保单)?(?:年度|年)|policy\s+year\s+(\d{1,3})|(?<![a-z])year\s+(\d{1,3})"
@@ -29,7 +29,7 @@ _PREMIUM_WORDS_RE = re.compile(r"保费|premium|回本|break[- ]?even")
 _MULTIPLE_RE = re.compile(r"倍|times|(?<![a-z])x(?![a-z])|%")
 
 
-def _date_field(folded: str, all_pairs: list[Pair], name: str) -> Field | None:
+def _date_field(folded: str, all_pairs: tuple[Pair, ...], name: str) -> Field | None:
     pairs = [pair for pair in all_pairs if pair.field == name]
     if name == "proposal_date":
         pairs.sort(
@@ -45,7 +45,7 @@ def _date_field(folded: str, all_pairs: list[Pair], name: str) -> Field | None:
     return None
 
 
-def _valid_until(folded: str, pairs: list[Pair], proposal: Field | None) -> Field:
+def _valid_until(folded: str, pairs: tuple[Pair, ...], proposal: Field | None) -> Field:
     labelled = _date_field(folded, pairs, "valid_until")
     if labelled is not None:
         return labelled
@@ -56,13 +56,32 @@ def _valid_until(folded: str, pairs: list[Pair], proposal: Field | None) -> Fiel
     return MISSING
 
 
+def _highlights_heading_end(folded: str) -> int | None:
+    """End of the first highlights heading: a heading word with only a heading prefix before it on its line.
+
+    Looking for the words first and checking their line is much cheaper than a `^prefix*word` pattern, which
+    rescans a whole table of digits and blanks from every one of its lines.
+    """
+    word = _HIGHLIGHTS_WORD_RE.search(folded)
+    while word is not None:
+        line_start = folded.rfind("\n", 0, word.start()) + 1
+        if _HEADING_PREFIX_RE.fullmatch(folded, line_start, word.start()):
+            return word.end()
+        # A later word on this line has the same character that is no heading prefix before it.
+        line_end = folded.find("\n", word.start())
+        if line_end < 0:
+            return None
+        word = _HIGHLIGHTS_WORD_RE.search(folded, line_end + 1)
+    return None
+
+
 def _highlights(text: str, folded: str) -> tuple[list[str], tuple[int, int] | None]:
-    heading = _HIGHLIGHTS_HEADING_RE.search(folded)
-    if heading is None:
+    heading_end = _highlights_heading_end(folded)
+    if heading_end is None:
         return [], None
     points: list[str] = []
     start = end = None
-    position = folded.find("\n", heading.end())
+    position = folded.find("\n", heading_end)
     while position >= 0 and position < len(folded):
         line_end = folded.find("\n", position + 1)
         if line_end < 0:
@@ -189,11 +208,13 @@ def _overview(basic: BasicInfo, breakeven: int | None) -> str:
 
 
 def extract_summary(text: str, basic: BasicInfo, table: ValueTable) -> Summary:
-    folded = fold(text)
+    folded = fold_document(text)
     return summary_from(text, folded, find_pairs(folded), basic, table)
 
 
-def summary_from(text: str, folded: str, pairs: list[Pair], basic: BasicInfo, table: ValueTable) -> Summary:
+def summary_from(
+    text: str, folded: str, pairs: tuple[Pair, ...], basic: BasicInfo, table: ValueTable
+) -> Summary:
     """Stage 3 on text already folded and cut into label pairs."""
     proposal = _date_field(folded, pairs, "proposal_date")
     if proposal is None:

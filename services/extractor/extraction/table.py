@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
-from .normalize import fold
+from .normalize import fold_document
 from .numbers import DASH_RE, parse_amount_token
 from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
 
@@ -189,10 +189,10 @@ class RawRow:
 
 
 def _read_amount(cell: Cell) -> tuple[Field, list[float]]:
-    if DASH_RE.fullmatch(cell.text):
-        return Field(0.0, CLEAN, (cell.start, cell.end), ("dash read as zero",)), []
-    value, repairs = parse_amount_token(cell.text)
+    value, repairs = parse_amount_token(cell.text)  # None for a dash: a dash holds no digit
     if value is None:
+        if DASH_RE.fullmatch(cell.text):
+            return Field(0.0, CLEAN, (cell.start, cell.end), ("dash read as zero",)), []
         return Field(None, 0.0, (cell.start, cell.end), (f"unreadable amount {cell.text!r}",)), []
     alternatives: list[float] = []
     if repairs:
@@ -260,6 +260,8 @@ def _with(
 def _combine_parts(parts: list[Field]) -> Field:
     if not parts:
         return MISSING
+    if len(parts) == 1:
+        return parts[0]  # _read_amount gives a float, or None at confidence 0: already its own sum
     if any(part.value is None for part in parts):
         return Field(None, 0.0, parts[0].span, tuple(i for part in parts for i in part.issues))
     spans = [part.span for part in parts if part.span is not None]
@@ -572,7 +574,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
 
 
 def extract_value_table(text: str, basic: BasicInfo) -> ValueTable:
-    return value_table_from(fold(text), basic)
+    return value_table_from(fold_document(text), basic)
 
 
 def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
