@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from peewee import Database
 
-from illustra_shared.database import Statement
+from illustra_shared.database import Statement, prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import BasicInfoResult, utcnow
 
@@ -36,45 +36,62 @@ def _upsert(table: str, columns: list[str], param: str) -> str:
 
 
 class _Statements:
-    """The stage reads and writes (the same on PostgreSQL and SQLite but for the parameter mark)."""
+    """The stage reads and writes (the same on PostgreSQL and SQLite but for the parameter mark), prepared once
+    per connection on PostgreSQL but for the insert of a table's rows, whose number varies."""
 
-    def __init__(self, param: str) -> None:
-        self.param = param
-        self.upsert_basic = _upsert(
-            "basic_info_results", ["document_id", *BASIC_FIELDS, "meta", "extractor", "created_at"], param
+    def __init__(self, database: Database) -> None:
+        param = self.param = database.param
+        self.upsert_basic = prepared(
+            database,
+            "illustra_upsert_basic_info",
+            _upsert(
+                "basic_info_results", ["document_id", *BASIC_FIELDS, "meta", "extractor", "created_at"], param
+            ),
         )
-        self.delete_rows = f"DELETE FROM value_table_rows WHERE document_id = {param}"
+        self.delete_rows = prepared(
+            database, "illustra_delete_rows", f"DELETE FROM value_table_rows WHERE document_id = {param}"
+        )
         self.row_columns = ["document_id", *ROW_FIELDS, "meta"]
-        self.upsert_table = _upsert(
-            "value_table_results", ["document_id", "row_count", "issues", "extractor", "created_at"], param
+        self.upsert_table = prepared(
+            database,
+            "illustra_upsert_value_table",
+            _upsert(
+                "value_table_results",
+                ["document_id", "row_count", "issues", "extractor", "created_at"],
+                param,
+            ),
         )
-        self.upsert_summary = _upsert(
-            "summary_results",
-            [
-                "document_id",
-                "proposal_date",
-                "valid_until",
-                "breakeven_year",
-                "key_points",
-                "overview",
-                "meta",
-                "extractor",
-                "created_at",
-            ],
-            param,
+        summary_columns = [
+            "document_id",
+            "proposal_date",
+            "valid_until",
+            "breakeven_year",
+            "key_points",
+            "overview",
+            "meta",
+            "extractor",
+            "created_at",
+        ]
+        self.upsert_summary = prepared(
+            database, "illustra_upsert_summary", _upsert("summary_results", summary_columns, param)
         )
-
-        self.select_text = f"SELECT ocr_content FROM documents WHERE id = {param}"
+        self.select_text = prepared(
+            database, "illustra_select_text", f"SELECT ocr_content FROM documents WHERE id = {param}"
+        )
         basic_columns = ", ".join(f"b.{name}" for name in BASIC_FIELDS)
-        self.select_text_and_basic = (
+        self.select_text_and_basic = prepared(
+            database,
+            "illustra_select_text_and_basic_info",
             f"SELECT d.ocr_content, b.id, b.meta, {basic_columns} FROM documents d"
-            f" LEFT JOIN basic_info_results b ON b.document_id = d.id WHERE d.id = {param}"
+            f" LEFT JOIN basic_info_results b ON b.document_id = d.id WHERE d.id = {param}",
         )
         # The table's issues on every row, and one row of NULLs when it has no rows.
-        self.select_table = (
+        self.select_table = prepared(
+            database,
+            "illustra_select_value_table",
             f"SELECT t.issues, r.{', r.'.join(ROW_FIELDS)}, r.meta FROM value_table_results t"
             f" LEFT JOIN value_table_rows r ON r.document_id = t.document_id"
-            f" WHERE t.document_id = {param} ORDER BY r.policy_year"
+            f" WHERE t.document_id = {param} ORDER BY r.policy_year",
         )
 
     def insert_rows(self, count: int) -> str:
@@ -96,7 +113,7 @@ class ResultStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.sql = _Statements(database.param)
+        self.sql = _Statements(database)
         # The drivers' own types but for SQLite's booleans (stored as 0/1): peewee's conversions, looked up once.
         self.basic_converters = [BasicInfoResult._meta.fields[name].python_value for name in BASIC_FIELDS]
 

@@ -10,6 +10,7 @@ from datetime import datetime
 import falcon
 from peewee import Database
 
+from illustra_shared.database import prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.stages import (
@@ -44,10 +45,12 @@ class DocumentStore:
         self.database = database
         self.clock = clock
         p = database.param
-        self.insert_document = (
+        self.insert_document = prepared(
+            database,
+            "illustra_insert_document",
             "INSERT INTO documents (user_id, file_name, ocr_content, content_sha256, processing_stage,"
             f" progress_percentage, status, created_at, last_processed_at)"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) RETURNING id"
+            f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) RETURNING id",
         )
 
     def create(self, submission: Submission) -> int:

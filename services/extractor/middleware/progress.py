@@ -22,7 +22,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
 
 from illustra_shared import logs
-from illustra_shared.database import Statement, durable, execute_together
+from illustra_shared.database import Statement, durable, execute_together, prepared
 from illustra_shared.errors import StageFailed
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.pipeline import Pipeline
@@ -77,12 +77,16 @@ def is_final_failure(broker: Broker, message: Message, exception: BaseException)
 
 class _Statements:
     """The writes every stage makes, as plain SQL built once (peewee's query building cost as much CPU as a
-    stage's extraction). The same on PostgreSQL and SQLite but for the parameter mark."""
+    stage's extraction) and prepared once per connection on PostgreSQL. The same on PostgreSQL and SQLite but
+    for the parameter mark."""
 
-    def __init__(self, p: str) -> None:
-        self.start_document = (
+    def __init__(self, database: Database) -> None:
+        p = database.param
+        self.start_document = prepared(
+            database,
+            "illustra_start_document",
             f"UPDATE documents SET processing_stage = {p}, progress_percentage = {p}, status = {p},"
-            f" last_processed_at = {p} WHERE id = {p} AND processing_stage IN ({p}, {p})"
+            f" last_processed_at = {p} WHERE id = {p} AND processing_stage IN ({p}, {p})",
         )
         self.running_attempts = (
             f"SELECT id, heartbeat_at > {p} FROM stage_attempts"
@@ -95,20 +99,27 @@ class _Statements:
         # The common case in the round trip that moved the document: no attempt of this stage is running. It is
         # a statement of its own so that it sees an attempt that a worker which held the document's row lock
         # before this one committed meanwhile.
-        self.open_first_attempt = (
+        self.open_first_attempt = prepared(
+            database,
+            "illustra_open_first_attempt",
             "INSERT INTO stage_attempts (document_id, stage, attempt, message_id, started_at, heartbeat_at, outcome)"
             f" SELECT {p}, {p}, {p}, {p}, {p}, {p}, 'running'"
             f" WHERE EXISTS (SELECT 1 FROM documents WHERE id = {p} AND processing_stage = {p})"
             " AND NOT EXISTS (SELECT 1 FROM stage_attempts"
-            f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running') RETURNING id"
+            f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running') RETURNING id",
+            types=("integer", "varchar", "smallint", "varchar", "timestamp", "timestamp"),
         )
-        self.close_attempt = (
+        self.close_attempt = prepared(
+            database,
+            "illustra_close_attempt",
             f"UPDATE stage_attempts SET finished_at = {p}, outcome = 'success', extractor = {p}, llm_calls = {p},"
-            f" prompt_tokens = {p}, completion_tokens = {p}, notes = {p} WHERE id = {p} AND outcome = 'running'"
+            f" prompt_tokens = {p}, completion_tokens = {p}, notes = {p} WHERE id = {p} AND outcome = 'running'",
         )
-        self.complete_document = (
+        self.complete_document = prepared(
+            database,
+            "illustra_complete_document",
             f"UPDATE documents SET processing_stage = {p}, progress_percentage = {p}, status = {p},"
-            f" error_message = NULL, last_processed_at = {p} WHERE id = {p} AND processing_stage = {p} RETURNING id"
+            f" error_message = NULL, last_processed_at = {p} WHERE id = {p} AND processing_stage = {p} RETURNING id",
         )
 
 
@@ -124,7 +135,7 @@ class StageProgress(Middleware):
         clock: Callable[[], datetime],
     ) -> None:
         self.database = database
-        self.sql = _Statements(database.param)
+        self.sql = _Statements(database)
         self.pipeline = pipeline
         self.soft_time_limit_s = soft_time_limit_s
         self.hard_time_limit_s = hard_time_limit_s
