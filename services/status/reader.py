@@ -8,6 +8,7 @@ from typing import Any
 
 from peewee import Database
 
+from illustra_shared.database import prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import (
     BasicInfoResult,
@@ -44,11 +45,12 @@ class DocumentReader:
     def __init__(self, database: Database) -> None:
         self.database = database
         p = database.param
-        self.status_sql = (
+        status_sql = (
             "SELECT processing_stage, progress_percentage, last_processed_at, status, error_message"
             f" FROM documents WHERE id = {p}"
         )
-        self.owned_status_sql = f"{self.status_sql} AND user_id = {p}"
+        self.status_sql = prepared(database, "illustra_status", status_sql)
+        self.owned_status_sql = prepared(database, "illustra_owned_status", f"{status_sql} AND user_id = {p}")
 
     @staticmethod
     def _visible(query: Any, document_id: int, owner: int | None) -> Any:
@@ -57,7 +59,7 @@ class DocumentReader:
         return query if owner is None else query.where(Document.user_id == owner)
 
     def status(self, document_id: int, *, owner: int | None = None) -> dict[str, Any]:
-        # The route every open page polls: plain SQL built once, one indexed row.
+        # The route every open page polls: plain SQL built once and prepared, one indexed row.
         if owner is None:
             row = self.database.execute_sql(self.status_sql, [document_id]).fetchone()
         else:
