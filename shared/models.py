@@ -64,7 +64,8 @@ class Document(BaseModel):
 
 
 class StageAttempt(BaseModel):
-    document = ForeignKeyField(Document, backref="attempts", on_delete="CASCADE", index=True)
+    # Indexed with its stage and outcome (migration 0004).
+    document = ForeignKeyField(Document, backref="attempts", on_delete="CASCADE", index=False)
     stage = CharField(max_length=32)
     attempt = SmallIntegerField()
     message_id = CharField(max_length=64, null=True)
