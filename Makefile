@@ -67,6 +67,10 @@ bench-pipeline: install ## illustra vs the Celery design end to end: throughput 
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/pipeline.py $(CORPUS)
 
+.PHONY: bench-cpu
+bench-cpu: install ## where the CPU goes per document, by process, and the ceiling it makes (CORPUS)
+	$(BIN)/python bench/pipeline.py $(CORPUS) --cpu
+
 .PHONY: bench-http
 bench-http: install ## save and status requests/s and latency beside a bare Falcon app (needs wrk)
 	@command -v wrk >/dev/null || { echo "bench-http needs wrk: apt-get install wrk"; exit 1; }

@@ -16,8 +16,13 @@ Prints one row per system (median [min-max] over ``--repeat`` repetitions), then
 ``--memory`` instead sends ``--n`` (default 10,000) documents through illustra only, with worker recycling off,
 and reports the RSS of each extractor worker process after the warm-up and at the end (and its peak).
 
+``--cpu`` instead sends ``--n`` (default 2,000) documents through illustra only and reports where the CPU went,
+in milliseconds per document: each service's processes, the PostgreSQL sessions of its database and the server's
+background processes, redis-server and this load generator (PostgreSQL and Redis on this machine), and the CPU
+ceiling that makes on this machine's cores.
+
 python bench/pipeline.py [CORPUS.jsonl] [--n 1000] [--repeat 3] [--only illustra|celery] [--rate 20]
-    [--duration 10] [--python PATH] [--env KEY=VALUE ...] [--memory]
+    [--duration 10] [--python PATH] [--env KEY=VALUE ...] [--memory | --cpu]
 """
 
 # ruff: noqa: E402 (the imports must follow the sys.path fix below)
@@ -39,11 +44,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+import redis
 from _infra import (
     DEFAULT_CORPUS,
+    cpu_seconds,
     load_corpus,
+    machine_cpu_ticks,
     median_range,
     percentile,
+    process_tree,
     raise_on_sigterm,
     rss_kib,
     save_bodies,
@@ -236,6 +245,66 @@ def measure_memory(args: argparse.Namespace, corpus: list[dict]) -> int:
     return 0
 
 
+def _named(pids: list[int], command: str) -> list[int]:
+    """Those of ``pids`` that are ``command`` processes on this machine (a server elsewhere has none here)."""
+    found = []
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().startswith(command):
+                found.append(pid)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def cpu_groups(system: Illustra) -> dict[str, list[int]]:
+    groups = {name: process_tree(process.pid) for name, process in system.processes.processes.items()}
+    sessions = system.database.query(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    background = system.database.query(
+        "SELECT pid FROM pg_stat_activity WHERE backend_type <> 'client backend'"
+    )
+    groups["postgresql sessions"] = _named([pid for (pid,) in sessions], "postgres")
+    groups["postgresql background"] = _named([pid for (pid,) in background], "postgres")
+    server_pid = redis.Redis.from_url(system.redis_url).info("server")["process_id"]
+    groups["redis-server"] = _named([int(server_pid)], "redis-server")
+    groups["load generator"] = [os.getpid()]
+    return groups
+
+
+def measure_cpu(args: argparse.Namespace, corpus: list[dict]) -> int:
+    system = Illustra(args.python, args.env)
+    system.start()
+    try:
+        warmup = asyncio.run(send_burst(system.save_url, save_bodies(corpus, WARMUP_DOCUMENTS), 4))
+        wait_finished(system, warmup, timeout=120)
+        before = {pid: cpu_seconds([pid]) for pids in cpu_groups(system).values() for pid in pids}
+        busy_before, total_before = machine_cpu_ticks()
+        measure_throughput(system, save_bodies(corpus, args.n), args.clients, run := Run())
+        busy_after, total_after = machine_cpu_ticks()
+        # Taken again: a session opened during the run counts whole.
+        used = {
+            name: sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in pids)
+            for name, pids in cpu_groups(system).items()
+        }
+    finally:
+        system.stop()
+    cores = os.cpu_count() or 1
+    busy = (busy_after - busy_before) / (total_after - total_before)
+    print(
+        f"\nillustra, {args.n} documents at {run.throughput:.1f} docs/s ({run.errors} errors); "
+        f"the machine was {busy:.0%} busy"
+    )
+    print("CPU ms per document")
+    for name, seconds in used.items():
+        print(f"  {name:<22} {seconds * 1000 / args.n:6.2f}")
+    per_document_ms = sum(used.values()) * 1000 / args.n
+    print(f"  {'total':<22} {per_document_ms:6.2f}")
+    print(f"cpu_ceiling_docs_per_s={cores * 1000 / per_document_ms:.0f}  (on {cores} cores)")
+    return 0
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -244,7 +313,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "corpus", type=Path, nargs="?", default=DEFAULT_CORPUS, help="JSON lines with ocr_content"
     )
     parser.add_argument(
-        "--n", type=int, help="documents in the throughput phase (default 1000; 10000 with --memory)"
+        "--n",
+        type=int,
+        help="documents in the throughput phase (default 1000; 10000 with --memory, 2000 with --cpu)",
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", choices=("illustra", "celery"))
@@ -262,11 +333,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra environment of illustra's processes",
     )
-    parser.add_argument(
-        "--memory", action="store_true", help="report the extractor's RSS after --n documents"
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--memory", action="store_true", help="report the extractor's RSS after --n documents")
+    mode.add_argument(
+        "--cpu", action="store_true", help="report the CPU per document of every process, illustra only"
     )
     args = parser.parse_args(argv)
-    args.n = args.n or (10_000 if args.memory else 1_000)
+    args.n = args.n or (10_000 if args.memory else 2_000 if args.cpu else 1_000)
     args.env = dict(item.split("=", 1) for item in args.env)
     if not args.corpus.is_file():
         parser.error(f"no such corpus file: {args.corpus}")
@@ -279,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus(args.corpus)
     if args.memory:
         return measure_memory(args, corpus)
+    if args.cpu:
+        return measure_cpu(args, corpus)
     names = [args.only] if args.only else ["illustra", "celery"]
     results = Results({name: [] for name in names})
     for repetition in range(1, args.repeat + 1):
