@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
-from peewee import Database, DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
+from peewee import Database, DatabaseError, DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
 from playhouse.db_url import connect as connect_url
 from playhouse.db_url import register_database
 from playhouse.pool import PooledDatabase, PooledPostgresqlDatabase
@@ -66,15 +65,13 @@ class PooledPostgres(PooledPostgresqlDatabase):
             done = self._prepared_on.get(conn)
             if done is None:
                 # New, or unsure what the server has (see below): start afresh.
-                with conn.cursor() as cursor:
-                    cursor.execute("DEALLOCATE ALL")
+                super().execute_sql("DEALLOCATE ALL")
                 done = self._prepared_on[conn] = set()
             if name not in done:
                 try:
-                    with conn.cursor() as cursor:
-                        cursor.execute(prepare)
+                    super().execute_sql(prepare)
                     done.add(name)
-                except psycopg2.Error:
+                except (DatabaseError, InterfaceError):
                     raise  # refused (its table is gone…): not prepared, as after any statement that failed
                 except BaseException:
                     # A stage's time limit struck in this thread as the call returned: whether the server has it
@@ -117,9 +114,7 @@ def open_database(url: str, *, pooled: bool = True, durable_commits: bool = True
         options = "-c client_connection_check_interval=1000"
         if not durable_commits:
             options += " -c synchronous_commit=off"
-        database = connect_url(
-            url, max_connections=32, stale_timeout=300, timeout=10, autorollback=True, options=options
-        )
+        database = connect_url(url, max_connections=32, stale_timeout=300, timeout=10, options=options)
     elif scheme.startswith("sqlite"):
         database = connect_url(
             url,
