@@ -7,6 +7,7 @@ from typing import Any
 
 import falcon
 
+from .routing import MAX_DOCUMENT_ID
 from .schema import BASIC_FIELDS, ROW_FIELDS
 from .stages import STAGE_ORDER, DocumentStatus, ProcessingStage
 
@@ -78,7 +79,7 @@ _DOCUMENT_ID = {
     "name": "document_id",
     "in": "path",
     "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENT_ID},
 }
 _STATUS_DATA = {
     "type": "object",
@@ -246,7 +247,7 @@ API_DOCUMENT: dict[str, Any] = {
                         "in": "query",
                         "required": True,
                         "description": "whose documents; with a bearer token it may be left out (the token's user)",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENT_ID},
                     },
                     {
                         "name": "page",

@@ -15,6 +15,7 @@ from illustra_shared.models import utcnow
 from illustra_shared.openapi import add_openapi_route
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
 from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
@@ -59,7 +60,7 @@ def create_app(
             store, pipeline, rate_limiter or default_rate_limiter(settings), settings.max_body_bytes
         ),
     )
-    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/retry/", RetryResource(store, pipeline))
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", RetryResource(store, pipeline))
     add_openapi_route(app)
     add_health_routes(app, database, broker)
     add_page_routes(app)

@@ -8,6 +8,7 @@ from peewee import Database
 
 from illustra_shared.auth import Authentication, TokenCheck
 from illustra_shared.openapi import add_openapi_route
+from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
 from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
 
@@ -28,8 +29,8 @@ def create_app(settings: Settings, *, database: Database, broker: Broker) -> fal
     install_error_handling(app)
     reader = DocumentReader(database)
     app.add_route("/api/ocr/documents/", DocumentListResource(reader, settings))
-    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/", DocumentResource(reader))
-    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/status/", StatusResource(reader))
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/", DocumentResource(reader))
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/status/", StatusResource(reader))
     add_health_routes(app, database, broker)
     add_openapi_route(app)
     return app

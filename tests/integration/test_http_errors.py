@@ -84,6 +84,9 @@ def test_a_user_id_sent_as_digits_is_accepted(stack: Stack) -> None:
         "/api/ocr/documents/abc/status/",
         "/api/ocr/documents/-1/status/",
         "/api/ocr/documents/0/",
+        "/api/ocr/documents/9223372036854775807/status/",  # the largest id there can be
+        "/api/ocr/documents/9223372036854775808/status/",  # past it: no query is made
+        "/api/ocr/documents/9223372036854775808/",
         "/api/ocr/nothing-here/",
     ],
 )
