@@ -14,6 +14,7 @@ from typing import Any
 import falcon
 
 from illustra import serve as illustra_serve
+from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
 
 
@@ -40,7 +41,7 @@ class Status:
 def create_bare_app(settings: Settings, **ignored: Any) -> falcon.App:
     app = falcon.App()
     app.add_route("/api/ocr/save/", Save())
-    app.add_route("/api/ocr/documents/{document_id:int(min=1)}/status/", Status())
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/status/", Status())
     return app
 
 

@@ -3,7 +3,9 @@ the database connection per request, and the health resources."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -128,8 +130,17 @@ def add_health_routes(app: falcon.App, database: Database, broker: Broker) -> No
     app.add_route("/readyz", ReadinessResource(database, broker))
 
 
+@functools.lru_cache(maxsize=64)
+def route_label(uri_template: str | None) -> str:
+    """The route as the API description writes it: ``{document_id:int(min=1, …)}`` becomes ``{document_id}``."""
+    if uri_template is None:
+        return "unmatched"
+    return re.sub(r"\{(\w+):[^}]*\}", r"{\1}", uri_template)
+
+
 class RequestMetrics:
-    """Falcon middleware: requests by route template and status code, and their latency."""
+    """Falcon middleware: requests by route (as the API description writes it) and status code, and their
+    latency."""
 
     def __init__(self, service: str) -> None:
         from . import metrics
@@ -147,6 +158,6 @@ class RequestMetrics:
         started = getattr(req.context, "started", None)
         if started is None:
             return
-        route = req.uri_template or "unmatched"
+        route = route_label(req.uri_template)
         self.requests.labels(self.service, route, req.method, resp.status_code).inc()
         self.duration.labels(self.service, route, req.method).observe(time.perf_counter() - started)

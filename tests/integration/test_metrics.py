@@ -89,7 +89,7 @@ def test_stage_request_and_pipeline_metrics_add_up_across_processes(metered_stac
         status,
         "illustra_http_requests_total",
         service="status",
-        route="/api/ocr/documents/{document_id:int(min=1)}/status/",
+        route="/api/ocr/documents/{document_id}/status/",
         method="GET",
         code="200",
     )
