@@ -54,6 +54,17 @@ class _WaitingRedisConsumer(_RedisConsumer):
         except redis.ConnectionError as error:
             raise ConnectionClosed(error) from None
 
+    def close(self) -> None:
+        # Messages fetched but not yet handed to a worker thread go back to the queue now: left alone (as
+        # Dramatiq's consumer leaves them) they wait for the heartbeat timeout, a minute, to be requeued.
+        cached = [Message.decode(data) for data in self.message_cache if data is not None]
+        self.message_cache = []
+        if cached:
+            self.broker.do_requeue(
+                self.queue_name, *(message.options["redis_message_id"] for message in cached)
+            )
+        super().close()
+
 
 class WaitingRedisBroker(RedisBroker):
     """The Redis broker whose consumers wait for messages instead of polling (see ``_WaitingRedisConsumer``)."""

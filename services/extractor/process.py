@@ -56,7 +56,6 @@ def main() -> int:
     if recycle_reason:
         log.info("worker process %d recycles: %s", os.getpid(), recycle_reason[0])
     worker.stop(timeout=shutdown_timeout_ms)
-    broker.emit_before("process_stop")
     broker.close()
     return EXIT_RECYCLE if recycle_reason else 0
 
