@@ -130,3 +130,15 @@ def test_every_service_answers_health_and_readiness(stack: Stack) -> None:
         ready = requests.get(stack.url(service) + "/readyz", timeout=5)
         assert ready.status_code == 200
         assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_a_document_whose_id_is_past_the_32_bit_range_completes(tmp_path) -> None:
+    # Document ids are bigints: every statement that carries one must take one that large.
+    own = Stack(tmp_path).start()
+    try:
+        own.database.execute("ALTER SEQUENCE documents_id_seq RESTART WITH 3000000000")
+        document_id = own.submit((EXAMPLES_DIR / "en_wealth_builder.txt").read_text(encoding="utf-8"))
+        assert document_id == 3_000_000_000
+        assert own.wait_finished(document_id)["processing_stage"] == "all_completed"
+    finally:
+        own.stop()

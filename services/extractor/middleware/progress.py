@@ -107,7 +107,8 @@ class _Statements:
             f" WHERE EXISTS (SELECT 1 FROM documents WHERE id = {p} AND processing_stage = {p})"
             " AND NOT EXISTS (SELECT 1 FROM stage_attempts"
             f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running') RETURNING id",
-            types=("integer", "varchar", "smallint", "varchar", "timestamp", "timestamp"),
+            # The types of the attempt's columns (document ids are bigints).
+            types=("bigint", "varchar", "smallint", "varchar", "timestamp", "timestamp"),
         )
         self.close_attempt = prepared(
             database,
