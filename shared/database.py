@@ -160,18 +160,18 @@ def durable(database: Database) -> None:
 
 
 def execute_together(
-    database: Database, statements: Sequence[Statement], *, durable: bool = False
+    database: Database, statements: Sequence[Statement], *, wait_for_disk: bool = False
 ) -> list[tuple]:
     """Run ``statements`` as one transaction; the rows the last one returns (none if it returns no rows).
 
     On PostgreSQL they go as one multi-statement query: one round trip, which the server runs as one implicit
     transaction (outside a peewee transaction) or as part of the enclosing one. Each round trip saved is about
     0.1 ms of CPU on the client and the server together, a large part of a stage's cost. SQLite, in process, runs
-    them one by one in a transaction."""
+    them one by one in a transaction. With ``wait_for_disk`` the commit waits for the disk, as in ``durable``."""
     if is_postgres(database):
         if isinstance(database, PooledPostgres):
             database.make_ready([sql for sql, _ in statements])
-        if durable:
+        if wait_for_disk:
             statements = [(DURABLE_COMMIT, ()), *statements]
         cursor = database.execute_sql(
             "; ".join(sql for sql, _ in statements), [value for _, params in statements for value in params]

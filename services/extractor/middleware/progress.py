@@ -360,7 +360,7 @@ class StageProgress(Middleware):
             # before it durable too). After a database crash an earlier step may be found undone: its results
             # with it, as they share the transaction; the next step's message is then skipped (the document is
             # not at that step) and the reconciler resumes the document where it is.
-            durable=next_step(running.step) is None,
+            wait_for_disk=next_step(running.step) is None,
         )
         running.moved = bool(rows)
 
