@@ -198,16 +198,13 @@ def process_tree(pid: int) -> list[int]:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User and system CPU time the live processes among ``pids`` have used, from /proc."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / _CLOCK_TICKS
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (0 once it is gone), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS  # utime, stime
 
 
 def machine_cpu_ticks() -> tuple[int, int]:

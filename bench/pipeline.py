@@ -279,13 +279,13 @@ def measure_cpu(args: argparse.Namespace, corpus: list[dict]) -> int:
     try:
         warmup = asyncio.run(send_burst(system.save_url, save_bodies(corpus, WARMUP_DOCUMENTS), 4))
         wait_finished(system, warmup, timeout=120)
-        before = {pid: cpu_seconds([pid]) for pids in cpu_groups(system).values() for pid in pids}
+        before = {pid: cpu_seconds(pid) for pids in cpu_groups(system).values() for pid in pids}
         busy_before, total_before = machine_cpu_ticks()
         measure_throughput(system, save_bodies(corpus, args.n), args.clients, run := Run())
         busy_after, total_after = machine_cpu_ticks()
         # Taken again: a session opened during the run counts whole.
         used = {
-            name: sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in pids)
+            name: sum(cpu_seconds(pid) - before.get(pid, 0.0) for pid in pids)
             for name, pids in cpu_groups(system).items()
         }
     finally:
