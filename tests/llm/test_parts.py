@@ -101,9 +101,9 @@ def test_masking_round_trip() -> None:
     assert Masker(PERSONAL, ["黃志強"], enabled=False).mask(PERSONAL) == PERSONAL
 
 
-def test_masking_is_on_by_default_in_prod_only() -> None:
+def test_masking_is_on_by_default_everywhere() -> None:
     assert LLMConfig.from_settings(Settings.from_env({"ILLUSTRA_ENV": "prod"})).mask_pii
-    assert not LLMConfig.from_settings(Settings.from_env({"ILLUSTRA_ENV": "dev"})).mask_pii
+    assert LLMConfig.from_settings(Settings.from_env({"ILLUSTRA_ENV": "dev"})).mask_pii
     assert not LLMConfig.from_settings(
         Settings.from_env({"ILLUSTRA_ENV": "prod", "LLM_MASK_PII": "0"})
     ).mask_pii
