@@ -228,6 +228,15 @@ def _prepare_metrics(argv: list[str]) -> None:
         prepare_multiprocess_dir(words[1])
 
 
+def _serving_host(args: argparse.Namespace) -> str | None:
+    """The address a serving command listens on ("" for every interface); None for a command that serves none."""
+    if args.command == "serve":
+        return args.bind.rpartition(":")[0]
+    if args.command == "demo" and not args.no_serve:
+        return args.host
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _prepare_metrics(argv)
@@ -237,5 +246,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"illustra: {error}", file=sys.stderr)
         return 2
+    if args.command in ("serve", "worker", "demo", "up"):
+        refusal = settings.refusal_to_serve(_serving_host(args))
+        if refusal is not None:
+            print(f"illustra: refusing to start: {refusal}", file=sys.stderr)
+            return 2
     configure_logging(settings.log_level, service=getattr(args, "service", None) or args.command)
     return args.run(args, settings)

@@ -16,6 +16,7 @@ from .errors import ConfigurationError
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/illustra"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 MIB = 1024 * 1024
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -115,6 +116,21 @@ class Settings:
     @property
     def is_demo(self) -> bool:
         return self.environment == "demo"
+
+    def refusal_to_serve(self, host: str | None) -> str | None:
+        """Why a service must not start with these settings, serving on ``host`` (None: it serves nothing), or
+        None. Without authentication anyone reaching the API reads every document: only a local run on the
+        loopback interface may go without it."""
+        if self.auth_required:
+            return None
+        if self.environment == "prod":
+            return "ILLUSTRA_ENV=prod needs ILLUSTRA_AUTH=required: without it anyone can read every document"
+        if host is not None and host not in LOOPBACK_HOSTS:
+            return (
+                f"serving on {host} without authentication would publish every document: set "
+                "ILLUSTRA_AUTH=required (tokens from `illustra token create`), or bind 127.0.0.1"
+            )
+        return None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

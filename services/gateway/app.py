@@ -17,7 +17,13 @@ from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
-from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
+from illustra_shared.web import (
+    DatabaseConnection,
+    JsonOnly,
+    RequestMetrics,
+    add_health_routes,
+    install_error_handling,
+)
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
@@ -47,6 +53,7 @@ def create_app(
         middleware=[
             RequestMetrics("gateway"),
             SubmissionMetrics(),
+            JsonOnly(),
             DatabaseConnection(database),
             Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
         ]

@@ -257,9 +257,9 @@ def test_each_service_gets_the_secrets_it_needs(docs: list[dict[str, Any]]) -> N
 def test_environment_settings(target: str, docs: list[dict[str, Any]]) -> None:
     for workload, _, container in containers(docs):
         env = effective_env(docs, container)
+        assert env["ILLUSTRA_AUTH"] == "required", workload
         if target == "prod":
             assert env["ILLUSTRA_ENV"] == "prod", workload
-            assert env["ILLUSTRA_AUTH"] == "required", workload
         else:
             assert env["ILLUSTRA_ENV"] == "dev", workload
 

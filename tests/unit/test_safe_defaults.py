@@ -1,0 +1,68 @@
+"""Safe by default: no service starts published without authentication, bodies must be JSON, answers are not
+kept by caches or sniffed."""
+
+from __future__ import annotations
+
+import pytest
+
+from illustra.cli import main
+from illustra_shared.settings import Settings
+
+from .test_apps_in_process import apps  # noqa: F401 (the fixture)
+
+
+@pytest.mark.parametrize(
+    ("argv", "env"),
+    [
+        (["serve", "gateway", "--bind", "127.0.0.1:0"], {"ILLUSTRA_ENV": "prod"}),
+        (["worker"], {"ILLUSTRA_ENV": "prod", "ILLUSTRA_AUTH": "disabled"}),
+        (["serve", "status", "--bind", "0.0.0.0:0"], {}),
+        (["serve", "edge", "--bind", ":0"], {}),
+        (["demo", "--host", "0.0.0.0"], {"ILLUSTRA_ENV": "dev"}),
+    ],
+)
+def test_a_service_without_authentication_refuses_to_start_in_prod_or_published(
+    argv: list[str], env: dict[str, str], monkeypatch, capsys
+) -> None:
+    monkeypatch.delenv("ILLUSTRA_AUTH", raising=False)
+    for command in ("_serve", "_worker", "_demo"):  # were it not refused, nothing would start
+        monkeypatch.setattr(f"illustra.cli.{command}", lambda args, settings: 0)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    assert "refusing to start" in capsys.readouterr().err
+
+
+def test_only_loopback_may_go_without_authentication() -> None:
+    local = Settings.from_env({})
+    assert local.refusal_to_serve("127.0.0.1") is None and local.refusal_to_serve(None) is None
+    assert (
+        Settings.from_env({"ILLUSTRA_AUTH": "required", "ILLUSTRA_ENV": "prod"}).refusal_to_serve("") is None
+    )
+    assert "ILLUSTRA_AUTH=required" in (
+        Settings.from_env({"ILLUSTRA_ENV": "prod"}).refusal_to_serve(None) or ""
+    )
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_declared_json_is_refused(apps, content_type: str | None) -> None:  # noqa: F811
+    gateway, *_ = apps
+    body = '{"file_name": "a", "ocr_content": "x", "user_id": 1}'
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    answer = gateway.simulate_post("/api/ocr/save/", body=body, headers=headers)
+    assert answer.status_code == 415 and answer.json["status"] == "error"
+    declared = gateway.simulate_post(
+        "/api/ocr/save/", body=body, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    assert declared.status_code == 200
+
+
+def test_api_answers_are_neither_stored_nor_sniffed(apps) -> None:  # noqa: F811
+    gateway, status, *_ = apps
+    for answer in (
+        gateway.simulate_post("/api/ocr/save/", json={"file_name": "a", "ocr_content": "x", "user_id": 1}),
+        status.simulate_get("/api/ocr/documents/1/"),
+        status.simulate_get("/api/ocr/documents/99/status/"),
+    ):
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
