@@ -112,6 +112,12 @@ class Settings:
     # rules, llm or hybrid; hybrid when an LLM key is set, rules otherwise.
     extractor_mode: str = "rules"
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Documents (with their results, attempts and cached LLM replies) older than this many days are deleted by
+    # `illustra purge` (the CronJob illustra-purge); 0 keeps them.
+    retention_days: int = 0
+    # What one user may keep stored at once: documents, and bytes of text (0: no limit).
+    quota_documents: int = 10_000
+    quota_bytes: int = 1024 * MIB
 
     @property
     def is_demo(self) -> bool:
@@ -179,4 +185,7 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             extractor_mode=_extractor_mode(env),
             extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},
+            retention_days=_int(env, "ILLUSTRA_RETENTION_DAYS", cls.retention_days),
+            quota_documents=_int(env, "ILLUSTRA_QUOTA_DOCUMENTS", cls.quota_documents),
+            quota_bytes=_int(env, "ILLUSTRA_QUOTA_BYTES", cls.quota_bytes),
         )

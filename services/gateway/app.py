@@ -59,7 +59,9 @@ def create_app(
         ]
     )
     install_error_handling(app)
-    store = DocumentStore(database, clock)
+    store = DocumentStore(
+        database, clock, quota_documents=settings.quota_documents, quota_bytes=settings.quota_bytes
+    )
     pipeline = Pipeline(broker, settings)
     app.add_route(
         "/api/ocr/save/",

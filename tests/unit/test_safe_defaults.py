@@ -4,9 +4,15 @@ kept by caches or sniffed."""
 from __future__ import annotations
 
 import pytest
+from falcon import testing
 
 from illustra.cli import main
+from illustra_gateway.app import create_app as create_gateway_app
+from illustra_shared.broker import create_broker
+from illustra_shared.database import open_database
+from illustra_shared.migrate import migrate
 from illustra_shared.settings import Settings
+from illustra_status.app import create_app as create_status_app
 
 from .test_apps_in_process import apps  # noqa: F401 (the fixture)
 
@@ -66,3 +72,32 @@ def test_api_answers_are_neither_stored_nor_sniffed(apps) -> None:  # noqa: F811
     ):
         assert answer.headers["Cache-Control"] == "no-store"
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_user_keeps_at_most_the_quota_of_documents_and_bytes(tmp_path) -> None:
+    settings = Settings.from_env(
+        {"ILLUSTRA_ENV": "test", "ILLUSTRA_QUOTA_DOCUMENTS": "2", "ILLUSTRA_QUOTA_BYTES": "30"}
+    )
+    settings = Settings(**{**settings.__dict__, "broker_url": "stub://"})
+    database = open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate(database)
+    broker = create_broker(settings)
+    gateway = testing.TestClient(create_gateway_app(settings, database=database, broker=broker))
+    status = testing.TestClient(create_status_app(settings, database=database, broker=broker))
+
+    def save(text: str, user_id: int = 1) -> testing.Result:
+        return gateway.simulate_post(
+            "/api/ocr/save/", json={"file_name": "a", "ocr_content": text, "user_id": user_id}
+        )
+
+    first = save("受保人陳大文")  # 18 bytes in UTF-8
+    assert first.status_code == 200
+    over_bytes = save("x" * 13)
+    assert over_bytes.status_code == 403 and "quota" in over_bytes.json["message"]
+    assert save("x" * 12).status_code == 200
+    assert save("x").status_code == 403  # two documents already
+    assert save("x", user_id=2).status_code == 200  # another user's quota is their own
+    deleted = status.simulate_delete(f"/api/ocr/documents/{first.json['document_id']}/")
+    assert deleted.status_code == 200
+    assert save("x").status_code == 200
+    database.close()
