@@ -25,7 +25,7 @@ def _positive_int(req: falcon.Request, name: str, default: int | None, maximum: 
         if default is None:
             raise falcon.HTTPBadRequest(description=f"query parameter {name} is required")
         return default
-    if not raw.isdecimal() or int(raw) < 1:
+    if not raw.isdecimal() or len(raw) > 19 or int(raw) < 1:  # 19 digits hold every bigint
         raise falcon.HTTPBadRequest(description=f"query parameter {name} must be a positive integer")
     value = int(raw)
     if maximum is not None and value > maximum:

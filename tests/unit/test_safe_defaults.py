@@ -101,3 +101,24 @@ def test_a_user_keeps_at_most_the_quota_of_documents_and_bytes(tmp_path) -> None
     assert deleted.status_code == 200
     assert save("x").status_code == 200
     database.close()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"file_name": "a", "ocr_content": "x", "user_id": ' + "9" * 5000 + "}",
+        '{"file_name": "a", "ocr_content": "x", "user_id": "' + "9" * 5000 + '"}',
+        "[" * 100_000 + "]" * 100_000,
+        '{"file_name": "a", "ocr_content": "x\\ud800", "user_id": 1}',
+        '{"file_name": "\\udc00", "ocr_content": "x", "user_id": 1}',
+    ],
+)
+def test_hostile_json_is_a_400_not_a_500(apps, body: str) -> None:  # noqa: F811
+    gateway, *_ = apps
+    answer = gateway.simulate_post("/api/ocr/save/", body=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json["status"] == "error"
+
+
+def test_a_huge_user_id_in_a_query_is_a_400(apps) -> None:  # noqa: F811
+    _, status, *_ = apps
+    assert status.simulate_get("/api/ocr/documents/", params={"user_id": "9" * 5000}).status_code == 400
