@@ -74,16 +74,20 @@ def test_api_answers_are_neither_stored_nor_sniffed(apps) -> None:  # noqa: F811
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_user_keeps_at_most_the_quota_of_documents_and_bytes(tmp_path) -> None:
-    settings = Settings.from_env(
-        {"ILLUSTRA_ENV": "test", "ILLUSTRA_QUOTA_DOCUMENTS": "2", "ILLUSTRA_QUOTA_BYTES": "30"}
-    )
+def _apps(tmp_path, **env: str) -> tuple[testing.TestClient, testing.TestClient]:
+    settings = Settings.from_env({"ILLUSTRA_ENV": "test", **env})
     settings = Settings(**{**settings.__dict__, "broker_url": "stub://"})
     database = open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(database)
     broker = create_broker(settings)
-    gateway = testing.TestClient(create_gateway_app(settings, database=database, broker=broker))
-    status = testing.TestClient(create_status_app(settings, database=database, broker=broker))
+    return (
+        testing.TestClient(create_gateway_app(settings, database=database, broker=broker)),
+        testing.TestClient(create_status_app(settings, database=database, broker=broker)),
+    )
+
+
+def test_a_user_keeps_at_most_the_quota_of_documents_and_bytes(tmp_path) -> None:
+    gateway, status = _apps(tmp_path, ILLUSTRA_QUOTA_DOCUMENTS="2", ILLUSTRA_QUOTA_BYTES="30")
 
     def save(text: str, user_id: int = 1) -> testing.Result:
         return gateway.simulate_post(
@@ -100,7 +104,6 @@ def test_a_user_keeps_at_most_the_quota_of_documents_and_bytes(tmp_path) -> None
     deleted = status.simulate_delete(f"/api/ocr/documents/{first.json['document_id']}/")
     assert deleted.status_code == 200
     assert save("x").status_code == 200
-    database.close()
 
 
 @pytest.mark.parametrize(
@@ -113,8 +116,8 @@ def test_a_user_keeps_at_most_the_quota_of_documents_and_bytes(tmp_path) -> None
         '{"file_name": "\\udc00", "ocr_content": "x", "user_id": 1}',
     ],
 )
-def test_hostile_json_is_a_400_not_a_500(apps, body: str) -> None:  # noqa: F811
-    gateway, *_ = apps
+def test_hostile_json_is_a_400_not_a_500(tmp_path, body: str) -> None:
+    gateway, _ = _apps(tmp_path)
     answer = gateway.simulate_post("/api/ocr/save/", body=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400 and answer.json["status"] == "error"
 
