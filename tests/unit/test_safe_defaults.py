@@ -3,6 +3,8 @@ kept by caches or sniffed."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from falcon import testing
 
@@ -125,3 +127,21 @@ def test_hostile_json_is_a_400_not_a_500(tmp_path, body: str) -> None:
 def test_a_huge_user_id_in_a_query_is_a_400(apps) -> None:  # noqa: F811
     _, status, *_ = apps
     assert status.simulate_get("/api/ocr/documents/", params={"user_id": "9" * 5000}).status_code == 400
+
+
+def test_a_documents_length_is_reported_without_reading_its_text(tmp_path, caplog) -> None:
+    gateway, status = _apps(tmp_path)
+    saved = gateway.simulate_post(
+        "/api/ocr/save/", json={"file_name": "a", "ocr_content": "受保人陳大文", "user_id": 1}
+    )
+    path = f"/api/ocr/documents/{saved.json['document_id']}/"
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        assert status.simulate_get(path).json["data"]["content_length"] == 6
+    queries = " ".join(record.getMessage() for record in caplog.records)
+    assert '"ocr_content"' in queries and '"t1"."ocr_content"' not in queries.replace(
+        'LENGTH("t1"."ocr_content")', ""
+    )
+    assert (
+        status.simulate_get(path, params={"include_text": "true"}).json["data"]["ocr_content"]
+        == "受保人陳大文"
+    )
