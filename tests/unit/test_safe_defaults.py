@@ -145,3 +145,25 @@ def test_a_documents_length_is_reported_without_reading_its_text(tmp_path, caplo
         status.simulate_get(path, params={"include_text": "true"}).json["data"]["ocr_content"]
         == "受保人陳大文"
     )
+
+
+def test_a_number_json_cannot_carry_is_stored_as_unknown(tmp_path) -> None:
+    from illustra_extractor.extraction import extract_basic_info
+    from illustra_extractor.results import ResultStore
+    from illustra_shared.models import Document
+
+    gateway, status = _apps(tmp_path)
+    text = "Sum Assured: USD 1" + "0" * 400 + "\nAnnual Premium: USD 1,000\n"
+    saved = gateway.simulate_post(
+        "/api/ocr/save/", json={"file_name": "a", "ocr_content": text, "user_id": 1}
+    )
+    document_id = saved.json["document_id"]
+    database = Document._meta.database
+    for sql, params in ResultStore(database).basic_info_writes(
+        document_id, extract_basic_info(text), extractor="rules"
+    ):
+        database.execute_sql(sql, params)
+    answer = status.simulate_get(f"/api/ocr/documents/{document_id}/")
+    assert "Infinity" not in answer.text
+    assert answer.json["data"]["basic_info"]["sum_assured"] is None
+    assert answer.json["data"]["basic_info"]["annual_premium"] == 1000.0
