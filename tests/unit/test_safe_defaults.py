@@ -167,3 +167,10 @@ def test_a_number_json_cannot_carry_is_stored_as_unknown(tmp_path) -> None:
     assert "Infinity" not in answer.text
     assert answer.json["data"]["basic_info"]["sum_assured"] is None
     assert answer.json["data"]["basic_info"]["annual_premium"] == 1000.0
+
+
+def test_the_log_filter_blanks_project_keys_too() -> None:
+    from illustra_shared.logs import redact
+
+    for key in ("sk-proj-Ab12_cd34-EF56gh78ij90", "sk-Zq81abcdEFGH1234", "sk-svcacct-xY_12-34abcdEFGH"):
+        assert redact(f"calling the API with {key} failed") == "calling the API with [redacted] failed"
