@@ -31,11 +31,14 @@ UID = 10001
 
 
 def pod_templates(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """(workload name, pod spec) of every Deployment and Job."""
+    """(workload name, pod spec) of every Deployment, Job and CronJob."""
     return [
         (d["metadata"]["name"], d["spec"]["template"]["spec"])
         for d in docs
         if d["kind"] in ("Deployment", "Job")
+    ] + [
+        (d["metadata"]["name"], d["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+        for d in find(docs, "CronJob")
     ]
 
 
@@ -450,3 +453,11 @@ def test_network_policies(docs: list[dict[str, Any]]) -> None:
     assert egress_ports("extractor") == {53, 5432, 6379, 443}
     for service in WEB_SERVICES:
         assert egress_ports(service) == {53, 5432, 6379}, service
+
+
+def test_stored_documents_are_purged_after_the_retention_period(docs: list[dict[str, Any]]) -> None:
+    (cronjob,) = find(docs, "CronJob")
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["illustra", "purge"]
+    assert int(effective_env(docs, container)["ILLUSTRA_RETENTION_DAYS"]) > 0
