@@ -16,6 +16,9 @@ CUSTOM_RESOURCE_KINDS = {"ScaledObject", "TriggerAuthentication", "ServiceMonito
 SECRET_NAME = "illustra-secrets"
 SECRET_KEYS = {
     "DATABASE_URL",
+    "GATEWAY_DATABASE_URL",
+    "STATUS_DATABASE_URL",
+    "EXTRACTOR_DATABASE_URL",
     "REDIS_URL",
     "LLM_API_KEY",
     "REDIS_ADDRESS",
@@ -250,7 +253,8 @@ def test_secrets_are_only_referenced(docs: list[dict[str, Any]]) -> None:
 def test_each_service_gets_the_secrets_it_needs(docs: list[dict[str, Any]]) -> None:
     for service in SERVICES:
         env = effective_env(docs, main_container(docs, service))
-        assert env["DATABASE_URL"] == f"secret:{SECRET_NAME}/DATABASE_URL", service
+        # Each service its own database role; the table owner's URL is for the migrations and the purge alone.
+        assert env["DATABASE_URL"] == f"secret:{SECRET_NAME}/{service.upper()}_DATABASE_URL", service
         assert env["REDIS_URL"] == f"secret:{SECRET_NAME}/REDIS_URL", service
         assert ("LLM_API_KEY" in env) == (service == "extractor"), (
             f"{service}: the LLM key is for the extractor only"

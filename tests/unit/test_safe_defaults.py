@@ -174,3 +174,18 @@ def test_the_log_filter_blanks_project_keys_too() -> None:
 
     for key in ("sk-proj-Ab12_cd34-EF56gh78ij90", "sk-Zq81abcdEFGH1234", "sk-svcacct-xY_12-34abcdEFGH"):
         assert redact(f"calling the API with {key} failed") == "calling the API with [redacted] failed"
+
+
+def test_tls_to_postgresql_and_redis_is_taken_from_the_urls() -> None:
+    import redis
+
+    from illustra_shared.database import open_database as open_url
+
+    database = open_url(
+        "postgresql://illustra_status@db:5432/illustra?sslmode=verify-full&sslrootcert=/ca.pem"
+    )
+    assert database.connect_params["sslmode"] == "verify-full"
+    assert database.connect_params["sslrootcert"] == "/ca.pem"
+    settings = Settings.from_env({"REDIS_URL": "rediss://illustra:pw@redis:6379/0"})
+    broker = create_broker(settings)
+    assert broker.client.connection_pool.connection_class is redis.SSLConnection
