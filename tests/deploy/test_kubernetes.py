@@ -455,6 +455,14 @@ def test_network_policies(docs: list[dict[str, Any]]) -> None:
             expected.add(("ingress-nginx", "http"))
         assert allowed == expected, (service, allowed)
     assert egress_ports("extractor") == {53, 5432, 6379, 443}
+    for spec in policies_for(docs, pod_labels(docs, "extractor"), "Egress"):
+        for rule in spec.get("egress", []):
+            assert rule.get("to"), f"egress to any address: {rule}"
+            for peer in rule["to"]:
+                if "ipBlock" in peer and peer["ipBlock"]["cidr"] == "0.0.0.0/0":
+                    assert "169.254.0.0/16" in peer["ipBlock"]["except"], (
+                        "the cloud metadata address is reachable"
+                    )
     for service in WEB_SERVICES:
         assert egress_ports(service) == {53, 5432, 6379}, service
 
