@@ -135,16 +135,21 @@ def test_deleting_a_document_takes_its_results_attempts_and_cached_replies(
         llm_stack.document(document_id)["basic_info"]["insured_name"] == "黃志強"
     )  # and restored in results
 
+    deleted = subprocess.run(
+        illustra("delete", str(document_id), "--url", llm_stack.origin),
+        env=llm_stack.env,
+        capture_output=True,
+        text=True,
+    )
+    assert deleted.returncode == 0 and f"document {document_id} deleted" in deleted.stdout, deleted.stderr
     url = f"{llm_stack.origin}/api/ocr/documents/{document_id}/"
-    answer = requests.delete(url, timeout=10)
-    assert answer.json() == {"status": "success", "message": "已刪除 / deleted", "document_id": document_id}
     assert requests.get(url, timeout=10).status_code == 404
     assert requests.delete(url, timeout=10).status_code == 404
     assert _stored_rows(llm_stack, document_id) == 0 and _cache_entries(llm_stack, text) == []
 
 
 def test_a_document_deleted_mid_stage_stays_deleted(llm_stack: Stack, fake: FakeOpenAIServer) -> None:
-    fake.script(default={"kind": "slow", "delay": 1.0})
+    fake.script(default={"kind": "slow", "delay": 3.0})
     text = HK + "\n\n\n"
     document_id = llm_stack.submit(text)
     wait_until(
@@ -152,13 +157,11 @@ def test_a_document_deleted_mid_stage_stays_deleted(llm_stack: Stack, fake: Fake
         10,
         "the first stage to start",
     )
-    result = subprocess.run(
-        illustra("delete", str(document_id), "--url", llm_stack.origin),
-        env=llm_stack.env,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0 and f"document {document_id} deleted" in result.stdout, result.stderr
+    answer = requests.delete(f"{llm_stack.origin}/api/ocr/documents/{document_id}/", timeout=10)
+    assert answer.json() == {"status": "success", "message": "已刪除 / deleted", "document_id": document_id}
+    assert llm_stack.database.execute(
+        "SELECT count(*) FROM basic_info_results WHERE document_id = %s", (document_id,)
+    ) == [(0,)]
     # The stage ends on a document that is gone: its results cannot be stored, its retry is skipped.
     wait_until(
         lambda: f"of document {document_id}: it is not at this step" in llm_stack.log("extractor"),
