@@ -82,7 +82,8 @@ class _Oracle:
         self._rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
 
     def find(self, sent: str, length: int) -> dict[str, Any]:
-        piece = max(_PLACEHOLDER_RE.split(sent), key=len)
+        # A line of it: a part may start with column headers carried over from elsewhere in the text.
+        piece = max(re.split(rf"{_PLACEHOLDER_RE.pattern}|\n", sent), key=len)
         for document in self.documents:
             text = document["ocr_content"]
             if len(text) == length and piece in text:

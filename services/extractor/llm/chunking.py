@@ -1,6 +1,8 @@
-"""Cutting a document into parts the model can read and answer in full: at page breaks first, then by line
-ranges. No part is ever dropped: the parts cover the whole text, in order. A table part that starts without
-its column headers carries the headers of the part before it, so the model knows what the columns are."""
+"""Cutting a document into parts the model can read and answer in full: at page breaks first, then between
+rows. A row is a line, or an HTML table row: PDF conversions print a whole table on one line, and its size is
+its rows, not its lines. No part is ever dropped: the parts cover the whole text, in order. A table part that
+starts without its column headers carries the headers of the part before it, so the model knows what the
+columns are."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ _PAGE_BREAK_RE = re.compile(
     re.I | re.M,
 )
 _HEADER_LINES = 4
+_ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
 
 
 @dataclass(frozen=True)
@@ -32,22 +35,23 @@ class Chunk:
 
 
 def is_row(line: str) -> bool:
-    """A line that looks like a table row: three numbers or more."""
+    """A line (or HTML row) that looks like a table row: three numbers or more."""
     return len(find_amounts(fold(line))) >= 3
 
 
 def count_rows(text: str) -> int:
-    return sum(1 for line in text.splitlines() if is_row(line))
+    return sum(1 for start, end in _lines(text, 0, len(text)) if is_row(text[start:end]))
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of text[start:end], a line holding HTML rows cut after each row."""
     spans = []
     position = start
-    while position < end:
-        newline = text.find("\n", position, end)
-        stop = end if newline < 0 else newline + 1
-        spans.append((position, stop))
-        position = stop
+    for match in _ROW_END_RE.finditer(text, start, end):
+        spans.append((position, match.end()))
+        position = match.end()
+    if position < end:
+        spans.append((position, end))
     return spans
 
 
@@ -111,8 +115,8 @@ def chunk(text: str, *, max_chars: int, max_rows: int) -> list[Chunk]:
 
 
 def halve(text: str, part: Chunk) -> tuple[Chunk, Chunk] | None:
-    """The part cut in two at a line break near its middle (for a reply cut off by max_tokens); None when it is
-    a single line."""
+    """The part cut in two between rows near its middle (for a reply cut off by max_tokens); None when it is
+    a single row."""
     lines = _lines(text, part.start, part.end)
     if len(lines) < 2:
         return None
