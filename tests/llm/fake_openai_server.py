@@ -82,13 +82,19 @@ class _Oracle:
         self._rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
 
     def find(self, sent: str, length: int) -> dict[str, Any]:
-        # A line of it: a part may start with column headers carried over from elsewhere in the text.
-        piece = max(re.split(rf"{_PLACEHOLDER_RE.pattern}|\n", sent), key=len)
+        """The document of that length holding most of the text's lines (a part may start with column headers
+        carried over from elsewhere in the text, and documents share boilerplate)."""
+        pieces = [p for p in re.split(rf"{_PLACEHOLDER_RE.pattern}|\n", sent) if len(p.strip()) > 3]
+        best, held = None, 0
         for document in self.documents:
             text = document["ocr_content"]
-            if len(text) == length and piece in text:
-                return document
-        raise LookupError("the oracle knows no document with this text")
+            if len(text) == length:
+                found = sum(len(piece) for piece in pieces if piece in text)
+                if found > held:
+                    best, held = document, found
+        if best is None:
+            raise LookupError("the oracle knows no document with this text")
+        return best
 
     def row_starts(self, document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
         """Where each answer row is printed: the start of the line (or HTML row) holding most of its values."""

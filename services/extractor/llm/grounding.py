@@ -44,7 +44,7 @@ _UNITS_AFTER = {
     "coverage_to_age": re.compile(r"\s*(?:周岁|岁)"),
     "premium_term_years": re.compile(r"\s*(?:年|years?(?![a-z])|yrs?(?![a-z]))"),
 }
-_CUES_BEFORE = {"coverage_to_age": ("to age", "until age", "至", "到")}
+_CUES_BEFORE = {"coverage_to_age": ("to age", "until age", "至", "到", "至受保人", "至被保险人")}
 _LABEL_END_RE = {
     name: re.compile(
         "(?:"
