@@ -11,6 +11,9 @@ from ..llm.grounding import Grounder
 from .llm import MODEL_SUMMARY_FIELDS, LLMEngine
 
 CONFIDENT = 0.8
+# Below this a rules cell failed the table's checks (a plausible value no check could confirm sits at 0.7): a
+# table that fails its checks is read wrong as a whole more often than not (columns taken for others).
+FAILED = 0.7
 
 
 def _unsure(found: Field) -> bool:
@@ -21,9 +24,10 @@ def _unsure(found: Field) -> bool:
 def _unread_columns(row: dict[str, Field], grounder: Grounder) -> bool:
     """Whether the printed row holds numbers the rules read into no cell (a column they did not recognise)."""
     values = {name: found.value for name, found in row.items() if found.value is not None}
-    cells = grounder.row_cells(values) if "policy_year" in values else None
-    if cells is None:
+    found = grounder.row_cells(values) if "policy_year" in values else None
+    if found is None:
         return False
+    cells, _ = found
     spans = [found.span for found in row.values() if found.span is not None]
     return any(not any(a <= start and end <= b for a, b in spans) for _, start, end in cells)
 
@@ -36,12 +40,19 @@ class HybridEngine(LLMEngine):
 
     def table_ask(self, rules: ValueTable, grounder: Grounder) -> Ask | None:
         """Every column, for the rows the rules are unsure of; the whole table when the rules found none, or a
-        row whose year fails, or columns they could not read."""
+        row whose year or cells fail the checks, or columns they could not read."""
         if not rules.rows:
             return Ask("table", ROW_FIELDS)
         years = [row["policy_year"].value for row in rules.rows]
-        if any(year is None or year < 1 for year in years) or any(
-            _unread_columns(row, grounder) for row in rules.rows
+        failed = any(
+            found.value is not None and found.confidence < FAILED
+            for row in rules.rows
+            for found in row.values()
+        )
+        if (
+            failed
+            or any(year is None or year < 1 for year in years)
+            or any(_unread_columns(row, grounder) for row in rules.rows)
         ):
             return Ask("table", ROW_FIELDS)
         flagged = [

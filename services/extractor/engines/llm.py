@@ -83,6 +83,13 @@ class LLMEngine(StageEngine):
         if answers is None or not answers.replies:
             return rules
         fields, rejected = _first_grounded([ground_basic(grounder, reply) for reply in answers.replies])
+        premium = fields.get("annual_premium")
+        if (
+            premium is not None
+            and grounder.paid_in_year_one(premium.value)
+            and not grounder.paid_in_year_one(rules.get("annual_premium"))
+        ):
+            weak.add("annual_premium")  # the rules' premium fails the table's check, the model's passes it
         notes: list[str] = []
         merged = reconcile_fields(
             "basic_info",

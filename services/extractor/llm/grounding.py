@@ -61,7 +61,7 @@ _VOCABULARY: dict[str, dict[Any, re.Pattern[str]]] = {
         "F": re.compile(r"女|female|(?<![a-z])(?:ms|mrs|miss)(?![a-z])"),
     },
     "smoker": {
-        True: re.compile(r"(?<![非不])吸烟(?:者|人士)|(?<!non-)(?<!non )(?<!non)smoker(?!\s*status)"),
+        True: re.compile(r"(?<![非不])吸烟(?![状习与])|(?<!non-)(?<!non )(?<!non)smoker(?!\s*status)"),
         False: re.compile(r"[非不]吸烟|non[- ]?smok"),
     },
     "currency": {
@@ -79,6 +79,8 @@ _NUMBER_FIELDS = ("issue_age", "sum_assured", "annual_premium", "premium_term_ye
 # A person's name is short and is no sentence.
 _NOT_A_NAME_RE = re.compile(r"[。.,;!?，；！？\d]")
 _MAX_NAME = 40
+_LETTER_RE = re.compile(r"[^\W\d_]")  # a name has letters (a number read as a product name has none)
+_MIN_UNLABELLED = 3  # values of a row found together in one printed row whose label is not legible
 _FUZZY_LABEL = "label matched with one misread character"  # the rules' note on a label read through a repair
 _BREAKEVEN_LINE_RE = re.compile(r"回本|收回|超过|达到|reach|exceed|break[- ]?even|保费|premium")
 
@@ -148,6 +150,8 @@ class Grounder:
                 return _literal(value, (start, end))
             if self._beside_unit(name, end):
                 best = _literal(value, (start, end), DERIVED, "printed beside its unit")
+            elif name == "annual_premium" and self.paid_in_year_one(value):
+                best = _literal(value, (start, end), DERIVED, "paid in year 1 of the table")
             elif best is None:
                 best = _literal(value, (start, end), UNPLACED, "printed, but not at its label")
         return best
@@ -163,10 +167,19 @@ class Grounder:
             return self._labelled(name, start, end)
         if name == "insured_name":
             return not _NOT_A_NAME_RE.search(found.value) and len(found.value) <= _MAX_NAME
+        if name in ("insurer", "product_name"):
+            return _LETTER_RE.search(found.value) is not None
         if name in _VOCABULARY and found.span is not None:
             # Read from a value that names several options ("single or annual"): the rules picked one.
             return len(self._options_at(name, found.span)) <= 1
         return True
+
+    def paid_in_year_one(self, premium: Any) -> bool:
+        """The table's check on the premium: a printed row of year 1 holds it (as the premiums paid)."""
+        return isinstance(premium, int | float) and any(
+            cells[0][0] == 1 and len(cells) >= 3 and any(abs(v - premium) <= 1 for v, _, _ in cells[1:])
+            for _start, _end, cells in self._rows
+        )
 
     def _options_at(self, name: str, span: tuple[int, int]) -> set[Any]:
         pair = next((p for p in self._pairs if p.value_start <= span[0] < p.value_end), None)
@@ -211,20 +224,27 @@ class Grounder:
 
     # Table
 
-    def row_cells(self, values: dict[str, Any]) -> list[tuple[float, int, int]] | None:
-        """The numbers of the printed row of the model's row: a line (or HTML row) led by its policy year, or by
-        its age where rows are labelled by age, holding most of its values; None when no such row is printed."""
+    def row_cells(self, values: dict[str, Any]) -> tuple[list[tuple[float, int, int]], bool] | None:
+        """The numbers of the printed row of the model's row, and whether its label was read: the line (or HTML
+        row) holding most of its values, led by its policy year, or by its age where rows are labelled by age;
+        or, holding at least three and more than any other, led by neither (an OCR slip can make the label
+        illegible: 70歲 read as 106%). None when no such row is printed."""
         year, age = values["policy_year"], values.get("age")
-        wanted = [value for value in values.values() if isinstance(value, int | float)]
-        best, hits = None, 0
+        wanted = {
+            value for key, value in values.items() if isinstance(value, int | float) and key != "policy_year"
+        }
+        best, hits, labelled, tied = None, 0, False, False
         for _start, _end, cells in self._rows:
-            leading = [cell[0] for cell in cells[:2]]
-            if leading[0] != year and (age is None or age not in leading):
-                continue
             found = sum(any(abs(v - value) < 0.005 for v, _, _ in cells) for value in wanted)
-            if found > hits:
-                best, hits = cells, found
-        return best
+            leading = [cell[0] for cell in cells[:2]]
+            led = leading[0] == year or (age is not None and age in leading)
+            if (found, led) > (hits, labelled):
+                best, hits, labelled, tied = cells, found, led, False
+            elif (found, led) == (hits, labelled):
+                tied = True
+        if best is None or (not labelled and (tied or hits < _MIN_UNLABELLED)):
+            return None
+        return best, labelled
 
     def has_zero(self, start: int, end: int) -> bool:
         return _ZERO_RE.search(self.clean, start, end) is not None
@@ -344,11 +364,16 @@ def ground_row(
     """The model's row as Fields, each cell found in the printed row of its policy year; an empty dict when
     the text prints no such row."""
     year = values["policy_year"]
-    cells = grounder.row_cells(values)
-    if cells is None:
+    found = grounder.row_cells(values)
+    if found is None:
         return {}, {}
+    cells, labelled = found
     row_span = (cells[0][1], cells[-1][2])
-    row: dict[str, Field] = {"policy_year": _literal(year, (cells[0][1], cells[0][2]))}
+    row: dict[str, Field] = {
+        "policy_year": _literal(year, (cells[0][1], cells[0][2]))
+        if labelled
+        else _literal(year, None, DERIVED, "row found by its values; its label is not legible")
+    }
     pending: dict[str, Any] = {}
     for name, value in values.items():
         if value is None or name == "policy_year":
