@@ -141,7 +141,8 @@ class Grounder:
         return unit is not None and unit.match(self.folded, end) is not None
 
     def place_number(self, name: str, value: float) -> Field | None:
-        """The model's number for a basic field at its best place: its label, its unit, or anywhere."""
+        """The model's number for a basic field at its best place: its label, else its unit (or, for the
+        premium, year 1 of the table); None when it is printed nowhere it belongs."""
         best: Field | None = None
         for candidate, start, end in self._numbers:
             if abs(candidate - value) >= 0.005:
@@ -152,8 +153,6 @@ class Grounder:
                 best = _literal(value, (start, end), DERIVED, "printed beside its unit")
             elif name == "annual_premium" and self.paid_in_year_one(value):
                 best = _literal(value, (start, end), DERIVED, "paid in year 1 of the table")
-            elif best is None:
-                best = _literal(value, (start, end), UNPLACED, "printed, but not at its label")
         return best
 
     def rules_value_placed(self, name: str, found: Field) -> bool:
@@ -292,7 +291,7 @@ def ground_basic(grounder: Grounder, values: dict[str, Any]) -> tuple[dict[str, 
         else:
             found = grounder.place_choice(name, value)
         if found is None:
-            rejected[name] = f"{value!r} not found in the text"
+            rejected[name] = f"{value!r} not found where the document gives its {name}"
         else:
             fields[name] = found
     return fields, rejected
