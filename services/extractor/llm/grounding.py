@@ -38,6 +38,7 @@ _WAN_RE = re.compile(r"\s*万")
 # What may stand between a label and its value: blanks, separators, markup, a currency, 为 / 是.
 _CONNECTOR_RE = re.compile(r"(?:[\s:=|()\[\]*#/]|为|是|约|元|人民币|美元|港元|usd|hkd|rmb|cny|us\$|hk\$)*$")
 _WINDOW = 40
+_LABEL_TRIM = " *#|\t"
 # Ages and terms are also placed by their unit: 30周岁, to age 100, 10年交费, 5 years.
 _UNITS_AFTER = {
     "issue_age": re.compile(r"\s*(?:周岁|岁)"),
@@ -80,6 +81,7 @@ _NUMBER_FIELDS = ("issue_age", "sum_assured", "annual_premium", "premium_term_ye
 _NOT_A_NAME_RE = re.compile(r"[。.,;!?，；！？\d]")
 _MAX_NAME = 40
 _LETTER_RE = re.compile(r"[^\W\d_]")  # a name has letters (a number read as a product name has none)
+_MIN_TABLE_ROW = 5  # numbers of a printed row of a value table: year, age and amounts
 _MIN_UNLABELLED = 3  # values of a row found together in one printed row whose label is not legible
 _FUZZY_LABEL = "label matched with one misread character"  # the rules' note on a label read through a repair
 _BREAKEVEN_LINE_RE = re.compile(r"回本|收回|超过|达到|reach|exceed|break[- ]?even|保费|premium")
@@ -127,7 +129,7 @@ class Grounder:
         window = self.folded[max(0, start - _WINDOW) : start]
         connector = _CONNECTOR_RE.search(window)
         before = window[: connector.start()] if connector else window
-        if _LABEL_END_RE[name].search(before):
+        if _LABEL_END_RE[name].search(before) or self._slash_labelled(name, start):
             return True
         return any(
             pair.field == name
@@ -135,6 +137,18 @@ class Grounder:
             and _CONNECTOR_RE.fullmatch(self.folded, pair.value_start, start) is not None
             for pair in self._pairs
         )
+
+    def _slash_labelled(self, name: str, start: int) -> bool:
+        """`性別 / 年齡 / 收費標準: 男 / 35 / 標準`: the value in the same position as a label of the field."""
+        line_start = self.folded.rfind("\n", 0, start) + 1
+        colon = self.folded.find(":", line_start, start)
+        if colon < 0:
+            return False
+        labels = self.folded[line_start:colon].split("/")
+        values_before = self.folded[colon + 1 : start].count("/")
+        if len(labels) < 2 or values_before >= len(labels):
+            return False
+        return _LABEL_END_RE[name].search(labels[values_before].strip(_LABEL_TRIM)) is not None
 
     def _beside_unit(self, name: str, end: int) -> bool:
         unit = _UNITS_AFTER.get(name)
@@ -153,7 +167,16 @@ class Grounder:
                 best = _literal(value, (start, end), DERIVED, "printed beside its unit")
             elif name == "annual_premium" and self.paid_in_year_one(value):
                 best = _literal(value, (start, end), DERIVED, "paid in year 1 of the table")
+        if best is None and name == "coverage_to_age" and self._last_row_age() == value:
+            best = _literal(value, None, DERIVED, "the age in the table's last row")
         return best
+
+    def _last_row_age(self) -> float | None:
+        """The age of the last printed table row (year, age, amounts…): where a fixed term ends."""
+        for _start, _end, cells in reversed(self._rows):
+            if len(cells) >= _MIN_TABLE_ROW and cells[1][0] > cells[0][0]:
+                return cells[1][0]
+        return None
 
     def rules_value_placed(self, name: str, found: Field) -> bool:
         """Whether a rules value sits where the field puts it; False is weak evidence."""
@@ -280,6 +303,9 @@ def ground_basic(grounder: Grounder, values: dict[str, Any]) -> tuple[dict[str, 
     rejected: dict[str, str] = {}
     for name, value in values.items():
         if value is None:
+            continue
+        if name == "premium_term_years" and value == 1 and values.get("payment_mode") == "single":
+            fields[name] = _literal(value, None, DERIVED, "a single premium is paid in one year")
             continue
         if name == "insured_name":
             found = grounder.place_name(value)
