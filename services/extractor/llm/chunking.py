@@ -21,6 +21,7 @@ _PAGE_BREAK_RE = re.compile(
 )
 _HEADER_LINES = 4
 _ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
+_TAG_RE = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ class Chunk:
 
 
 def is_row(line: str) -> bool:
-    """A line (or HTML row) that looks like a table row: three numbers or more."""
-    return len(find_amounts(fold(line))) >= 3
+    """A line (or HTML row) that looks like a table row: three numbers or more (in its text, not its tags)."""
+    return len(find_amounts(_TAG_RE.sub(" ", fold(line)))) >= 3
 
 
 def count_rows(text: str) -> int:
@@ -80,24 +81,29 @@ def _split_page(text: str, start: int, end: int, max_chars: int, max_rows: int) 
     return parts
 
 
-def _header(text: str, start: int, end: int) -> str | None:
-    """The lines just above the first row of text[start:end], if any come before it."""
+def _headers(text: str, start: int, end: int) -> tuple[str | None, str | None]:
+    """The lines just above the first row of text[start:end], and those above the first row of its last run of
+    rows (the header to carry into the next part), each None when no line comes before the rows."""
     lines = _lines(text, start, end)
+    found: list[str | None] = []
+    previous_row = False
     for index, (line_start, line_end) in enumerate(lines):
-        if is_row(text[line_start:line_end]):
+        row = is_row(text[line_start:line_end])
+        if row and not previous_row:
             above = [text[a:b].rstrip("\n") for a, b in lines[max(0, index - _HEADER_LINES) : index]]
-            above = [line for line in above if line.strip()]
-            return "\n".join(above) if above else None
-    return None
+            above = [line for line in above if line.strip() and not is_row(line)]
+            found.append("\n".join(above) if above else None)
+        previous_row = row or (previous_row and not text[line_start:line_end].strip())
+    return (found[0], found[-1]) if found else (None, None)
 
 
 def with_headers(text: str, spans: list[tuple[int, int]]) -> list[Chunk]:
     chunks: list[Chunk] = []
     header = ""
     for start, end in spans:
-        own = _header(text, start, end)
+        own, last = _headers(text, start, end)
         chunks.append(Chunk(start, end, "" if own else header))
-        header = own or header
+        header = last or header
     return chunks
 
 
@@ -122,6 +128,6 @@ def halve(text: str, part: Chunk) -> tuple[Chunk, Chunk] | None:
         return None
     middle = lines[len(lines) // 2][0]
     left = Chunk(part.start, middle, part.context)
-    header = _header(text, part.start, middle) or part.context
-    right_own = _header(text, middle, part.end)
+    header = _headers(text, part.start, middle)[1] or part.context
+    right_own = _headers(text, middle, part.end)[0]
     return left, Chunk(middle, part.end, "" if right_own else header)

@@ -76,6 +76,7 @@ _VOCABULARY: dict[str, dict[Any, re.Pattern[str]]] = {
         "single": re.compile(r"趸|一次过|一次性|single"),
     },
 }
+_YES_NO = {True: ("y", "yes", "是"), False: ("n", "no", "否")}  # a yes/no field answered by a letter or word
 _NUMBER_FIELDS = ("issue_age", "sum_assured", "annual_premium", "premium_term_years", "coverage_to_age")
 # A person's name is short and is no sentence.
 _NOT_A_NAME_RE = re.compile(r"[。.,;!?，；！？\d]")
@@ -126,6 +127,8 @@ class Grounder:
     def _labelled(self, name: str, start: int, end: int) -> bool:
         """Whether the number at folded[start:end] is where field `name` puts it: right after one of its labels
         (across blanks, separators, a currency), at the start of the value of a `label: value` pair of it."""
+        if self.folded[start - 1 : start] == "(" and self.folded[end : end + 1] == ")":
+            return False  # "(1)": the number of a clause, not a value
         window = self.folded[max(0, start - _WINDOW) : start]
         connector = _CONNECTOR_RE.search(window)
         before = window[: connector.start()] if connector else window
@@ -216,6 +219,10 @@ class Grounder:
         for pair in self._pairs:
             if pair.field != name:
                 continue
+            if name == "smoker" and self.folded[pair.value_start : pair.value_end].strip() in _YES_NO.get(
+                value, ()
+            ):
+                return _literal(value, (pair.value_start, pair.value_end))
             parsed = PARSERS[name](self.original, self.folded, pair.value_start, pair.value_end)
             if (
                 parsed is not None
@@ -255,18 +262,22 @@ class Grounder:
         wanted = {
             value for key, value in values.items() if isinstance(value, int | float) and key != "policy_year"
         }
-        best, hits, labelled, tied = None, 0, False, False
+        led: tuple[int, list[tuple[float, int, int]] | None] = (-1, None)
+        unled: tuple[int, list[tuple[float, int, int]] | None] = (_MIN_UNLABELLED - 1, None)
+        tied = False
         for _start, _end, cells in self._rows:
             found = sum(any(abs(v - value) < 0.005 for v, _, _ in cells) for value in wanted)
             leading = [cell[0] for cell in cells[:2]]
-            led = leading[0] == year or (age is not None and age in leading)
-            if (found, led) > (hits, labelled):
-                best, hits, labelled, tied = cells, found, led, False
-            elif (found, led) == (hits, labelled):
+            if leading[0] == year or (age is not None and age in leading):
+                if found > led[0]:
+                    led = (found, cells)
+            elif found > unled[0]:
+                unled, tied = (found, cells), False
+            elif found == unled[0]:
                 tied = True
-        if best is None or (not labelled and (tied or hits < _MIN_UNLABELLED)):
-            return None
-        return best, labelled
+        if unled[1] is not None and not tied and unled[0] > led[0]:
+            return unled[1], False
+        return (led[1], True) if led[1] is not None else None
 
     def has_zero(self, start: int, end: int) -> bool:
         return _ZERO_RE.search(self.clean, start, end) is not None
