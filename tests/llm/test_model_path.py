@@ -81,16 +81,14 @@ def test_a_grounded_model_value_beats_a_rules_value_off_its_label() -> None:
     fields, rejected = ground_basic(grounder, {"issue_age": 32, "sum_assured": 500000.0})
     assert rejected == {} and fields["sum_assured"].confidence == 0.85
     notes: list[str] = []
-    kept = reconcile_field(
-        "b.age", rules.fields["issue_age"], fields["issue_age"], None, notes, rules_cap=0.6
-    )
+    kept = reconcile_field("b.age", rules.fields["issue_age"], fields["issue_age"], None, notes, weak=True)
     assert kept.value == 32 and "rules read 28" in kept.issues
 
 
 def test_the_models_no_such_value_clears_a_weak_rules_value_only() -> None:
     notes: list[str] = []
     sentence = Field("本人已阅读本说明书，同意以上内容。", 0.95, (1, 9))
-    cleared = reconcile_field("b.name", sentence, None, None, notes, rules_cap=0.6, model_null=True)
+    cleared = reconcile_field("b.name", sentence, None, None, notes, weak=True, model_null=True)
     assert cleared.value is None and "the model found no such value" in notes[0]
     sure = Field("HO KA YAN", 0.95, (1, 9))
     assert reconcile_field("b.name", sure, None, None, notes, model_null=True).value == "HO KA YAN"
@@ -166,3 +164,15 @@ def test_hybrid_asks_for_columns_the_rules_could_not_read_and_fields_they_left_e
     assert ask is not None and ask.years is None and ask.keys == ROW_FIELDS
     summary = extract_document(MAINLAND)[2]
     assert "breakeven_year" in HybridEngine.summary_keys(HybridEngine.__new__(HybridEngine), summary)
+
+
+def test_a_model_that_answers_nothing_takes_away_no_sure_value(fake: FakeOpenAIServer) -> None:
+    silent = {name: None for name in (*extract_document(HK)[0].values(), "proposal_date", "breakeven_year")}
+    fake.script(
+        default={"kind": "correct", "override": silent, "row_override": dict.fromkeys(ROW_FIELDS[1:])}
+    )
+    run = run_document(llm_engine(fake), HK)
+    basic, table, summary = extract_document(HK)
+    assert run.basic.values() == basic.values()
+    assert run.table.values() == table.values()
+    assert run.summary.get("proposal_date") == summary.get("proposal_date")

@@ -8,12 +8,9 @@ from __future__ import annotations
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Field, Summary, ValueTable
 from ..llm.asker import Ask
 from ..llm.grounding import Grounder
+from ..llm.reconcile import CONFIDENT, DOUBTFUL
 from .llm import MODEL_SUMMARY_FIELDS, LLMEngine
 
-CONFIDENT = 0.8
-# Below this a rules cell failed the table's checks (a plausible value no check could confirm sits at 0.7): a
-# table that fails its checks is read wrong as a whole more often than not (columns taken for others).
-FAILED = 0.7
 
 
 def _unsure(found: Field) -> bool:

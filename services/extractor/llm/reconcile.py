@@ -15,7 +15,8 @@ from ..extraction.types import MISSING, ROW_FIELDS, Field, ValueTable
 
 AGREED = 0.97
 DISAGREEMENT_PENALTY = 0.1
-CONFIDENT = 0.8  # what hybrid trusts without asking; below it a model's "no such value" counts
+CONFIDENT = 0.8  # what hybrid trusts without asking
+DOUBTFUL = 0.7  # below it a rules value failed a check or is off its place: "no such value" clears it
 WEAK = 0.6  # the most a rules value that is not at its field's place weighs
 CELL = 0.75  # the most a rules cell weighs against the model's reading of the same printed row
 
@@ -48,17 +49,20 @@ def reconcile_field(
     rejected: str | None,
     notes: list[str],
     *,
-    rules_cap: float = 1.0,
+    weak: bool = False,
+    cap: float = 1.0,
     model_null: bool = False,
 ) -> Field:
-    """`rules_cap` bounds the weight of the rules value (WEAK when it is not at its place); `model_null`: the
-    model answered that the document gives no such value."""
+    """`weak`: the rules value is not at its field's place; `cap`: the most it weighs against a model value
+    read at the same place; `model_null`: the model answered that the document gives no such value, which
+    clears a rules value only when that failed a check or is weak."""
     if rejected is not None:
         notes.append(f"{where}: model value rejected: {rejected}")
         rules = _with_issue(rules, f"model value rejected: {rejected}")
-    evidence = min(rules.confidence, rules_cap)
+    own = min(rules.confidence, WEAK) if weak else rules.confidence
+    evidence = min(own, cap)
     if model is None:
-        if model_null and rules.value is not None and evidence < CONFIDENT:
+        if model_null and rules.value is not None and own < DOUBTFUL:
             notes.append(f"{where}: the model found no such value; cleared the rules' {rules.value!r}")
             return Field(
                 None, CONFIDENT, None, (*rules.issues, f"rules read {rules.value!r}; the model: none")
@@ -103,7 +107,8 @@ def reconcile_fields(
             model.get(name),
             rejected.get(name),
             notes,
-            rules_cap=min(cap, WEAK) if name in weak else cap,
+            weak=name in weak,
+            cap=cap,
             model_null=name in nulls,
         )
         for name in names
