@@ -12,7 +12,6 @@ from ..llm.reconcile import CONFIDENT, DOUBTFUL
 from .llm import MODEL_SUMMARY_FIELDS, LLMEngine
 
 
-
 def _unsure(found: Field) -> bool:
     """Left empty, or read with low confidence."""
     return found.value is None or found.confidence < CONFIDENT
@@ -41,8 +40,10 @@ class HybridEngine(LLMEngine):
         if not rules.rows:
             return Ask("table", ROW_FIELDS)
         years = [row["policy_year"].value for row in rules.rows]
+        # A table that fails its checks is read wrong as a whole more often than not (columns taken for
+        # others); a plausible value no check could confirm (0.7) is asked about on its own.
         failed = any(
-            found.value is not None and found.confidence < FAILED
+            found.value is not None and found.confidence < DOUBTFUL
             for row in rules.rows
             for found in row.values()
         )
