@@ -70,7 +70,7 @@ def _answer(messages: list[dict[str, Any]]) -> dict[str, Any]:
 _PLACEHOLDER_RE = re.compile(r"\[(?:NAME|ID|PHONE|POLICY|EMAIL)_\d+\]")
 _PART_RE = re.compile(r"characters (\d+)-(\d+) of (\d+)")
 _ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
 
 
 class _Oracle:

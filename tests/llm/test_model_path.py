@@ -5,6 +5,7 @@ asks, grounding at the place a value belongs."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import openai
@@ -176,3 +177,12 @@ def test_a_model_that_answers_nothing_takes_away_no_sure_value(fake: FakeOpenAIS
     assert run.basic.values() == basic.values()
     assert run.table.values() == table.values()
     assert run.summary.get("proposal_date") == summary.get("proposal_date")
+
+
+def test_grounding_and_parts_take_linear_time_on_hostile_text() -> None:
+    text = HK + "<" * 100_000 + "\n"  # an unclosed tag per character: 8 s when each "<" scanned to the end
+    started = time.perf_counter()
+    grounder = Grounder(text)
+    ground_basic(grounder, {"sum_assured": 40000.0})
+    count_rows(text)
+    assert time.perf_counter() - started < 5

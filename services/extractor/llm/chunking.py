@@ -21,7 +21,7 @@ _PAGE_BREAK_RE = re.compile(
 )
 _HEADER_LINES = 4
 _ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
-_TAG_RE = re.compile(r"<[^>]*>")
+_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ VOCABULARY = 0.75  # a closed value (gender, currency…) whose word is printed,
 UNPLACED = 0.6  # printed, but not at its place: fills an empty field, never replaces a value
 FROM_MODEL = "read by the model"
 
-_TAG_RE = re.compile(r"<[^>]*>")
+_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
 _ROW_END_RE = re.compile(r"\n|</tr\s*>")
 _SPACED_DECIMAL_RE = re.compile(r"(?<=\d)\. (\d{1,2})(?!\d)")  # "1111. 89" as conversions print 1111.89
 _ZERO_RE = re.compile(r"(?<![\w.,])(?:[-~_]{1,3}|0(?:\.0+)?)(?![\w.,])")
@@ -238,7 +238,7 @@ class Grounder:
         characters = [char for char in fold(value) if not char.isspace()]
         if not characters:
             return None
-        match = re.search(r"\s*".join(re.escape(char) for char in characters), self.folded)
+        match = re.search(r"\s*+".join(re.escape(char) for char in characters), self.folded)
         return match.span() if match else None
 
     def place_name(self, value: str) -> Field | None:
