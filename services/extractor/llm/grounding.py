@@ -19,7 +19,7 @@ from typing import Any
 
 from ..extraction.basic import PARSERS
 from ..extraction.dates import find_date, find_validity_days
-from ..extraction.labels import LABEL_SYNONYMS, find_pairs
+from ..extraction.labels import LABEL_SYNONYMS, Pair, find_pairs
 from ..extraction.normalize import fold
 from ..extraction.numbers import find_amounts
 from ..extraction.types import BasicInfo, Field, ValueTable
@@ -94,7 +94,9 @@ class Grounder:
     def __init__(self, text: str) -> None:
         self.original = text
         self.folded = fold(text)
-        self._pairs = find_pairs(self.folded)
+        self._pairs: dict[str, list[Pair]] = {}
+        for pair in find_pairs(self.folded):
+            self._pairs.setdefault(pair.field, []).append(pair)
         # Numbers are read with HTML tags blanked out (a colspan is no cell).
         self.clean = _SPACED_DECIMAL_RE.sub(
             r".\1 ", _TAG_RE.sub(lambda tag: " " * len(tag.group()), self.folded)
@@ -135,10 +137,9 @@ class Grounder:
         if _LABEL_END_RE[name].search(before) or self._slash_labelled(name, start):
             return True
         return any(
-            pair.field == name
-            and pair.value_start <= start < pair.value_end
+            pair.value_start <= start < pair.value_end
             and _CONNECTOR_RE.fullmatch(self.folded, pair.value_start, start) is not None
-            for pair in self._pairs
+            for pair in self._pairs.get(name, ())
         )
 
     def _slash_labelled(self, name: str, start: int) -> bool:
@@ -207,7 +208,7 @@ class Grounder:
         )
 
     def _options_at(self, name: str, span: tuple[int, int]) -> set[Any]:
-        pair = next((p for p in self._pairs if p.value_start <= span[0] < p.value_end), None)
+        pair = next((p for p in self._pairs.get(name, ()) if p.value_start <= span[0] < p.value_end), None)
         start, end = (pair.value_start, pair.value_end) if pair else span
         return {
             value for value, pattern in _VOCABULARY[name].items() if pattern.search(self.folded, start, end)
@@ -216,9 +217,7 @@ class Grounder:
     def place_choice(self, name: str, value: Any) -> Field | None:
         """A closed value (gender, smoker, currency, payment mode): at a label of its field whose value reads
         as it (as the rules would read it), else its word anywhere."""
-        for pair in self._pairs:
-            if pair.field != name:
-                continue
+        for pair in self._pairs.get(name, ()):
             if name == "smoker" and self.folded[pair.value_start : pair.value_end].strip() in _YES_NO.get(
                 value, ()
             ):
@@ -246,8 +245,8 @@ class Grounder:
         span = self.text(value)
         if span is None or _NOT_A_NAME_RE.search(value) or len(value) > _MAX_NAME:
             return None
-        for pair in self._pairs:
-            if pair.field == "insured_name" and pair.value_start <= span[0] < pair.value_end:
+        for pair in self._pairs.get("insured_name", ()):
+            if pair.value_start <= span[0] < pair.value_end:
                 return _literal(value, span)
         return _literal(value, span, UNPLACED, "printed, but not at its label")
 
