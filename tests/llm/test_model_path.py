@@ -186,3 +186,21 @@ def test_grounding_and_parts_take_linear_time_on_hostile_text() -> None:
     ground_basic(grounder, {"sum_assured": 40000.0})
     count_rows(text)
     assert time.perf_counter() - started < 5
+
+
+BROKEN_ROW = CONFIDENT.replace(
+    "2           32      2,000           1,500           600             2,100\n",
+    "2           32      2,000           1,500\n" + " " * 52 + "600             2,100\n",
+)
+
+
+def test_a_row_broken_over_two_lines_is_one_row_and_hybrid_asks_for_it_when_the_rules_miss_it() -> None:
+    basic = extract_document(BROKEN_ROW)[0]
+    values = {"policy_year": 2, "age": 32, "non_guaranteed_value": 600.0, "total_surrender_value": 2100.0}
+    row, rejected = ground_row(Grounder(BROKEN_ROW), values, basic)
+    assert rejected == {} and row["total_surrender_value"].span is not None
+    table = extract_document(BROKEN_ROW.replace("2           32      2,000           1,500\n", ""))[1]
+    assert [row["policy_year"].value for row in table.rows] == [1, 3]
+    grounder = Grounder(BROKEN_ROW)
+    ask = HybridEngine.table_ask(HybridEngine.__new__(HybridEngine), table, grounder)
+    assert ask is not None and ask.years is None

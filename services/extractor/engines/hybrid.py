@@ -28,6 +28,14 @@ def _unread_columns(row: dict[str, Field], grounder: Grounder) -> bool:
     return any(not any(a <= start and end <= b for a, b in spans) for _, start, end in cells)
 
 
+def _missed_rows(rules: ValueTable, grounder: Grounder) -> bool:
+    """Whether rows led by a year and its age, as the rules' rows are, are printed that the rules did not read
+    (a row broken over two lines, say)."""
+    years = {row["policy_year"].value: row["age"].value for row in rules.rows}
+    offsets = {age - year for year, age in years.items() if year is not None and age is not None}
+    return len(offsets) == 1 and bool(grounder.years_printed(offsets.pop()) - set(years))
+
+
 class HybridEngine(LLMEngine):
     name = "hybrid"
 
@@ -36,7 +44,7 @@ class HybridEngine(LLMEngine):
 
     def table_ask(self, rules: ValueTable, grounder: Grounder) -> Ask | None:
         """Every column, for the rows the rules are unsure of; the whole table when the rules found none, or a
-        row whose year or cells fail the checks, or columns they could not read."""
+        row whose year or cells fail the checks, or columns or rows they could not read."""
         if not rules.rows:
             return Ask("table", ROW_FIELDS)
         years = [row["policy_year"].value for row in rules.rows]
@@ -51,6 +59,7 @@ class HybridEngine(LLMEngine):
             failed
             or any(year is None or year < 1 for year in years)
             or any(_unread_columns(row, grounder) for row in rules.rows)
+            or _missed_rows(rules, grounder)
         ):
             return Ask("table", ROW_FIELDS)
         flagged = [

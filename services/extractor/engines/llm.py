@@ -16,7 +16,7 @@ from ..llm.config import LLMConfig
 from ..llm.deadline import Deadline
 from ..llm.grounding import Grounder, ground_basic, ground_row, ground_summary
 from ..llm.masking import Masker
-from ..llm.reconcile import reconcile_fields, reconcile_table
+from ..llm.reconcile import DOUBTFUL, reconcile_fields, reconcile_table
 from ..report import StageReport, current_report
 from .base import StageEngine
 
@@ -130,6 +130,8 @@ class LLMEngine(StageEngine):
                         rejected[year] = bad
         no_such_rows: set[int] = set()
         if answers.complete and model_rows:
+            # A rules row the model, having answered, does not have: removed when the rules doubt it too (a
+            # model may skip a row; it does not make a sure one go).
             scope = set(ask.years) if ask.years is not None else None
             no_such_rows = {
                 year
@@ -138,6 +140,7 @@ class LLMEngine(StageEngine):
                 and (scope is None or year in scope)
                 and year not in model_rows
                 and year not in rejected
+                and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
             }
         table = reconcile_table(rules, model_rows, rejected, notes, nulls=nulls, no_such_rows=no_such_rows)
         self._finish(report, notes)

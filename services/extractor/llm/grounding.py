@@ -82,6 +82,7 @@ _NUMBER_FIELDS = ("issue_age", "sum_assured", "annual_premium", "premium_term_ye
 _NOT_A_NAME_RE = re.compile(r"[。.,;!?，；！？\d]")
 _MAX_NAME = 40
 _LETTER_RE = re.compile(r"[^\W\d_]")  # a name has letters (a number read as a product name has none)
+_MAX_ROW_LABEL = 150
 _MIN_TABLE_ROW = 5  # numbers of a printed row of a value table: year, age and amounts
 _MIN_UNLABELLED = 3  # values of a row found together in one printed row whose label is not legible
 _FUZZY_LABEL = "label matched with one misread character"  # the rules' note on a label read through a repair
@@ -107,7 +108,8 @@ class Grounder:
             wan = _WAN_RE.match(self.clean, amount.end)
             if wan:
                 self._numbers.append((amount.value * 10000, amount.start, wan.end()))
-        # The printed rows: each line, and each HTML row (a whole table may be one line).
+        # The printed rows: each line, and each HTML row (a whole table may be one line). A line led by an
+        # amount rather than a year or an age goes on the row above it: a row broken over two lines.
         self._rows: list[tuple[int, int, list[tuple[float, int, int]]]] = []
         start, index = 0, 0
         for end in [m.end() for m in _ROW_END_RE.finditer(self.folded)] + [len(self.folded)]:
@@ -115,7 +117,9 @@ class Grounder:
             while index < len(self._numbers) and self._numbers[index][1] < end:
                 cells.append(self._numbers[index])
                 index += 1
-            if cells:
+            if cells and self._rows and self._rows[-1][1] == start and not _row_label(cells[0][0]):
+                self._rows[-1] = (self._rows[-1][0], end, self._rows[-1][2] + cells)
+            elif cells:
                 self._rows.append((start, end, cells))
             start = end
         self._dates: dict[str, tuple[int, int]] = {}
@@ -278,6 +282,14 @@ class Grounder:
             return unled[1], False
         return (led[1], True) if led[1] is not None else None
 
+    def years_printed(self, age_less_year: int) -> set[int]:
+        """The policy years of the printed rows led by a year and the age `age_less_year` above it."""
+        return {
+            int(cells[0][0])
+            for _start, _end, cells in self._rows
+            if len(cells) >= 3 and _row_label(cells[0][0]) and cells[1][0] - cells[0][0] == age_less_year
+        }
+
     def has_zero(self, start: int, end: int) -> bool:
         return _ZERO_RE.search(self.clean, start, end) is not None
 
@@ -301,6 +313,11 @@ class Grounder:
             if _BREAKEVEN_LINE_RE.search(line):
                 return start, end
         return None
+
+
+def _row_label(value: float) -> bool:
+    """Whether a number can lead a table row: a policy year or an age."""
+    return value == int(value) and 0 <= value <= _MAX_ROW_LABEL
 
 
 def _literal(value: Any, span: tuple[int, int] | None, confidence: float = LITERAL, *issues: str) -> Field:
