@@ -21,7 +21,7 @@ from ..extraction.basic import PARSERS
 from ..extraction.dates import find_date, find_validity_days
 from ..extraction.labels import LABEL_SYNONYMS, Pair, find_pairs
 from ..extraction.normalize import fold
-from ..extraction.numbers import find_amounts
+from ..extraction.numbers import AMOUNT_RE, find_amounts, parse_amount_token
 from ..extraction.types import BasicInfo, Field, ValueTable
 
 LITERAL = 0.85  # printed at its place: after its label, in its row
@@ -35,6 +35,8 @@ _ROW_END_RE = re.compile(r"\n|</tr\s*>")
 _SPACED_DECIMAL_RE = re.compile(r"(?<=\d)\. (\d{1,2})(?!\d)")  # "1111. 89" as conversions print 1111.89
 _ZERO_RE = re.compile(r"(?<![\w.,])(?:[-~_]{1,3}|0(?:\.0+)?)(?![\w.,])")
 _WAN_RE = re.compile(r"\s*万")
+_DIGITS_FOR_LETTERS = str.maketrans("odlisbzg", "00115829")
+_PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 # What may stand between a label and its value: blanks, separators, markup, a currency, 为 / 是.
 _CONNECTOR_RE = re.compile(r"(?:[\s:=|()\[\]*#/]|为|是|约|元|人民币|美元|港元|usd|hkd|rmb|cny|us\$|hk\$)*$")
 _WINDOW = 40
@@ -108,6 +110,14 @@ class Grounder:
             wan = _WAN_RE.match(self.clean, amount.end)
             if wan:
                 self._numbers.append((amount.value * 10000, amount.start, wan.end()))
+        # Tokens the rules would not read as numbers because more of their characters are letters than digits
+        # ("4o,0oo"): a value the model reads in one of them is still printed there.
+        for token in AMOUNT_RE.finditer(self.clean):
+            if parse_amount_token(token.group())[0] is None:
+                repaired = token.group().strip(",.").translate(_DIGITS_FOR_LETTERS).replace(",", "")
+                if _PLAIN_NUMBER_RE.fullmatch(repaired):
+                    self._numbers.append((float(repaired), token.start(), token.end()))
+        self._numbers.sort(key=lambda number: number[1])
         # The printed rows: each line, and each HTML row (a whole table may be one line). A line led by an
         # amount rather than a year or an age goes on the row above it: a row broken over two lines.
         self._rows: list[tuple[int, int, list[tuple[float, int, int]]]] = []
