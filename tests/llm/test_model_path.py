@@ -204,3 +204,11 @@ def test_a_row_broken_over_two_lines_is_one_row_and_hybrid_asks_for_it_when_the_
     grounder = Grounder(BROKEN_ROW)
     ask = HybridEngine.table_ask(HybridEngine.__new__(HybridEngine), table, grounder)
     assert ask is not None and ask.years is None
+
+
+def test_a_cell_with_letters_read_for_digits_still_grounds_the_value_printed_there() -> None:
+    text = "Year  Age  Premiums Paid  Guaranteed\n1     8    4O,0OO         1,2OO\n"
+    basic = extract_document("Age at Issue: 7\n")[0]
+    values = {"policy_year": 1, "age": 8, "total_premiums_paid": 40000.0, "guaranteed_cash_value": 1200.0}
+    row, rejected = ground_row(Grounder(text), values, basic)
+    assert rejected == {} and row["total_premiums_paid"].span is not None
