@@ -37,8 +37,10 @@ _ZERO_RE = re.compile(r"(?<![\w.,])(?:[-~_]{1,3}|0(?:\.0+)?)(?![\w.,])")
 _WAN_RE = re.compile(r"\s*万")
 _DIGITS_FOR_LETTERS = str.maketrans("odlisbzg", "00115829")
 _PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-# What may stand between a label and its value: blanks, separators, markup, a currency, 为 / 是.
-_CONNECTOR_RE = re.compile(r"(?:[\s:=|()\[\]*#/]|为|是|约|元|人民币|美元|港元|usd|hkd|rmb|cny|us\$|hk\$)*$")
+# What may stand between a label and its value on its line: blanks, separators, markup, a currency, 为 / 是.
+_CONNECTOR_RE = re.compile(
+    r"(?:[^\S\n]|[:=|()\[\]*#/]|为|是|约|元|人民币|美元|港元|usd|hkd|rmb|cny|us\$|hk\$)*$"
+)
 _WINDOW = 40
 _LABEL_TRIM = " *#|\t"
 # Ages and terms are also placed by their unit: 30周岁, to age 100, 10年交费, 5 years.
