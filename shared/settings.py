@@ -111,6 +111,17 @@ class Settings:
     # rules, llm or hybrid; hybrid when an LLM key is set, rules otherwise.
     extractor_mode: str = "rules"
     extra: Mapping[str, str] = field(default_factory=dict)
+    # What extraction accepts (a document past these fails with the reason) and how it is bounded: the rules
+    # stages run in extract_sandboxes child processes per worker process (0: in the worker itself, unbounded),
+    # each stopped past its CPU time or address space.
+    extract_max_chars: int = 1_000_000
+    extract_max_line_chars: int = 100_000
+    extract_max_cells: int = 20_000
+    extract_cpu_limit_s: int = 20
+    extract_memory_limit_mib: int = 1024
+    extract_sandboxes: int = 2
+    # A stage abandoned this many times (its worker died while running it) is poison: its document fails.
+    stage_max_abandoned: int = 3
 
     @property
     def is_demo(self) -> bool:
@@ -163,4 +174,13 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             extractor_mode=_extractor_mode(env),
             extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},
+            extract_max_chars=_int(env, "EXTRACT_MAX_CHARS", cls.extract_max_chars, minimum=1),
+            extract_max_line_chars=_int(env, "EXTRACT_MAX_LINE_CHARS", cls.extract_max_line_chars, minimum=1),
+            extract_max_cells=_int(env, "EXTRACT_MAX_CELLS", cls.extract_max_cells),
+            extract_cpu_limit_s=_int(env, "EXTRACT_CPU_LIMIT_S", cls.extract_cpu_limit_s, minimum=1),
+            extract_memory_limit_mib=_int(
+                env, "EXTRACT_MEMORY_LIMIT_MIB", cls.extract_memory_limit_mib, minimum=64
+            ),
+            extract_sandboxes=_int(env, "EXTRACT_SANDBOXES", cls.extract_sandboxes),
+            stage_max_abandoned=_int(env, "STAGE_MAX_ABANDONED", cls.stage_max_abandoned, minimum=1),
         )
