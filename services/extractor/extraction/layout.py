@@ -9,6 +9,7 @@ scenario, withdrawals).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -72,7 +73,8 @@ _COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d{1,6})")
 _MAX_COLSPAN = 50
 _TAG_RE = re.compile(r"<[^>]+>")
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
-_PARENTHESES_RE = re.compile(r"\([^)]*\)")
+# Bounded: unbounded, each "(" of a long run without ")" was scanned to the end of the line.
+_PARENTHESES_RE = re.compile(r"\([^)]{0,200}\)")
 
 
 def is_numeric_token(token: str) -> bool:
@@ -334,16 +336,11 @@ class ColumnGeometry:
         return start_spread <= end_spread
 
     def column_of(self, cell: Cell, tolerance: int = 2) -> int:
+        # Starts and ends are in column order (medians of positions that are in that order in every row), so a
+        # binary search finds the column: a scan made a row of thousands of cells quadratic.
         if self.left_aligned:
-            column = 0
-            for index, start in enumerate(self.starts):
-                if start <= cell.x + tolerance:
-                    column = index
-            return column
-        for index, end in enumerate(self.ends):
-            if end >= cell.x_end - tolerance:
-                return index
-        return len(self.ends) - 1
+            return max(bisect_right(self.starts, cell.x + tolerance) - 1, 0)
+        return min(bisect_left(self.ends, cell.x_end - tolerance), len(self.ends) - 1)
 
 
 def header_signature(block: Block) -> str:
