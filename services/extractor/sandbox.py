@@ -157,22 +157,27 @@ def _serve(connection: Connection, cpu_s: int, memory_mib: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_AS, (memory_mib * 1024 * 1024,) * 2)
-    while True:
-        try:
-            stage, args = connection.recv()
-        except EOFError:
-            return
-        _limit_cpu_from_now(cpu_s)
-        try:
-            reply = ("ok", stages[stage](*args))
-        except MemoryError:
-            os._exit(_EXIT_OUT_OF_MEMORY)
-        except Exception as error:  # handed to the stage, which fails with it as it would in process
-            reply = ("error", error)
-        try:
-            connection.send(reply)
-        except Exception:  # an exception that does not pickle: its description does
-            connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+    try:
+        while True:
+            try:
+                stage, args = connection.recv()
+            except EOFError:
+                return
+            _limit_cpu_from_now(cpu_s)
+            try:
+                reply = ("ok", stages[stage](*args))
+            except MemoryError:
+                raise
+            except Exception as error:  # handed to the stage, which fails with it as it would in process
+                reply = ("error", error)
+            try:
+                connection.send(reply)
+            except MemoryError:
+                raise
+            except Exception:  # an exception that does not pickle: its description does
+                connection.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+    except MemoryError:  # reading the request, extracting or answering: the heap may be in any state
+        os._exit(_EXIT_OUT_OF_MEMORY)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from illustra_extractor.sandbox import Sandbox, SandboxLimits
+from illustra_extractor.limits import DocumentRefused, ExtractionLimits
+from illustra_extractor.sandbox import ExtractionStopped, Sandbox, SandboxLimits
 from tests.support import EXAMPLES_DIR
 
 CPU_BOUND_S = 6
@@ -168,3 +169,40 @@ def test_pathological_documents(sandbox, text):
 def test_unicode_oddities(sandbox, oddity):
     lines = [trigger + oddity * 50 + "1,000" for trigger in TRIGGERS]
     extract_within_bounds(sandbox, _document(lines))
+
+
+HEAVY = _document(["保單年度 年齡 保證現金價值"] + ["1岁 " * 3_000] * 300)
+
+
+def test_a_stage_past_its_cpu_time_is_stopped_from_outside():
+    sandbox = Sandbox(1, SandboxLimits(cpu_s=1, memory_mib=MEMORY_BOUND_MIB))
+    try:
+        with pytest.raises(ExtractionStopped, match="more than its 1 s of CPU time"):
+            for _ in range(20):  # each round about a second of CPU; the limit counts per call
+                sandbox.call("value_table", HEAVY * 4, sandbox.call("basic_info", "x"))
+        # A new child takes the stopped one's place.
+        assert sandbox.call("basic_info", "x") is not None
+    finally:
+        sandbox.close()
+
+
+def test_a_stage_past_its_memory_is_stopped():
+    sandbox = Sandbox(1, SandboxLimits(cpu_s=CPU_BOUND_S, memory_mib=160))
+    try:
+        with pytest.raises(ExtractionStopped, match="more than its 160 MiB of memory"):
+            sandbox.call("value_table", HEAVY * 8, sandbox.call("basic_info", "x"))
+    finally:
+        sandbox.close()
+
+
+def test_documents_past_the_limits_are_refused_with_the_reason():
+    limits = ExtractionLimits(
+        max_chars=1_000, max_line_chars=100, max_cells=10, cpu_limit_s=1, memory_limit_mib=64, sandboxes=0
+    )
+    limits.check("a" * 100 + "\n" + "<td>1</td>" * 10)
+    with pytest.raises(DocumentRefused, match="1,001 characters, more than the 1,000"):
+        limits.check("a\n" * 500 + "a")
+    with pytest.raises(DocumentRefused, match="a line of 101 characters"):
+        limits.check("a" * 101)
+    with pytest.raises(DocumentRefused, match="11 table cells"):
+        limits.check("<td>1</td>\n" * 11)
