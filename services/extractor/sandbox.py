@@ -7,7 +7,8 @@ address-space limit (RLIMIT_AS) and, for each call, a CPU limit (RLIMIT_CPU, mov
 kernel stops a call past its CPU time (SIGXCPU), the parent one past its wall time, and the stage fails with the
 reason. The worker's thread only waits on a socket meanwhile, which releases the GIL. A stopped child is replaced.
 
-Run as ``python -m illustra_extractor.sandbox FD``: the child's end of the socket is file descriptor FD.
+Run as ``python -m illustra_extractor.sandbox FD CPU_S MEMORY_MIB``: the child's end of the socket is file
+descriptor FD.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ class SandboxLimits:
     @property
     def wall_s(self) -> float:
         # Wall time is only the backstop for a child that waits or is starved: on a loaded machine a call may
-        # wait for a core several times as long as it computes.
-        return 3.0 * self.cpu_s + 5.0
+        # wait for a core many times as long as it computes.
+        return 10.0 * self.cpu_s + 10.0
 
 
 class _Child:
@@ -69,15 +70,18 @@ class _Child:
 
     def call(self, stage: str, args: tuple, limits: SandboxLimits) -> Any:
         self.connection.send((stage, args))
-        if not self.connection.poll(limits.wall_s):
-            self.stop()
-            raise ExtractionStopped(
-                f"extraction did not finish within {limits.wall_s:g} s and was stopped (EXTRACT_CPU_LIMIT_S)"
-            )
         try:
-            outcome, value = self.connection.recv()
+            reply = self.connection.recv() if self.connection.poll(limits.wall_s) else None
         except (EOFError, OSError):
             raise self._death(limits) from None
+        except BaseException:
+            # Interrupted in this thread (the stage's soft time limit): the answer must not reach the next call.
+            self.stop()
+            raise
+        if reply is None:
+            self.stop()
+            raise ExtractionStopped(f"extraction did not finish within {limits.wall_s:g} s and was stopped")
+        outcome, value = reply
         if outcome == "error":
             raise value
         return value
