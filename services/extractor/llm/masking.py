@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("EMAIL", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    # Starts only where a run of address characters starts: from each of its characters, a long run was scanned again.
+    ("EMAIL", re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     # Hong Kong identity card A123456(7) / AB123456(A); mainland resident ID (18 characters).
     ("ID", re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}\d{6}\s?[(（]?[0-9A][)）]?(?![A-Za-z0-9])")),
     ("ID", re.compile(r"(?<!\d)\d{17}[\dXx](?![\dA-Za-z])")),
@@ -24,7 +25,8 @@ _LABELLED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "PHONE",
         re.compile(
-            r"(?:電話|电话|手機|手机|聯絡電話|联络电话|tel|phone|mobile)[^\S\n]*[:：.]?[^\S\n]*([+\d][\d \-]{6,18}\d)",
+            r"(?:電話|电话|手機|手机|聯絡電話|联络电话|tel|phone|mobile)"
+            r"[^\S\n]*(?:[:：.][^\S\n]*)?([+\d][\d \-]{6,18}\d)",
             re.I,
         ),
     ),
@@ -33,7 +35,7 @@ _LABELLED: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:保單號碼|保单号码|保單編號|保单编号|建議書編號|建议书编号|計劃書編號|计划书编号|參考編號|参考编号|"
             r"policy\s*(?:no\.?|number)|proposal\s*(?:no\.?|number)|reference\s*(?:no\.?|number))"
-            r"[^\S\n]*[:：#]?[^\S\n]*([A-Za-z0-9][A-Za-z0-9\-/]{4,29})",
+            r"[^\S\n]*(?:[:：#][^\S\n]*)?([A-Za-z0-9][A-Za-z0-9\-/]{4,29})",
             re.I,
         ),
     ),
