@@ -118,6 +118,17 @@ class Settings:
     # What one user may keep stored at once: documents, and bytes of text (0: no limit).
     quota_documents: int = 10_000
     quota_bytes: int = 1024 * MIB
+    # What extraction accepts (a document past these fails with the reason) and how it is bounded: the rules
+    # stages run in extract_sandboxes child processes per worker process (0: in the worker itself, unbounded),
+    # each stopped past its CPU time or address space.
+    extract_max_chars: int = 1_000_000
+    extract_max_line_chars: int = 100_000
+    extract_max_cells: int = 20_000
+    extract_cpu_limit_s: int = 20
+    extract_memory_limit_mib: int = 1024
+    extract_sandboxes: int = 2
+    # A stage abandoned this many times (its worker died while running it) is poison: its document fails.
+    stage_max_abandoned: int = 3
 
     @property
     def is_demo(self) -> bool:
@@ -188,4 +199,13 @@ class Settings:
             retention_days=_int(env, "ILLUSTRA_RETENTION_DAYS", cls.retention_days),
             quota_documents=_int(env, "ILLUSTRA_QUOTA_DOCUMENTS", cls.quota_documents),
             quota_bytes=_int(env, "ILLUSTRA_QUOTA_BYTES", cls.quota_bytes),
+            extract_max_chars=_int(env, "EXTRACT_MAX_CHARS", cls.extract_max_chars, minimum=1),
+            extract_max_line_chars=_int(env, "EXTRACT_MAX_LINE_CHARS", cls.extract_max_line_chars, minimum=1),
+            extract_max_cells=_int(env, "EXTRACT_MAX_CELLS", cls.extract_max_cells),
+            extract_cpu_limit_s=_int(env, "EXTRACT_CPU_LIMIT_S", cls.extract_cpu_limit_s, minimum=1),
+            extract_memory_limit_mib=_int(
+                env, "EXTRACT_MEMORY_LIMIT_MIB", cls.extract_memory_limit_mib, minimum=64
+            ),
+            extract_sandboxes=_int(env, "EXTRACT_SANDBOXES", cls.extract_sandboxes),
+            stage_max_abandoned=_int(env, "STAGE_MAX_ABANDONED", cls.stage_max_abandoned, minimum=1),
         )

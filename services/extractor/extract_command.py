@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from illustra_shared.errors import ConfigurationError
+from illustra_shared.errors import ConfigurationError, StageFailed
 from illustra_shared.settings import Settings
 
 from .engines import MODES, StageEngine, create_engine
@@ -56,7 +56,11 @@ def _run_file(engine: StageEngine, path: Path) -> int:
     if not path.is_file():
         print(f"extract: no such file: {path}", file=sys.stderr)
         return 1
-    basic, table, summary = _extract(engine, path.read_text(encoding="utf-8"))
+    try:
+        basic, table, summary = _extract(engine, path.read_text(encoding="utf-8"))
+    except StageFailed as error:  # past a limit of what extraction accepts
+        print(f"extract: {path}: {error}", file=sys.stderr)
+        return 1
     result = {"basic_info": basic.to_json(), "value_table": table.to_json(), "summary": summary.to_json()}
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

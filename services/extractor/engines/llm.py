@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import extraction
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 from ..llm.asker import Answers, Ask, Asker
 from ..llm.cache import ReplyCache
@@ -19,6 +18,7 @@ from ..llm.masking import Masker
 from ..llm.reconcile import DOUBTFUL, reconcile_fields, reconcile_table
 from ..report import StageReport, current_report
 from .base import StageEngine
+from .rules import RulesEngine
 
 # The overview is never the model's: it is built from the extracted values (by the rules' summary), so it can
 # only say what they say.
@@ -54,8 +54,15 @@ def _nulls(answers: Answers, keys: tuple[str, ...]) -> set[str]:
 class LLMEngine(StageEngine):
     name = "llm"
 
-    def __init__(self, config: LLMConfig, cache: ReplyCache, client: LLMClient | None = None) -> None:
+    def __init__(
+        self,
+        config: LLMConfig,
+        cache: ReplyCache,
+        client: LLMClient | None = None,
+        rules: StageEngine | None = None,
+    ) -> None:
         self.config = config
+        self.rules = rules or RulesEngine()
         self.asker = Asker(client or LLMClient(config), cache)
 
     # What to ask the model for: everything. HybridEngine asks only for what the rules are unsure of.
@@ -73,7 +80,7 @@ class LLMEngine(StageEngine):
 
     def basic_info(self, text: str) -> BasicInfo:
         report = current_report()
-        rules = extraction.extract_basic_info(text)
+        rules = self.rules.basic_info(text)
         grounder = Grounder(text)
         weak = {name for name in BASIC_FIELDS if not grounder.rules_value_placed(name, rules.fields[name])}
         keys = self.basic_keys(rules, weak)
@@ -106,7 +113,7 @@ class LLMEngine(StageEngine):
 
     def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
         report = current_report()
-        rules = extraction.extract_value_table(text, basic)
+        rules = self.rules.value_table(text, basic)
         grounder = Grounder(text)
         ask = self.table_ask(rules, grounder)
         answers = self._ask(ask, text, basic.get("insured_name"), report) if ask is not None else None
@@ -148,7 +155,7 @@ class LLMEngine(StageEngine):
 
     def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
         report = current_report()
-        rules = extraction.extract_summary(text, basic, table)
+        rules = self.rules.summary(text, basic, table)
         keys = self.summary_keys(rules)
         answers = self._ask(Ask("summary", keys), text, basic.get("insured_name"), report) if keys else None
         if answers is None or not answers.replies:

@@ -9,6 +9,7 @@ scenario, withdrawals).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -55,7 +56,7 @@ _PLAIN_ROW_RE = re.compile(
     r"(?:[\s|]+(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}))+[\s|]*"
 )
 _NUMERIC_LOOKING_RE = re.compile(
-    r"[-~_]{1,3}|n/a|nil|[0-9olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
+    r"[-~_]{1,3}|n/a|nil|[olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
 _YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}")
 _PAGE_NOISE_RE = re.compile(
@@ -67,10 +68,13 @@ _WORD_RE = re.compile(r"[^\s|]+")
 _HTML_TABLE_RE = re.compile(r"<table[^>]*>(.*?)</table\s*>", re.S)
 _HTML_ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr\s*>", re.S)
 _HTML_CELL_RE = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]\s*>", re.S)
-_COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d+)")
+_COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d{1,6})")
+# No value table is this wide: a larger colspan is read as this (a crafted one would make millions of cells).
+_MAX_COLSPAN = 50
 _TAG_RE = re.compile(r"<[^>]+>")
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
-_PARENTHESES_RE = re.compile(r"\([^)]*\)")
+# Bounded: unbounded, each "(" of a long run without ")" was scanned to the end of the line.
+_PARENTHESES_RE = re.compile(r"\([^)]{0,200}\)")
 
 
 def is_numeric_token(token: str) -> bool:
@@ -266,7 +270,7 @@ def _html_block(folded: str, table: re.Match[str], titles: list[str], line_numbe
             offset = cell.start(3) + raw.find(inner) if inner else cell.start(3)
             attributes = cell.group(2)
             span = _COLSPAN_RE.search(attributes) if attributes else None
-            for _ in range(int(span.group(1)) if span else 1):
+            for _ in range(min(int(span.group(1)), _MAX_COLSPAN) if span else 1):
                 cells.append(Cell(text, offset, offset + len(inner)))
         rows.append(cells)
     header_rows, data_rows = _split_rows(rows)
@@ -332,16 +336,11 @@ class ColumnGeometry:
         return start_spread <= end_spread
 
     def column_of(self, cell: Cell, tolerance: int = 2) -> int:
+        # Starts and ends are in column order (medians of positions that are in that order in every row), so a
+        # binary search finds the column: a scan made a row of thousands of cells quadratic.
         if self.left_aligned:
-            column = 0
-            for index, start in enumerate(self.starts):
-                if start <= cell.x + tolerance:
-                    column = index
-            return column
-        for index, end in enumerate(self.ends):
-            if end >= cell.x_end - tolerance:
-                return index
-        return len(self.ends) - 1
+            return max(bisect_right(self.starts, cell.x + tolerance) - 1, 0)
+        return min(bisect_left(self.ends, cell.x_end - tolerance), len(self.ends) - 1)
 
 
 def header_signature(block: Block) -> str:

@@ -134,12 +134,18 @@ def _cell_number(cell: Cell | None) -> float | None:
     return parse_amount_token(cell.text)[0]
 
 
+# The search below tries every triple of columns (cubic in the width): no value table is wider than this.
+_MAX_INFERRED_WIDTH = 30
+
+
 def _infer_roles(block: Block) -> None:
     """A table printed without headers: find year, age and the guaranteed + non-guaranteed = total triple."""
+    width = len(block.columns[0]) if block.columns else 0
+    if width > _MAX_INFERRED_WIDTH:
+        return
     rows = [[_cell_number(cell) for cell in row] for row in block.columns]
     if len(rows) < 3:
         return
-    width = len(block.columns[0])
     roles: list[str | None] = [None] * width
     roles[0] = col.YEAR
     differences = {row[1] - row[0] for row in rows if row[0] is not None and row[1] is not None}

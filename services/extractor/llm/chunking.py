@@ -15,7 +15,8 @@ from ..extraction.numbers import find_amounts
 
 # Page breaks as OCR services print them: a Markdown rule, a form feed, "第 2 頁，共 3 頁", "Page 2 of 3", "- 2 -".
 _PAGE_BREAK_RE = re.compile(
-    r"^[ \t]*(?:-{3,}|\f|第\s*\d+\s*[页頁](?:\s*[,，]?\s*共\s*\d+\s*[页頁])?|page\s+\d+(?:\s+of\s+\d+)?|-\s*\d+\s*-)"
+    r"^[ \t]*(?:-{3,}|\f|第\s*\d+\s*[页頁](?:\s*(?:[,，]\s*)?共\s*\d+\s*[页頁])?"
+    r"|page\s+\d+(?:\s+of\s+\d+)?|-\s*\d+\s*-)"
     r"[ \t]*$|\f",
     re.I | re.M,
 )
