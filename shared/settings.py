@@ -158,7 +158,9 @@ class Settings:
             worker_threads=_int(
                 env, "WORKER_THREADS", LLM_WORKER_THREADS if waits_on_model else cls.worker_threads, minimum=1
             ),
-            worker_prefetch=_int(env, "WORKER_PREFETCH", 1 if waits_on_model else cls.worker_prefetch, minimum=1),
+            worker_prefetch=_int(
+                env, "WORKER_PREFETCH", 1 if waits_on_model else cls.worker_prefetch, minimum=1
+            ),
             worker_idle_wait_ms=_int(env, "WORKER_IDLE_WAIT_MS", cls.worker_idle_wait_ms, minimum=1),
             worker_max_messages=_int(env, "WORKER_MAX_MESSAGES", cls.worker_max_messages),
             worker_max_memory_mib=_int(env, "WORKER_MAX_MEMORY_MIB", cls.worker_max_memory_mib),
