@@ -4,10 +4,10 @@ with ``--n`` documents submitted at once; then the same against the Celery desig
 4 prefork processes, each task asking the model once while it holds its own connection).
 
 Prints per system: documents/s (first save to last all_completed, from the database), model calls per document,
-model calls in flight (the most the stand-in saw at once; their mean and the documents/s in the steady state), PostgreSQL
+model calls in flight (the most the stand-in saw at once, and the mean over the middle of the run), PostgreSQL
 connections the extractor held (most, sampled every 0.25 s from pg_stat_activity), extractor RSS (every process of
-it, most and at the end), and for illustra the throughput expected from its calls in flight, (calls in flight) /
-(latency x calls per document); last, illustra's documents/s over Celery's.
+it, most and at the end), and (calls in flight) / (latency x calls per document), the throughput those calls in
+flight allow, beside the measured one; last, illustra's documents/s over Celery's.
 
 Every document is a corpus text made unique (a line with its number appended), so that no reply comes from the
 cache. ``--only illustra --n 10000 --latency 0.5`` shows the extractor's memory over a long run: the RSS is also
@@ -68,10 +68,10 @@ class Result:
     calls_per_document: float
     samples: Samples
 
-    # The middle three fifths of the run, without the start (every document's first stage at once) and the end
-    # (the last documents' last stages, fewer and fewer calls in flight): documents/s and mean calls in flight.
-    steady_s: float = 0.0
-    steady_throughput: float = 0.0
+    # The mean of the model calls in flight over the middle three fifths of the run (from the first save to the
+    # last completion), without the start (the first stages all at once) and the end (the last documents' last
+    # stages, with fewer and fewer calls in flight). Documents go through in waves (a stage's calls end together),
+    # so throughput is measured over the whole run.
     steady_in_flight: float = 0.0
 
     @property
@@ -173,16 +173,7 @@ def run(
     start = epoch(first) + 0.2 * (epoch(last) - epoch(first))
     end = epoch(last) - 0.2 * (epoch(last) - epoch(first))
     in_flight = [n for at, n in samples.in_flight if start <= at <= end]
-    if in_flight:
-        finished_times = system.database.query(
-            f"SELECT last_processed_at FROM {system.table} WHERE id = ANY(%s) AND processing_stage = 'all_completed'",
-            (ids,),
-        )
-        result.steady_s = end - start
-        result.steady_throughput = sum(1 for (at,) in finished_times if start <= epoch(at) <= end) / (
-            end - start
-        )
-        result.steady_in_flight = statistics.mean(in_flight)
+    result.steady_in_flight = statistics.mean(in_flight) if in_flight else 0.0
     return result
 
 
@@ -234,9 +225,9 @@ def report(result: Result, latency: float) -> None:
     if result.steady_in_flight:
         expected = result.steady_in_flight / (latency * result.calls_per_document)
         print(
-            f"  steady state (the middle {result.steady_s:.0f} s): {result.steady_in_flight:.0f} model calls in"
-            f" flight on average, {result.steady_throughput:.2f} documents/s; (calls in flight) / (latency x calls"
-            f" a document) = {expected:.2f}; measured / that = {result.steady_throughput / expected:.2f}"
+            f"  model calls in flight in the middle of the run: {result.steady_in_flight:.0f} on average;"
+            f" (calls in flight) / (latency x calls a document) = {expected:.2f} documents/s;"
+            f" measured / that = {result.throughput / expected:.2f}"
         )
     if samples.rss_by_progress:
         print(
