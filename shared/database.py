@@ -111,7 +111,7 @@ register_database(PooledPostgres, "postgres+pool", "postgresql+pool")
 _POOLER_PARAMETER = "pooler"
 
 
-def _pooler_mode(url: str) -> tuple[str, str]:
+def pooler_mode(url: str) -> tuple[str, str]:
     """The URL without the pooler parameter, and the pooler's mode (``session`` when none is named)."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
@@ -135,7 +135,7 @@ def open_database(
     for the disk and a query whose client died runs to its end."""
     scheme = urlsplit(url).scheme
     if scheme in _POOLED_SCHEMES and pooled:
-        url, pooler = _pooler_mode(url)
+        url, pooler = pooler_mode(url)
         url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
         settings = {}
         if pooler == "session":
@@ -155,7 +155,7 @@ def open_database(
             **settings,
         )
     elif scheme in _POOLED_SCHEMES:
-        database = connect_url(_pooler_mode(url)[0])
+        database = connect_url(pooler_mode(url)[0])
     elif scheme.startswith("sqlite"):
         database = connect_url(
             url,
