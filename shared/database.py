@@ -137,7 +137,7 @@ def open_database(
     if scheme in _POOLED_SCHEMES and pooled:
         url, pooler = pooler_mode(url)
         url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
-        settings = {}
+        startup = {}
         if pooler == "session":
             # The server checks every second that the client of a running query is still there and ends the
             # query if not: a process killed while its statements wait for a lock must not have them committed
@@ -145,14 +145,14 @@ def open_database(
             options = "-c client_connection_check_interval=1000"
             if not durable_commits:
                 options += " -c synchronous_commit=off"
-            settings["options"] = options
+            startup["options"] = options
         database = connect_url(
             url,
             max_connections=max_connections,
             stale_timeout=300,
             timeout=10,
             prepares=pooler == "session",
-            **settings,
+            **startup,
         )
     elif scheme in _POOLED_SCHEMES:
         database = connect_url(pooler_mode(url)[0])
