@@ -55,6 +55,8 @@ class Samples:
     in_flight: list[tuple[float, int]] = field(default_factory=list)
     connections: list[int] = field(default_factory=list)
     rss_mib: list[float] = field(default_factory=list)
+    # CPU seconds of the extractor's processes (and of those it has reaped) at the first and the last sample.
+    cpu_s: list[float] = field(default_factory=list)
     # (documents finished, RSS MiB) after each tenth of the documents.
     rss_by_progress: list[tuple[int, float]] = field(default_factory=list)
 
@@ -103,6 +105,19 @@ def extractor_rss_mib(system: System) -> float:
     return total / 1024
 
 
+def extractor_cpu_s(system: System) -> float:
+    """User and system CPU of the extractor's processes, with what the children it reaped used (Celery replaces
+    its processes every 50 tasks)."""
+    total = 0
+    for pid in process_tree(system.processes.processes["worker"].pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def finished(system: System, ids: list[int]) -> tuple[int, int]:
     ((done, errors),) = system.database.query(
         f"SELECT count(*) FILTER (WHERE processing_stage = 'all_completed'),"
@@ -139,6 +154,7 @@ def run(
             samples.in_flight.append((time.time(), fake.stats()["in_flight"]))
             samples.connections.append(held_connections(system, application))
             samples.rss_mib.append(extractor_rss_mib(system))
+            samples.cpu_s[1:] = [extractor_cpu_s(system)]
             if ids:
                 done = sum(finished(system, ids))
                 while done >= next_report:
@@ -146,6 +162,7 @@ def run(
                     next_report += len(bodies) // 10 or 1
 
     fake.script(latency=pace, record=False)  # its counts start again
+    samples.cpu_s.append(extractor_cpu_s(system))
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
@@ -220,7 +237,8 @@ def report(result: Result, latency: float) -> None:
         f"  model calls in flight: most {result.max_in_flight}; "
         f"PostgreSQL connections held: most {max(samples.connections, default=0)}; "
         f"extractor RSS: most {max(samples.rss_mib, default=0):.0f} MiB, "
-        f"at the end {samples.rss_mib[-1] if samples.rss_mib else 0:.0f} MiB"
+        f"at the end {samples.rss_mib[-1] if samples.rss_mib else 0:.0f} MiB; "
+        f"extractor CPU: {1000 * (samples.cpu_s[-1] - samples.cpu_s[0]) / result.documents:.0f} ms a document"
     )
     if result.steady_in_flight:
         expected = result.steady_in_flight / (latency * result.calls_per_document)
