@@ -100,7 +100,7 @@ def extractor_rss_mib(system: System) -> float:
     for pid in process_tree(system.processes.processes["worker"].pid):
         try:
             total += rss_kib(pid)[0]
-        except (FileNotFoundError, ProcessLookupError):
+        except (FileNotFoundError, ProcessLookupError, KeyError):  # gone, or a zombie (no VmRSS)
             continue
     return total / 1024
 

@@ -99,6 +99,8 @@ class _State:
         self.latency = dict(self.start_latency)
         self.record = True
         self.answered = self.in_flight = self.max_in_flight = 0
+        # Counted since the last reset only: a slow answer to an earlier test may still be on its way.
+        self.generation = 0
 
 
 STATE = _State()
@@ -143,7 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
                     STATE.queue.clear()
                     STATE.requests.clear()
                     STATE.default = {"kind": "correct"}
-                    STATE.answered = STATE.max_in_flight = 0
+                    STATE.answered = STATE.in_flight = STATE.max_in_flight = 0
+                    STATE.generation += 1
                     STATE.latency, STATE.record = dict(STATE.start_latency), True
                 STATE.default = body.get("default", STATE.default)
                 STATE.latency.update(body.get("latency", {}))
@@ -164,14 +167,16 @@ class _Handler(BaseHTTPRequestHandler):
                     }
                 )
             spec = STATE.queue.pop(0) if STATE.queue else STATE.default
+            generation = STATE.generation
             STATE.in_flight += 1
             STATE.max_in_flight = max(STATE.max_in_flight, STATE.in_flight)
         try:
             self._complete(body, spec)
         finally:
             with STATE.lock:
-                STATE.in_flight -= 1
-                STATE.answered += 1
+                if generation == STATE.generation:
+                    STATE.in_flight -= 1
+                    STATE.answered += 1
 
     def _complete(self, body: dict[str, Any], spec: dict[str, Any]) -> None:
         kind = spec["kind"]

@@ -30,7 +30,7 @@ def test_a_429_pauses_every_process_of_the_pod(fake: FakeOpenAIServer) -> None:
     rate_limited, other = LLMClient(config), LLMClient(config)
     first = threading.Thread(target=_call, args=(rate_limited,))
     first.start()
-    wait_until(lambda: fake.received(), 10, "the first call never reached the server")
+    wait_until(lambda: rate_limited.pause.until() > time.time(), 10, "the 429 to pause the pod")
     started = time.monotonic()
     _call(other)
     assert time.monotonic() - started >= 0.8  # it waited out the Retry-After the other process was given
