@@ -95,9 +95,19 @@ def unique_bodies(corpus: list[dict], count: int) -> list[bytes]:
     ]
 
 
+def extractor_pids(system: System) -> list[int]:
+    """The extractor's processes (its supervisor and their children, which come and go)."""
+    for _ in range(10):
+        try:
+            return process_tree(system.processes.processes["worker"].pid)
+        except FileNotFoundError:  # a process ended while the tree was read: read it again
+            continue
+    return []
+
+
 def extractor_rss_mib(system: System) -> float:
     total = 0
-    for pid in process_tree(system.processes.processes["worker"].pid):
+    for pid in extractor_pids(system):
         try:
             total += rss_kib(pid)[0]
         except (FileNotFoundError, ProcessLookupError, KeyError):  # gone, or a zombie (no VmRSS)
@@ -109,7 +119,7 @@ def extractor_cpu_s(system: System) -> float:
     """User and system CPU of the extractor's processes, with what the children it reaped used (Celery replaces
     its processes every 50 tasks)."""
     total = 0
-    for pid in process_tree(system.processes.processes["worker"].pid):
+    for pid in extractor_pids(system):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
