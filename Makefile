@@ -88,6 +88,11 @@ bench-oracle: install ## llm and hybrid against a model answering right (the cor
 bench-llm-cost: install ## LLM calls and tokens of llm vs hybrid mode against a local fake API (CORPUS or examples/)
 	$(BIN)/python bench/llm_cost.py $(if $(wildcard $(CORPUS)),$(CORPUS),)
 
+.PHONY: bench-llm-scale
+bench-llm-scale: install ## one extractor pod in llm mode vs the Celery design, against a slow stand-in model (CORPUS)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/llm_scale.py $(CORPUS) $(ARGS)
+
 .PHONY: clean
 clean: down ## remove the virtual environment and run files
 	rm -rf $(VENV) .run

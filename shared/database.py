@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from peewee import Database, DatabaseError, DatabaseProxy, InterfaceError, OperationalError, SqliteDatabase
 from playhouse.db_url import connect as connect_url
@@ -38,8 +39,11 @@ class PooledPostgres(PooledPostgresqlDatabase):
     It also keeps the server-side prepared statements of ``prepared``: a connection prepares one the first time it
     runs it, so a statement that cannot be prepared (its table is gone) fails alone, like any statement would."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, prepares: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # False behind a pooler in transaction mode, whose server connections change from one transaction to
+        # the next: a statement prepared on one is unknown on the others.
+        self.prepares = prepares
         self._prepare_by_execute: dict[str, tuple[str, str]] = {}  # EXECUTE … -> (name, PREPARE …)
         self._prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 
@@ -94,7 +98,7 @@ def prepared(database: Database, name: str, sql: str, types: Sequence[str] = ())
     does not parse and plan it again each time (planning was a third of the server's time per document); as it is
     elsewhere. ``types`` are the SQL types of the leading parameters, for those PostgreSQL cannot infer (such as
     the values of an ``INSERT … SELECT``)."""
-    if isinstance(database, PooledPostgres):
+    if isinstance(database, PooledPostgres) and database.prepares:
         return database.prepare(name, sql, types)
     return sql
 
@@ -102,19 +106,56 @@ def prepared(database: Database, name: str, sql: str, types: Sequence[str] = ())
 register_database(PooledPostgres, "postgres+pool", "postgresql+pool")
 
 
-def open_database(url: str, *, pooled: bool = True, durable_commits: bool = True) -> Database:
+# ``?pooler=transaction`` on a PostgreSQL URL: the server is reached through a pooler in transaction mode
+# (PgBouncer's pool_mode = transaction), which gives each transaction whichever server connection is free.
+_POOLER_PARAMETER = "pooler"
+
+
+def pooler_mode(url: str) -> tuple[str, str]:
+    """The URL without the pooler parameter, and the pooler's mode (``session`` when none is named)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    mode = next((value for name, value in query if name == _POOLER_PARAMETER), "session")
+    if mode not in ("session", "transaction"):
+        raise ValueError(f"{_POOLER_PARAMETER} in DATABASE_URL must be session or transaction, not {mode!r}")
+    rest = urlencode([(name, value) for name, value in query if name != _POOLER_PARAMETER])
+    return urlunsplit(parts._replace(query=rest)), mode
+
+
+def open_database(
+    url: str, *, pooled: bool = True, durable_commits: bool = True, max_connections: int = 32
+) -> Database:
     """Create the Database for ``url`` and bind the models to it; no connection is made yet. Without
     ``durable_commits`` a PostgreSQL commit does not wait for its WAL to reach the disk; ``durable`` makes one
-    transaction wait, and with it everything committed before it."""
+    transaction wait, and with it everything committed before it. A pooled database holds at most
+    ``max_connections`` at once; a thread that wants one more waits for one to come back (up to 10 s).
+
+    Behind a pooler in transaction mode (``?pooler=transaction``) nothing may outlive a transaction on the
+    server connection: no statement is prepared and no setting is sent when connecting, so every commit waits
+    for the disk and a query whose client died runs to its end."""
     scheme = urlsplit(url).scheme
     if scheme in _POOLED_SCHEMES and pooled:
+        url, pooler = pooler_mode(url)
         url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
-        # The server checks every second that the client of a running query is still there and ends the query
-        # if not: a process killed while its statements wait for a lock must not have them committed later.
-        options = "-c client_connection_check_interval=1000"
-        if not durable_commits:
-            options += " -c synchronous_commit=off"
-        database = connect_url(url, max_connections=32, stale_timeout=300, timeout=10, options=options)
+        startup = {}
+        if pooler == "session":
+            # The server checks every second that the client of a running query is still there and ends the
+            # query if not: a process killed while its statements wait for a lock must not have them committed
+            # later.
+            options = "-c client_connection_check_interval=1000"
+            if not durable_commits:
+                options += " -c synchronous_commit=off"
+            startup["options"] = options
+        database = connect_url(
+            url,
+            max_connections=max_connections,
+            stale_timeout=300,
+            timeout=10,
+            prepares=pooler == "session",
+            **startup,
+        )
+    elif scheme in _POOLED_SCHEMES:
+        database = connect_url(pooler_mode(url)[0])
     elif scheme.startswith("sqlite"):
         database = connect_url(
             url,
@@ -146,6 +187,28 @@ def release_connection(database: Database, *, broken: bool = False) -> None:
         database.close()
 
 
+@contextmanager
+def connection(database: Database) -> Iterator[None]:
+    """This thread's connection for the block only: taken from the pool when the block starts and given back
+    when it ends (out of the pool, with the idle ones, if it broke), so that a thread waiting on something else,
+    such as a model's answer, holds none. Inside a block that already holds one, that one is used. Takes the
+    models' DatabaseProxy too."""
+    if isinstance(database, DatabaseProxy):
+        database = database.obj
+    if not database.is_closed():
+        yield
+        return
+    database.connect()
+    broken = False
+    try:
+        yield
+    except CONNECTION_ERRORS:
+        broken = True
+        raise
+    finally:
+        release_connection(database, broken=broken)
+
+
 # Inside a transaction: its commit waits until it, and all committed before it, is on disk.
 DURABLE_COMMIT = "SET LOCAL synchronous_commit TO on"
 
@@ -169,7 +232,7 @@ def execute_together(
     0.1 ms of CPU on the client and the server together, a large part of a stage's cost. SQLite, in process, runs
     them one by one in a transaction. With ``wait_for_disk`` the commit waits for the disk, as in ``durable``."""
     if is_postgres(database):
-        if isinstance(database, PooledPostgres):
+        if isinstance(database, PooledPostgres) and database.prepares:
             database.make_ready([sql for sql, _ in statements])
         if wait_for_disk:
             statements = [(DURABLE_COMMIT, ()), *statements]

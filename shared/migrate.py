@@ -14,7 +14,7 @@ from peewee import Database
 from psycopg2 import sql
 
 from . import migrations
-from .database import is_postgres
+from .database import is_postgres, pooler_mode
 from .models import utcnow
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def migrate(database: Database) -> list[str]:
 
 def ensure_postgres_database(url: str) -> bool:
     """Create the database named in a PostgreSQL ``url`` if it does not exist; returns True if it was created."""
-    parts = urlsplit(url)
+    parts = urlsplit(pooler_mode(url)[0])
     if parts.scheme not in ("postgres", "postgresql"):
         return False
     name = parts.path.lstrip("/")

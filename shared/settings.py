@@ -46,6 +46,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 EXTRACTOR_MODES = ("rules", "llm", "hybrid")
+# WORKER_THREADS when the extractor asks a model (llm, hybrid): 2 processes x 128 = 256 calls in flight a pod.
+LLM_WORKER_THREADS = 128
 
 
 def _extractor_mode(env: Mapping[str, str]) -> str:
@@ -129,6 +131,12 @@ class Settings:
     extract_sandboxes: int = 2
     # A stage abandoned this many times (its worker died while running it) is poison: its document fails.
     stage_max_abandoned: int = 3
+    # PostgreSQL connections each extractor process may hold at once (its pool): stages take one only around
+    # their own queries, never across a model call, so a few serve hundreds of threads.
+    worker_db_connections: int = 4
+    # Model calls in flight at once per pod (the processes of one ``illustra worker``), shared evenly between its
+    # processes.
+    llm_max_in_flight: int = 256
 
     @property
     def is_demo(self) -> bool:
@@ -160,6 +168,10 @@ class Settings:
         if hard < soft:
             raise ConfigurationError("STAGE_HARD_TIME_LIMIT_S must not be below STAGE_SOFT_TIME_LIMIT_S")
         page_size_max = _int(env, "PAGE_SIZE_MAX", cls.page_size_max, minimum=1)
+        extractor_mode = _extractor_mode(env)
+        # A stage that asks the model waits seconds to minutes on it: then the threads, not the CPU, bound how
+        # many documents a process works on, and each thread takes one message at a time.
+        waits_on_model = extractor_mode != "rules"
         return cls(
             environment=environment,
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -176,8 +188,12 @@ class Settings:
             stage_min_backoff_s=_float(env, "STAGE_MIN_BACKOFF_S", cls.stage_min_backoff_s),
             stage_max_backoff_s=_float(env, "STAGE_MAX_BACKOFF_S", cls.stage_max_backoff_s),
             worker_processes=_int(env, "WORKER_PROCESSES", cls.worker_processes, minimum=1),
-            worker_threads=_int(env, "WORKER_THREADS", cls.worker_threads, minimum=1),
-            worker_prefetch=_int(env, "WORKER_PREFETCH", cls.worker_prefetch, minimum=1),
+            worker_threads=_int(
+                env, "WORKER_THREADS", LLM_WORKER_THREADS if waits_on_model else cls.worker_threads, minimum=1
+            ),
+            worker_prefetch=_int(
+                env, "WORKER_PREFETCH", 1 if waits_on_model else cls.worker_prefetch, minimum=1
+            ),
             worker_idle_wait_ms=_int(env, "WORKER_IDLE_WAIT_MS", cls.worker_idle_wait_ms, minimum=1),
             worker_max_messages=_int(env, "WORKER_MAX_MESSAGES", cls.worker_max_messages),
             worker_max_memory_mib=_int(env, "WORKER_MAX_MEMORY_MIB", cls.worker_max_memory_mib),
@@ -194,7 +210,7 @@ class Settings:
             ),
             page_size_max=page_size_max,
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
-            extractor_mode=_extractor_mode(env),
+            extractor_mode=extractor_mode,
             extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},
             retention_days=_int(env, "ILLUSTRA_RETENTION_DAYS", cls.retention_days),
             quota_documents=_int(env, "ILLUSTRA_QUOTA_DOCUMENTS", cls.quota_documents),
@@ -208,4 +224,6 @@ class Settings:
             ),
             extract_sandboxes=_int(env, "EXTRACT_SANDBOXES", cls.extract_sandboxes),
             stage_max_abandoned=_int(env, "STAGE_MAX_ABANDONED", cls.stage_max_abandoned, minimum=1),
+            worker_db_connections=_int(env, "WORKER_DB_CONNECTIONS", cls.worker_db_connections, minimum=1),
+            llm_max_in_flight=_int(env, "LLM_MAX_IN_FLIGHT", cls.llm_max_in_flight, minimum=1),
         )

@@ -7,6 +7,6 @@
 - ``schema``: the tables, created in a throwaway database.
 
 Configured from the environment: ``CELERY_BASELINE_DATABASE_URL``, ``CELERY_BASELINE_BROKER_URL`` and
-``CELERY_BASELINE_QUEUE``. The worker runs as
+``CELERY_BASELINE_QUEUE``; ``CELERY_BASELINE_LLM_BASE_URL`` makes every task ask that model once. The worker runs as
 ``celery -A celery_baseline.tasks worker --pool=prefork --concurrency=4 --max-tasks-per-child=50``.
 """

@@ -20,7 +20,14 @@ from celery import Celery, Task
 from psycopg2.extras import execute_values
 
 from illustra_extractor import extraction
-from illustra_extractor.extraction.types import BasicInfo, ValueTable
+from illustra_extractor.extraction.types import (
+    BASIC_FIELDS,
+    ROW_FIELDS,
+    SUMMARY_FIELDS,
+    BasicInfo,
+    ValueTable,
+)
+from illustra_extractor.llm.prompts import build_messages
 
 from .schema import DOCUMENT_TABLE
 
@@ -28,6 +35,9 @@ DATABASE_URL = os.environ.get(
     "CELERY_BASELINE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/celery_baseline"
 )
 QUEUE = os.environ.get("CELERY_BASELINE_QUEUE", "ocr")
+# A model to ask once per task (``bench/llm_scale.py``'s stand-in), as the Celery design did in production;
+# unset, the tasks make no call.
+LLM_BASE_URL = os.environ.get("CELERY_BASELINE_LLM_BASE_URL")
 
 app = Celery(
     "celery_baseline", broker=os.environ.get("CELERY_BASELINE_BROKER_URL", "redis://127.0.0.1:6379/14")
@@ -102,6 +112,22 @@ def load_value_table(cursor: Any, document_id: int) -> ValueTable:
     return ValueTable.from_json({"rows": [json.loads(row[0]) for row in cursor.fetchall()], "issues": issues})
 
 
+def ask_model(stage: str, text: str) -> None:
+    """One chat completion about the whole text, made inside the task while it holds its connection (the reply
+    is not used: what is measured is the shape, one call per task and four tasks at a time)."""
+    if not LLM_BASE_URL:
+        return
+    import openai
+
+    keys = {"basic_info": BASIC_FIELDS, "table": ROW_FIELDS, "summary": SUMMARY_FIELDS}[stage]
+    client = openai.OpenAI(base_url=LLM_BASE_URL, api_key="bench", max_retries=0, timeout=600)
+    client.chat.completions.create(
+        model="fake",
+        messages=build_messages(stage, keys, text, part=f"characters 0-{len(text)} of {len(text)}"),
+        response_format={"type": "json_object"},
+    )
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -123,7 +149,9 @@ def extract_basic_info_task(self: Task, document_id: int) -> None:
     try:
         with task_cursor() as cursor:
             set_stage(cursor, document_id, "extracting_basic_info")
-            basic = extraction.extract_basic_info(ocr_content(cursor, document_id))
+            text = ocr_content(cursor, document_id)
+            basic = extraction.extract_basic_info(text)
+            ask_model("basic_info", text)
             cursor.execute(
                 "INSERT INTO ocr_basicinfo (document_id, data) VALUES (%s, %s) ON CONFLICT (document_id)"
                 " DO UPDATE SET data = EXCLUDED.data",
@@ -140,9 +168,9 @@ def extract_value_table_task(self: Task, document_id: int) -> None:
     try:
         with task_cursor() as cursor:
             set_stage(cursor, document_id, "extracting_table")
-            table = extraction.extract_value_table(
-                ocr_content(cursor, document_id), load_basic_info(cursor, document_id)
-            ).to_json()
+            text = ocr_content(cursor, document_id)
+            table = extraction.extract_value_table(text, load_basic_info(cursor, document_id)).to_json()
+            ask_model("table", text)
             cursor.execute("DELETE FROM ocr_valuetablerow WHERE document_id = %s", (document_id,))
             if table["rows"]:
                 execute_values(
@@ -166,11 +194,11 @@ def extract_summary_task(self: Task, document_id: int) -> None:
     try:
         with task_cursor() as cursor:
             set_stage(cursor, document_id, "extracting_summary")
+            text = ocr_content(cursor, document_id)
             summary = extraction.extract_summary(
-                ocr_content(cursor, document_id),
-                load_basic_info(cursor, document_id),
-                load_value_table(cursor, document_id),
+                text, load_basic_info(cursor, document_id), load_value_table(cursor, document_id)
             )
+            ask_model("summary", text)
             cursor.execute(
                 "INSERT INTO ocr_summary (document_id, data) VALUES (%s, %s) ON CONFLICT (document_id)"
                 " DO UPDATE SET data = EXCLUDED.data",

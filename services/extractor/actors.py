@@ -1,7 +1,8 @@
 """The three pipeline stages. Each actor reads its inputs, computes its stage with the engine and hands the
 statements that store its results to StageProgress, which runs them with the completion in one transaction; the
-middleware records the attempt, moves the document's stage and starts the next step, and the DatabaseConnection
-middleware owns the connection."""
+middleware records the attempt, moves the document's stage and starts the next step. Each of these takes a database
+connection only for its own queries: none is held while the engine runs, which may mean minutes of waiting on the
+model."""
 
 from __future__ import annotations
 

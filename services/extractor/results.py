@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from peewee import Database
 
-from illustra_shared.database import Statement, prepared
+from illustra_shared.database import Statement, connection, prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import BasicInfoResult, utcnow
 
@@ -128,14 +128,19 @@ class ResultStore:
         # The drivers' own types but for SQLite's booleans (stored as 0/1): peewee's conversions, looked up once.
         self.basic_converters = [BasicInfoResult._meta.fields[name].python_value for name in BASIC_FIELDS]
 
+    def _fetch(self, sql: str, document_id: int) -> list[tuple]:
+        # A connection only for the query: the stage that reads may then wait minutes on the model.
+        with connection(self.database):
+            return self.database.execute_sql(sql, [document_id]).fetchall()
+
     def inputs(self, document_id: int, *, with_basic_info: bool) -> StageInputs:
         """The OCR text, and the basic information when asked, in one query."""
         if not with_basic_info:
-            rows = self.database.execute_sql(self.sql.select_text, [document_id]).fetchall()
+            rows = self._fetch(self.sql.select_text, document_id)
             if not rows:
                 raise DocumentNotFound(f"document {document_id} does not exist")
             return StageInputs(rows[0][0], None)
-        rows = self.database.execute_sql(self.sql.select_text_and_basic, [document_id]).fetchall()
+        rows = self._fetch(self.sql.select_text_and_basic, document_id)
         if not rows:
             raise DocumentNotFound(f"document {document_id} does not exist")
         text, basic_id, meta, *values = rows[0]
@@ -168,7 +173,7 @@ class ResultStore:
         return writes
 
     def load_value_table(self, document_id: int) -> ValueTable:
-        rows = self.database.execute_sql(self.sql.select_table, [document_id]).fetchall()
+        rows = self._fetch(self.sql.select_table, document_id)
         if not rows:
             raise DocumentNotFound(f"document {document_id} has no value table yet")
         (issues, *_), table_rows = rows[0], [row for row in rows if row[1] is not None]

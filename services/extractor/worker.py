@@ -29,7 +29,9 @@ def create_worker_broker(
 ) -> Broker:
     # The worker's commits do not wait for the disk, except the one that completes or fails a stage (see
     # StageProgress): PostgreSQL writes its log in order, so that one makes the stage's earlier writes durable too.
-    database = database or open_database(settings.database_url, durable_commits=False)
+    database = database or open_database(
+        settings.database_url, durable_commits=False, max_connections=settings.worker_db_connections
+    )
     broker = create_broker(settings)
     broker.add_middleware(DatabaseConnection(database))
     pipeline = Pipeline(broker, settings)

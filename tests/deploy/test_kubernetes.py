@@ -7,6 +7,9 @@ from typing import Any
 
 import pytest
 
+from illustra_shared.metrics import defined_metric_names
+from illustra_shared.settings import Settings
+
 from .conftest import OVERLAYS, find, one, render
 
 # Kubernetes versions the manifests must be valid for: the oldest supported (preStop `sleep` is on by default
@@ -346,7 +349,20 @@ def test_extractor_scales_on_the_dramatiq_queue(docs: list[dict[str, Any]]) -> N
     scaled = one(docs, "ScaledObject", "illustra-extractor")["spec"]
     assert scaled["scaleTargetRef"]["name"] == "illustra-extractor"
     assert 1 <= scaled["minReplicaCount"] <= scaled["maxReplicaCount"]
-    (trigger,) = scaled["triggers"]
+    trigger, in_flight = scaled["triggers"]
+    # Work in flight counts as well as work waiting: stages running in all pods, a pod's worth at most per pod
+    # (a pod busy with 200 slow model calls and an empty queue is kept).
+    assert in_flight["type"] == "prometheus"
+    assert in_flight["metadata"]["query"] == 'sum(illustra_stages_in_progress{namespace="illustra"})'
+    assert "illustra_stages_in_progress" in defined_metric_names()
+    # The extractor has an LLM key, so it runs in hybrid mode with its threads sized for waiting on the model.
+    settings = Settings.from_env(effective_env(docs, main_container(docs, "extractor")))
+    assert (
+        0
+        < float(in_flight["metadata"]["threshold"])
+        <= 200
+        <= settings.worker_processes * settings.worker_threads
+    )
     env = effective_env(docs, main_container(docs, "extractor"))
     assert trigger["type"] == "redis"
     assert (

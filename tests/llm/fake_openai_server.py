@@ -19,7 +19,10 @@ Like the real API, a reply longer than the request's ``max_tokens`` (by the esti
 cut there and ends with finish_reason "length".
 
 Control: ``POST /_script`` with ``{"reset": true, "default": {...}, "queue": [{...}, ...]}``; ``GET /_requests``
-returns what it received (the Authorization header is not recorded, only whether it was there).
+returns what it received (the Authorization header is not recorded, only whether it was there). A model's pace:
+``{"latency": {"call_s": 2, "token_s": 0.01}}`` in the script (or ``--call-s`` / ``--token-s``) answers every
+completion after that many seconds a call plus that many per output token, and ``"record": false`` keeps no
+requests (for the bench's thousands). ``GET /_stats``: completions answered, in flight now and at most.
 
 ``FakeOpenAIServer`` starts and stops it from tests and the bench.
 """
@@ -206,6 +209,12 @@ class _State:
         self.default: dict[str, Any] = {"kind": "correct"}
         self.queue: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
+        self.start_latency = {"call_s": 0.0, "token_s": 0.0}
+        self.latency = dict(self.start_latency)
+        self.record = True
+        self.answered = self.in_flight = self.max_in_flight = 0
+        # Counted since the last reset only: a slow answer to an earlier test may still be on its way.
+        self.generation = 0
 
 
 STATE = _State()
@@ -235,6 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/_requests":
             with STATE.lock:
                 self._send(200, {"requests": STATE.requests})
+        elif self.path == "/_stats":
+            with STATE.lock:
+                stats = {"answered": STATE.answered, "in_flight": STATE.in_flight}
+                self._send(200, {**stats, "max_in_flight": STATE.max_in_flight})
         else:
             self._send(404, {"error": "not found"})
 
@@ -246,7 +259,12 @@ class _Handler(BaseHTTPRequestHandler):
                     STATE.queue.clear()
                     STATE.requests.clear()
                     STATE.default = {"kind": "correct"}
+                    STATE.answered = STATE.in_flight = STATE.max_in_flight = 0
+                    STATE.generation += 1
+                    STATE.latency, STATE.record = dict(STATE.start_latency), True
                 STATE.default = body.get("default", STATE.default)
+                STATE.latency.update(body.get("latency", {}))
+                STATE.record = body.get("record", STATE.record)
                 STATE.queue.extend(body.get("queue", []))
             self._send(200, {"ok": True})
             return
@@ -254,15 +272,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": "not found"})
             return
         with STATE.lock:
-            STATE.requests.append(
-                {
-                    "body": body,
-                    "authorized": self.headers.get("Authorization", "").startswith("Bearer "),
-                    "headers": {k: v for k, v in self.headers.items() if k.lower() != "authorization"},
-                }
-            )
+            if STATE.record:
+                STATE.requests.append(
+                    {
+                        "body": body,
+                        "authorized": self.headers.get("Authorization", "").startswith("Bearer "),
+                        "headers": {k: v for k, v in self.headers.items() if k.lower() != "authorization"},
+                    }
+                )
             spec = STATE.queue.pop(0) if STATE.queue else STATE.default
-        self._complete(body, spec)
+            generation = STATE.generation
+            STATE.in_flight += 1
+            STATE.max_in_flight = max(STATE.max_in_flight, STATE.in_flight)
+        try:
+            self._complete(body, spec)
+        finally:
+            with STATE.lock:
+                if generation == STATE.generation:
+                    STATE.in_flight -= 1
+                    STATE.answered += 1
 
     def _complete(self, body: dict[str, Any], spec: dict[str, Any]) -> None:
         kind = spec["kind"]
@@ -296,6 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
         if limit is not None and len(content) // 3 + 1 > limit:
             content, finish = content[: limit * 3], "length"
         prompt = sum(len(message["content"]) for message in body["messages"])
+        with STATE.lock:
+            pace = dict(STATE.latency)
+        time.sleep(pace["call_s"] + pace["token_s"] * (len(content) // 3 + 1))
         self._send(
             200,
             {
@@ -352,11 +383,24 @@ class FakeOpenAIServer:
             self.process.terminate()
             self.process.wait(10)
 
-    def script(self, *queue: dict[str, Any], default: dict[str, Any] | None = None) -> None:
-        body: dict[str, Any] = {"reset": True, "queue": list(queue)}
+    def script(
+        self,
+        *queue: dict[str, Any],
+        default: dict[str, Any] | None = None,
+        latency: dict[str, float] | None = None,
+        record: bool = True,
+    ) -> None:
+        body: dict[str, Any] = {"reset": True, "queue": list(queue), "record": record}
         if default is not None:
             body["default"] = default
+        if latency is not None:
+            body["latency"] = latency
         requests.post(f"http://127.0.0.1:{self.port}/_script", json=body, timeout=5).raise_for_status()
+
+    def stats(self) -> dict[str, int]:
+        answer = requests.get(f"http://127.0.0.1:{self.port}/_stats", timeout=5)
+        answer.raise_for_status()
+        return answer.json()
 
     def received(self) -> list[dict[str, Any]]:
         answer = requests.get(f"http://127.0.0.1:{self.port}/_requests", timeout=5)
@@ -364,11 +408,21 @@ class FakeOpenAIServer:
         return answer.json()["requests"]
 
 
+class _Server(ThreadingHTTPServer):
+    # Hundreds of clients connect at once when a bench runs hundreds of calls in flight.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--call-s", type=float, default=0.0, help="seconds every completion takes")
+    parser.add_argument("--token-s", type=float, default=0.0, help="and seconds per output token")
     args = parser.parse_args()
-    ThreadingHTTPServer(("127.0.0.1", args.port), _Handler).serve_forever()
+    STATE.start_latency = {"call_s": args.call_s, "token_s": args.token_s}
+    STATE.latency = dict(STATE.start_latency)
+    _Server(("127.0.0.1", args.port), _Handler).serve_forever()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from illustra_shared.database import connection
 from illustra_shared.models import LLMCacheEntry
 
 
@@ -63,20 +64,23 @@ class MemoryCache:
 
 
 class DatabaseCache:
-    """The table llm_cache, shared by every worker; uses the connection the worker middleware opened."""
+    """The table llm_cache, shared by every worker; a connection is held for each read and write only, never
+    across the model call between them."""
 
     def get(self, key: CacheKey) -> CachedReply | None:
-        entry = LLMCacheEntry.get_or_none(LLMCacheEntry.key == key.digest)
+        with connection(LLMCacheEntry._meta.database):
+            entry = LLMCacheEntry.get_or_none(LLMCacheEntry.key == key.digest)
         if entry is None:
             return None
         return CachedReply(entry.response, entry.prompt_tokens, entry.completion_tokens)
 
     def put(self, key: CacheKey, reply: CachedReply) -> None:
         # Two workers may answer the same part at once; the first stored wins, the other is the same reply.
-        LLMCacheEntry.insert(
-            key=key.digest,
-            content_sha256=key.content_sha256,
-            response=reply.response,
-            prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens,
-        ).on_conflict_ignore().execute()
+        with connection(LLMCacheEntry._meta.database):
+            LLMCacheEntry.insert(
+                key=key.digest,
+                content_sha256=key.content_sha256,
+                response=reply.response,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+            ).on_conflict_ignore().execute()

@@ -1,13 +1,23 @@
 """One chat completion with bounded retries: the openai client's own retries are off (max_retries=0) so that
-the waits between attempts, Retry-After included, are ours and fit the stage's deadline."""
+the waits between attempts, Retry-After included, are ours and fit the stage's deadline.
+
+Hundreds of stages of a pod may wait on the model at once, one thread each. Every call goes through a bound on the
+calls in flight in its process (``max_in_flight``, the pod's LLM_MAX_IN_FLIGHT shared between its processes), and
+through the pod's pause: a 429 seen by any thread stops every thread of every process of the pod from calling until
+the time the API asked for (Retry-After), so the pod backs off as one client instead of one thread at a time."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -21,6 +31,8 @@ from .deadline import Deadline
 # Below this many seconds left a call is not worth starting: it could only time out.
 _MIN_CALL_S = 0.5
 _MAX_BACKOFF_S = 30.0
+# The longest pause a 429 imposes on the whole pod (a thread that got it honours any Retry-After itself).
+_MAX_PAUSE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,27 @@ def _classify(error: Exception) -> _Fault:
     raise error
 
 
+class PodPause:
+    """Until when the processes of this pod (all that share its temporary directory) hold their calls to one API
+    account: the modification time of a file named for the account (a hash of URL and key, never the key), which
+    every call reads with one ``stat`` and a 429 pushes forward."""
+
+    def __init__(self, config: LLMConfig) -> None:
+        account = hashlib.sha256(f"{config.base_url}\0{config.api_key}".encode()).hexdigest()[:16]
+        self.path = Path(tempfile.gettempdir()) / f"illustra-llm-pause-{account}"
+
+    def until(self) -> float:
+        try:
+            return self.path.stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
+    def extend(self, until: float) -> None:
+        if until > self.until():
+            self.path.touch()
+            os.utime(self.path, (until, until))
+
+
 class LLMClient:
     def __init__(
         self,
@@ -99,6 +132,8 @@ class LLMClient:
         )
         self._sleep = sleep
         self._jitter = jitter
+        self._in_flight = threading.BoundedSemaphore(config.max_in_flight)
+        self.pause = PodPause(config)
 
     def complete(
         self, stage: str, messages: list[dict[str, str]], *, max_tokens: int, deadline: Deadline
@@ -108,10 +143,18 @@ class LLMClient:
         for attempt in range(1, self.config.max_attempts + 1):
             if attempt > 1 and not self._wait(attempt, fault, deadline):
                 break
-            remaining = deadline.remaining()
-            if remaining < _MIN_CALL_S:
+            if not self._wait_for_pod_pause(deadline):
+                fault = _Fault("rate_limited", "the pod is paused by a 429 past the stage deadline", False)
+                break
+            if not self._in_flight.acquire(timeout=max(0.0, deadline.remaining() - _MIN_CALL_S)):
+                fault = _Fault(
+                    "timeout", f"{self.config.max_in_flight} calls in flight until the deadline", False
+                )
                 break
             try:
+                remaining = deadline.remaining()
+                if remaining < _MIN_CALL_S:
+                    break
                 # Plain dicts for messages and response_format; the client's TypedDicts add nothing here.
                 response = self._openai.chat.completions.create(  # type: ignore[call-overload]
                     model=self.config.model,
@@ -124,9 +167,14 @@ class LLMClient:
             except openai.OpenAIError as error:
                 fault = _classify(error)
                 self._count_error(stage, fault.kind)
+                if fault.kind == "rate_limited":
+                    wait = fault.wait_s if fault.wait_s is not None else self.config.backoff_s
+                    self.pause.extend(time.time() + min(wait, _MAX_PAUSE_S))
                 if not fault.retry:
                     break
                 continue
+            finally:
+                self._in_flight.release()
             completion = self._record(stage, response)
             if completion.content.strip():
                 return completion
@@ -135,6 +183,17 @@ class LLMClient:
         if fault is None:
             raise LLMUnavailable("timeout", "stage deadline reached before a call could be made")
         raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {attempt} call(s))")
+
+    def _wait_for_pod_pause(self, deadline: Deadline) -> bool:
+        """Sleep out the pod's pause, each thread a little past its end so that they do not all call at once;
+        False when it outlasts the deadline."""
+        pause = self.pause.until() - time.time()
+        if pause <= 0:
+            return True
+        if pause > deadline.remaining() - _MIN_CALL_S:
+            return False
+        self._sleep(min(pause * (1 + self._jitter() / 4), deadline.remaining() - _MIN_CALL_S))
+        return True
 
     def _wait(self, attempt: int, fault: _Fault | None, deadline: Deadline) -> bool:
         """Sleep before another attempt; False when the wait would leave no time for the call."""

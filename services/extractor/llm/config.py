@@ -44,6 +44,8 @@ class LLMConfig:
     # Everything the LLM part of one stage may take: it must end before the stage's soft time limit, which
     # would otherwise kill the stage and lose the rules result it falls back to.
     stage_budget_s: float = 1200.0
+    # Calls in flight at once in this process: the pod's LLM_MAX_IN_FLIGHT shared between its processes.
+    max_in_flight: int = 128
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMConfig:
@@ -59,6 +61,7 @@ class LLMConfig:
             mask_pii=_flag(extra.get("LLM_MASK_PII"), cls.mask_pii),
             # Leave a tenth of the limit (at least 2 s) for the rules, the database and the reconciliation.
             stage_budget_s=max(0.5, soft - max(2.0, soft / 10)),
+            max_in_flight=-(-settings.llm_max_in_flight // settings.worker_processes),
         )
 
     def require_key(self) -> None:

@@ -7,13 +7,12 @@ from illustra_shared.database import CONNECTION_ERRORS, release_connection
 
 
 class DatabaseConnection(Middleware):
-    """Opens the (pooled) connection before each message and closes it after, whatever the outcome."""
+    """A stage takes a connection from the pool only around its own database work (``connection``), never
+    across a model call, so a process holds at most its pool's few connections however many stages wait on the
+    model. This makes sure no message leaves its thread holding one, whatever the outcome."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
-
-    def before_process_message(self, broker: Broker, message: Message) -> None:
-        self.database.connect(reuse_if_open=True)
 
     def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
         release_connection(self.database, broken=isinstance(exception, CONNECTION_ERRORS))

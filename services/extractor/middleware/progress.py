@@ -22,7 +22,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
 
 from illustra_shared import logs
-from illustra_shared.database import Statement, durable, execute_together, prepared
+from illustra_shared.database import Statement, connection, durable, execute_together, prepared
 from illustra_shared.errors import StageFailed
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.pipeline import Pipeline
@@ -170,7 +170,7 @@ class StageProgress(Middleware):
         interval = min(5.0, self.lease.total_seconds() / 3, max(0.2, self.hard_time_limit_s / 10))
         while not self.stopping.wait(interval):
             try:
-                with self.database.connection_context():
+                with connection(self.database):
                     self._renew_leases()
                     self._fail_overdue()
             except Exception:
@@ -208,9 +208,10 @@ class StageProgress(Middleware):
         document_id = int(message.args[0])
         attempt = int(message.options.get("retries", 0)) + 1
         now = self.clock()
-        attempt_id = self._start_first_attempt(document_id, step, attempt, message.message_id, now)
-        if attempt_id is None:
-            attempt_id = self._start_attempt(document_id, step, attempt, message.message_id, now)
+        with connection(self.database):
+            attempt_id = self._start_first_attempt(document_id, step, attempt, message.message_id, now)
+            if attempt_id is None:
+                attempt_id = self._start_attempt(document_id, step, attempt, message.message_id, now)
         logs.bind(document_id=document_id, stage=step.name, attempt=attempt, message_id=message.message_id)
         running = RunningStage(attempt_id, attempt, document_id, step, time.monotonic(), begin_report())
         self.current.stage = running
@@ -335,45 +336,46 @@ class StageProgress(Middleware):
         now = self.clock()
         completed = running.step.completed
         report = running.report
-        rows = execute_together(
-            self.database,
-            [
-                *writes,
-                (
-                    self.sql.close_attempt,
-                    [
-                        now,
-                        report.extractor,
-                        report.llm_calls,
-                        report.prompt_tokens,
-                        report.completion_tokens,
-                        json.dumps(report.notes, ensure_ascii=False),
-                        running.attempt_id,
-                    ],
-                ),
-                (
-                    self.sql.complete_document,
-                    [
-                        completed,
-                        PROGRESS_PERCENTAGE[completed],
-                        status_of(completed),
-                        now,
-                        running.document_id,
-                        running.step.running,
-                    ],
-                ),
-            ],
-            # Only the last step's completion waits for the disk (with it, PostgreSQL's in-order log makes all
-            # before it durable too). After a database crash an earlier step may be found undone: its results
-            # with it, as they share the transaction; the next step's message is then skipped (the document is
-            # not at that step) and the reconciler resumes the document where it is.
-            wait_for_disk=next_step(running.step) is None,
-        )
+        with connection(self.database):
+            rows = execute_together(
+                self.database,
+                [
+                    *writes,
+                    (
+                        self.sql.close_attempt,
+                        [
+                            now,
+                            report.extractor,
+                            report.llm_calls,
+                            report.prompt_tokens,
+                            report.completion_tokens,
+                            json.dumps(report.notes, ensure_ascii=False),
+                            running.attempt_id,
+                        ],
+                    ),
+                    (
+                        self.sql.complete_document,
+                        [
+                            completed,
+                            PROGRESS_PERCENTAGE[completed],
+                            status_of(completed),
+                            now,
+                            running.document_id,
+                            running.step.running,
+                        ],
+                    ),
+                ],
+                # Only the last step's completion waits for the disk (with it, PostgreSQL's in-order log makes all
+                # before it durable too). After a database crash an earlier step may be found undone: its results
+                # with it, as they share the transaction; the next step's message is then skipped (the document is
+                # not at that step) and the reconciler resumes the document where it is.
+                wait_for_disk=next_step(running.step) is None,
+            )
         running.moved = bool(rows)
 
     def _fail(self, running: RunningStage, reason: str, *, final: bool) -> None:
         now = self.clock()
-        with self.database.atomic():
+        with connection(self.database), self.database.atomic():
             durable(self.database)
             StageAttempt.update(
                 finished_at=now,
