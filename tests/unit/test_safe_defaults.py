@@ -30,9 +30,12 @@ from .test_apps_in_process import apps  # noqa: F401 (the fixture)
     ],
 )
 def test_a_service_without_authentication_refuses_to_start_in_prod_or_published(
-    argv: list[str], env: dict[str, str], monkeypatch, capsys
+    argv: list[str], env: dict[str, str], monkeypatch, capsys, tmp_path
 ) -> None:
     monkeypatch.delenv("ILLUSTRA_AUTH", raising=False)
+    # `serve` points this process at a metrics directory first; the services the integration tests start later
+    # inherit this process's environment and must each get their own.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
     for command in ("_serve", "_worker", "_demo"):  # were it not refused, nothing would start
         monkeypatch.setattr(f"illustra.cli.{command}", lambda args, settings: 0)
     for name, value in env.items():
