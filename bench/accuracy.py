@@ -1,6 +1,10 @@
-"""Accuracy and speed of the offline extractor on a labelled corpus.
+"""Accuracy, silent errors and speed of the offline extractor on labelled corpora, scored as the corpus' own
+score.py scores (figures per corpus and per family).
 
-python bench/accuracy.py CORPUS.jsonl [--family F] [--show-errors N]
+python bench/accuracy.py CORPUS.jsonl [CORPUS.jsonl …] [--family F] [--show-errors N]
+
+silent = wrong values returned with confidence >= 0.8 (which hybrid mode trusts) over all values returned:
+basic fields, table cells and the scored summary fields.
 """
 
 from __future__ import annotations
@@ -17,26 +21,32 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scoring import Totals, score_document
 
 from illustra_extractor.extraction import extract_document
+from illustra_extractor.extraction.record import Extracted, corpus_record
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("corpus", type=Path)
+    parser.add_argument("corpus", type=Path, nargs="+")
     parser.add_argument("--family", help="score only this layout family")
     parser.add_argument(
-        "--show-errors", type=int, default=0, metavar="N", help="print the first N mismatches"
+        "--show-errors", type=int, default=0, metavar="N", help="print the first N mismatches of each corpus"
     )
     args = parser.parse_args(argv)
-    if not args.corpus.is_file():
-        print(f"no such corpus file: {args.corpus}", file=sys.stderr)
+    missing = [str(path) for path in args.corpus if not path.is_file()]
+    if missing:
+        print(f"no such corpus file: {', '.join(missing)}", file=sys.stderr)
         return 1
-    documents = [
-        json.loads(line) for line in args.corpus.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
-    if args.family:
-        documents = [doc for doc in documents if doc.get("family") == args.family]
+    for path in args.corpus:
+        _score_corpus(path, args.family, args.show_errors)
+    return 0
+
+
+def _score_corpus(path: Path, family: str | None, show_errors: int) -> None:
+    documents = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if family:
+        documents = [doc for doc in documents if doc.get("family") == family]
     overall = Totals()
     by_family: dict[str, Totals] = {}
     timings: list[float] = []
@@ -45,29 +55,35 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         basic, table, summary = extract_document(doc["ocr_content"])
         timings.append(time.perf_counter() - started)
-        got = {"basic_info": basic.values(), "value_table": table.values(), "summary": summary.values()}
+        got = corpus_record(doc["id"], Extracted(basic, table, summary, ("rules", "rules", "rules")))
         score = score_document(doc["id"], doc["expected"], got)
         overall.add(score)
         by_family.setdefault(doc.get("family", "?"), Totals()).add(score)
         mismatches.extend(score.mismatches)
-    header = f"{'':<12}{'docs':>6}{'basic':>8}{'cells':>8}{'recall':>8}{'spur.':>7}{'summary':>9}{'full':>7}"
+    print(f"{path}")
+    header = (
+        f"{'':<18}{'docs':>6}{'basic':>8}{'cells':>8}{'recall':>8}{'spur.':>7}{'summary':>9}{'full':>7}"
+        f"{'silent':>9}"
+    )
     print(header)
     for name, totals in [*sorted(by_family.items()), ("overall", overall)]:
         figures = totals.figures()
         print(
-            f"{name:<12}{totals.documents:>6}{figures['basic']:>8.4f}{figures['cells']:>8.4f}"
+            f"{name:<18}{totals.documents:>6}{figures['basic']:>8.4f}{figures['cells']:>8.4f}"
             f"{figures['row_recall']:>8.4f}{int(figures['spurious_rows']):>7}{figures['summary']:>9.4f}"
-            f"{figures['fully_correct']:>7.3f}"
+            f"{figures['fully_correct']:>7.3f}{figures['silent_error_rate']:>9.2%}"
         )
+    parts = overall.parts
+    print(f"silent errors: {parts.silent_errors} of {parts.values_returned} values returned")
     if timings:
         print(
             f"speed: {len(timings) / sum(timings):.0f} documents/s, "
             f"median {statistics.median(timings) * 1000:.2f} ms, "
             f"max {max(timings) * 1000:.2f} ms per document"
         )
-    for mismatch in mismatches[: args.show_errors]:
+    for mismatch in mismatches[:show_errors]:
         print(f"  {mismatch.doc_id}  {mismatch.field}: expected {mismatch.expected!r}, got {mismatch.got!r}")
-    return 0
+    print()
 
 
 if __name__ == "__main__":
