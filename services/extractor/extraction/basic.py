@@ -6,9 +6,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import fold_document
 from .numbers import first_amount, first_int
+from .table import value_table_from
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
 CONFIDENCE_EXACT = 0.95
@@ -16,6 +18,7 @@ CONFIDENCE_FUZZY_LABEL = 0.8
 CONFIDENCE_SPACED_LABEL = 0.75
 CONFIDENCE_INFERRED = 0.6
 REPAIR_PENALTY = 0.2
+CONFIDENCE_DISAGREEING = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +92,20 @@ def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     return None
 
 
+# A product's rule, not the case illustrated: `出生满28天至70周岁`, `18 - 65`, `本产品的保险期间为…`.
+_RANGE_RE = re.compile(r"\d\s*(?:周岁|岁|天|日|个月)?\s*(?:至|到|~|-)\s*\d")
+_NOT_YEARS_RE = re.compile(r"\s*(?:天|日|个月|月|weeks?|days?|months?)")
+_RULE_RE = re.compile(
+    r"本产品|本合同|本计划|本保险|范围|由您|约定|可选|其中一种|this\s+(?:plan|policy|product)|eligib"
+)
+_NUMBERING_RE = re.compile(r"\(\s*\d{1,2}\s*\)")  # (2)有效保险金额: a definition's number
+
+
 def _age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    if _RANGE_RE.search(folded, start, end):
+        return None
     found = first_int(folded, start, end)
-    if found is None or not 0 <= found.value <= 100:
+    if found is None or not 0 <= found.value <= 100 or _NOT_YEARS_RE.match(folded, found.end):
         return None
     return Parsed(
         int(found.value), found.start, found.end, found.repairs, REPAIR_PENALTY if found.repairs else 0
@@ -128,6 +142,8 @@ def _currency(_text: str, folded: str, start: int, end: int) -> Parsed | None:
 def _amount(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     found = first_amount(folded, start, end)
     if found is None or found.value <= 0:
+        return None
+    if _NUMBERING_RE.match(folded, max(start, found.start - 1), min(end, found.end + 1)):
         return None
     return Parsed(found.value, found.start, found.end, found.repairs, REPAIR_PENALTY if found.repairs else 0)
 
@@ -203,6 +219,10 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
     fields: dict[str, Field] = {}
     for name, candidates in by_field.items():
         for pair in sorted(candidates, key=_pair_rank):
+            if _RULE_RE.search(folded, pair.value_start, pair.value_end):
+                continue
+            if name == "insurer" and (not pair.exact or ":" in folded[pair.value_start : pair.value_end]):
+                continue  # `保险顾问：联系电话：` is a form's blank, not a name
             parsed = PARSERS[name](text, folded, pair.value_start, pair.value_end)
             if parsed is None:
                 continue
@@ -315,6 +335,9 @@ def extract_basic_info(text: str) -> BasicInfo:
 def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInfo:
     """Stage 1 on text already folded and cut into label pairs (shared when the stages run together)."""
     fields = _read_labelled(text, folded, pairs)
+    example = find_example(text, folded)
+    if example is not None:
+        _take_example(fields, example.fields)
     if "insurer" not in fields:
         insurer = _insurer_from_heading(text, folded)
         if insurer is not None:
@@ -330,7 +353,55 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
     if "coverage_to_age" not in fields:
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)
+    if example is not None:
+        _check_against_table(folded, fields)
     return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
+
+
+def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
+    """The example's values are the case illustrated; a labelled value that says otherwise makes both doubtful."""
+    for name, found in example.items():
+        labelled = fields.get(name)
+        if labelled is not None and labelled.value != found.value:
+            note = f"a label elsewhere says {labelled.value!r}"
+            found = Field(found.value, CONFIDENCE_DISAGREEING, found.span, (*found.issues, note))
+        fields[name] = found
+
+
+def _check_against_table(folded: str, fields: dict[str, Field]) -> None:
+    """Where the sentence and the table it illustrates both speak (premium, ages, term), they must agree; where
+    they do not, the table wins and the field is not confident."""
+    table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS}))
+    rows = [row for row in table.rows if row["policy_year"].value is not None]
+    first = next((row for row in rows if row["policy_year"].value == 1), None)
+    if first is None:
+        return
+    paid = first["total_premiums_paid"]
+    premium = fields.get("annual_premium")
+    if premium is not None and paid.value is not None and abs(paid.value - premium.value) > 1:
+        fields["annual_premium"] = Field(
+            paid.value,
+            min(CONFIDENCE_DISAGREEING, paid.confidence),
+            paid.span,
+            (f"the sentence says {premium.value:g}; the table's first year was paid {paid.value:g}",),
+        )
+    age = fields.get("issue_age")
+    printed_age = first["age"].value
+    if age is not None and printed_age is not None and printed_age - age.value not in (0, 1):
+        fields["issue_age"] = _doubted(age, f"the table's first row prints age {printed_age}")
+    term = fields.get("premium_term_years")
+    premium = fields.get("annual_premium")
+    paid_values = [row["total_premiums_paid"].value for row in rows if row["total_premiums_paid"].value]
+    if term is not None and premium is not None and premium.value and paid_values:
+        years_paid = round(max(paid_values) / premium.value)
+        if years_paid != term.value and max(row["policy_year"].value for row in rows) >= term.value:
+            fields["premium_term_years"] = _doubted(term, f"the table accumulates {years_paid} premiums")
+
+
+def _doubted(found: Field, note: str) -> Field:
+    return Field(
+        found.value, min(found.confidence, CONFIDENCE_DISAGREEING), found.span, (*found.issues, note)
+    )
 
 
 _COVER_SENTENCE_RE = re.compile(
