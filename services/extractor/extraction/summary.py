@@ -128,9 +128,37 @@ def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | N
     return None
 
 
-def _breakeven_from_table(table: ValueTable) -> Field:
+def _surrender_value(row: dict[str, Field]) -> Field:
+    """The printed total, or where the table prints none, what surrender pays: the cash value and the
+    non-guaranteed part (dividends left with the insurer)."""
+    total = row["total_surrender_value"]
+    if total.value is not None:
+        return total
+    cash, extra = row["guaranteed_cash_value"], row["non_guaranteed_value"]
+    if cash.value is None:
+        return MISSING
+    if extra.value is None:
+        return cash
+    return Field(cash.value + extra.value, min(cash.confidence, extra.confidence), cash.span)
+
+
+def _premiums_paid(row: dict[str, Field], basic: BasicInfo) -> Field:
+    """The printed premiums paid, or where the table prints none, premium x min(year, term)."""
+    paid = row["total_premiums_paid"]
+    premium, term, year = (
+        basic.get("annual_premium"),
+        basic.get("premium_term_years"),
+        row["policy_year"].value,
+    )
+    if paid.value is not None or None in (premium, term, year):
+        return paid
+    confidence = min(basic.fields["annual_premium"].confidence, basic.fields["premium_term_years"].confidence)
+    return Field(premium * min(year, term), confidence, None)
+
+
+def _breakeven_from_table(table: ValueTable, basic: BasicInfo) -> Field:
     for row in table.rows:
-        total, paid = row["total_surrender_value"], row["total_premiums_paid"]
+        total, paid = _surrender_value(row), _premiums_paid(row, basic)
         if (
             total.value is not None
             and paid.value is not None
@@ -147,14 +175,14 @@ def _breakeven_from_table(table: ValueTable) -> Field:
     return MISSING
 
 
-def _check_breakeven(stated: Field, table: ValueTable) -> Field:
+def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Field:
     """The stated year should not contradict printed rows: earlier rows below premiums, that row at or
     above."""
     for row in table.rows:
         year, total, paid = (
             row["policy_year"].value,
-            row["total_surrender_value"].value,
-            row["total_premiums_paid"].value,
+            _surrender_value(row).value,
+            _premiums_paid(row, basic).value,
         )
         if year is None or total is None or paid is None:
             continue
@@ -223,7 +251,9 @@ def summary_from(
             proposal = Field(found.iso, 0.5, (found.start, found.end), ("first date in the document",))
     points, points_span = _highlights(text, folded)
     stated = _breakeven_from_text(folded, points_span)
-    breakeven = _check_breakeven(stated, table) if stated is not None else _breakeven_from_table(table)
+    breakeven = (
+        _check_breakeven(stated, table, basic) if stated is not None else _breakeven_from_table(table, basic)
+    )
     if points:
         key_points = Field(points, 0.9, points_span)
     else:
