@@ -34,8 +34,8 @@ ValueParser = Callable[[str, str, int, int], Parsed | None]
 
 _FEMALE_RE = re.compile(r"女|(?<![a-z])(?:female|f)(?![a-z])")
 _MALE_RE = re.compile(r"男|(?<![a-z])(?:male|m)(?![a-z])")
-_NON_SMOKER_RE = re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no(?![a-z])|否|无")
-_SMOKER_RE = re.compile(r"吸烟|smok|(?<![a-z])yes(?![a-z])|是|有")
+_NON_SMOKER_RE = re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no?(?![a-z])|否|无")
+_SMOKER_RE = re.compile(r"吸烟|smok|(?<![a-z])y(?:es)?(?![a-z])|是|有")
 _CURRENCIES = (
     ("USD", re.compile(r"美元|美金|usd|us\$|u\.s\.")),
     ("HKD", re.compile(r"港元|港币|hkd|hk\$")),
@@ -236,7 +236,11 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
 
 
 def _insurer_from_heading(text: str, folded: str) -> Field | None:
-    """The insurer's name from the letterhead: the first line naming a company that sounds like an insurer."""
+    """The insurer's name from the letterhead or a page footer: a line that starts with a company's name that
+    sounds like an insurer. Seen on several lines or at the top of the document, it is taken as sure."""
+    found = _cjk_insurer(text, folded)
+    if found is not None:
+        return found
     position = 0
     for _ in range(15):
         line_end = folded.find("\n", position)
@@ -244,9 +248,7 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
             line_end = len(folded)
         line = folded[position:line_end]
         if ":" not in line and _INSURER_WORDS_RE.search(line):
-            match = _CJK_COMPANY_RE.search(folded, position, line_end) or _EN_COMPANY_RE.search(
-                folded, position, line_end
-            )
+            match = _EN_COMPANY_RE.search(folded, position, line_end)
             if match:
                 start, end = trim_value(folded, match.start(), match.end())
                 while start < end and not folded[start].isalnum():
@@ -256,6 +258,40 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
             return None
         position = line_end + 1
     return None
+
+
+_COMPANY_END = "公司"
+_NAME_CHARS_RE = re.compile(r"[\u4e00-\u9fff() ]")
+_HEADING_MARKS = "#* \t|>"
+
+
+def _cjk_insurer(text: str, folded: str) -> Field | None:
+    """Walks back from each 公司 over Chinese characters, brackets and blanks; a name that reaches the start of
+    its line (past heading marks) and names an insurer is a candidate."""
+    names: dict[str, list[tuple[int, int]]] = {}
+    end = folded.find(_COMPANY_END)
+    while end >= 0 and len(names) < 20:
+        end += len(_COMPANY_END)
+        line_start = folded.rfind("\n", 0, end) + 1
+        start = end - len(_COMPANY_END)
+        while start > line_start and _NAME_CHARS_RE.match(folded, start - 1):
+            start -= 1
+        name_start = start
+        while name_start < end and folded[name_start] in " (":
+            name_start += 1
+        if folded[line_start:start].strip(_HEADING_MARKS) == "" and _INSURER_WORDS_RE.search(
+            folded, name_start, end
+        ):
+            key = "".join(folded[name_start:end].split())
+            names.setdefault(key, []).append((name_start, end))
+        end = folded.find(_COMPANY_END, end)
+    if not names:
+        return None
+    spans = next(iter(names.values()))
+    start, end = spans[0]
+    near_top = folded.count("\n", 0, start) < 3
+    confidence = 0.9 if near_top or len(spans) > 1 else 0.75
+    return Field(" ".join(text[start:end].split()), confidence, (start, end), ("insurer read from a heading",))
 
 
 def _product_from_title(text: str, folded: str) -> Field | None:
@@ -276,6 +312,30 @@ def _product_from_title(text: str, folded: str) -> Field | None:
             return None
         position = line_end + 1
     return None
+
+
+_PLAN_NAME_LINE_RE = re.compile(
+    r"[#*\s]*(?P<name>[^\s:#*(][^:\n]{1,40}?(?:计划|保险|寿险|年金|plan)(?:\s*\([^()\n]{1,12}\))?)[\s*]*"
+)
+_GENERIC_PLAN_RE = re.compile(r"基本计划|basic plan|附加|rider")
+
+
+def _product_from_repeated_line(text: str, folded: str) -> Field | None:
+    """The plan's name as it heads every page: a line of its own, ending in a plan word (and a version in
+    brackets), printed more than once."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for line in re.finditer(r"[^\n]+", folded):
+        if len(line.group()) > 60:
+            continue
+        match = _PLAN_NAME_LINE_RE.fullmatch(folded, *line.span())
+        if match is None or _GENERIC_PLAN_RE.match(match.group("name")) or _COMPANY_END in match.group("name"):
+            continue
+        seen.setdefault("".join(match.group("name").split()), []).append(match.span("name"))
+    repeated = [spans for spans in seen.values() if len(spans) > 1]
+    if not repeated:
+        return None
+    start, end = max(repeated, key=len)[0]
+    return Field(text[start:end], 0.85, (start, end), ("product name heading the pages",))
 
 
 def _reconcile(fields: dict[str, Field], folded: str) -> None:
@@ -343,7 +403,7 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
         if insurer is not None:
             fields["insurer"] = insurer
     if "product_name" not in fields:
-        product = _product_from_title(text, folded)
+        product = _product_from_title(text, folded) or _product_from_repeated_line(text, folded)
         if product is not None:
             fields["product_name"] = product
     if "currency" not in fields:

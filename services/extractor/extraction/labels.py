@@ -79,9 +79,11 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "product",
         "basic plan name",
     ),
-    "currency": ("保单货币", "币种", "货币", "保单币种", "policy currency", "currency"),
+    "currency": ("保单货币", "币种", "货币", "保单币种", "policy currency", "currency", "ccy"),
     "sum_assured": (
         "名义金额",
+        "基本计划名义金额",
+        "notional amt",
         "基本金额",
         "基本保险金额",
         "投保时保额",
@@ -115,6 +117,8 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "期缴保费",
         "总保费",
         "annual premium",
+        "single prem",
+        "annual prem",
         "annualised premium",
         "annualized premium",
         "yearly premium",
@@ -138,6 +142,7 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "premium payment period",
         "premium payment term",
         "premium term",
+        "prem term",
         "payment period",
         "payment term",
         "premium paying term",
@@ -153,6 +158,7 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "供款方式",
         "premium payment mode",
         "payment mode",
+        "mode",
         "payment frequency",
         "premium mode",
         "mode of payment",
@@ -209,12 +215,14 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     # Look-alikes that must not be read as one of the fields above.
     "levy": ("保费征费", "征费", "levy", "包括保费征费", "including levy", "premium levy"),
+    # The first year's premium after a promotional discount, `投保時每年總保費 (a) - (b)`: not the plan premium.
+    "discounted_premium": ("(a) - (b)", "(a)-(b)", "(a) -(b)", "(a)- (b)", "折扣后保费", "discounted premium"),
 }
 
 _SYNONYM_FIELD = {synonym: name for name, synonyms in LABEL_SYNONYMS.items() for synonym in synonyms}
 _SYNONYM_RE = re.compile("|".join(re.escape(s) for s in sorted(_SYNONYM_FIELD, key=len, reverse=True)))
 # Exclusion labels win whenever they occur at all (the levy line often also says 保费).
-_EXCLUSIONS = frozenset({"levy"})
+_EXCLUSIONS = frozenset({"levy", "discounted_premium"})
 
 
 def _wildcard_keys(word: str) -> list[str]:
@@ -372,6 +380,13 @@ def _colon_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair])
         if colon < 0:
             continue
         label_start, label_end = _label_span(folded, start, colon)
+        if label_start == label_end:
+            # `擬受保人            : 陳大文`: the label is the last segment before the gap
+            before = index - 1
+            while before >= 0 and folded[slice(*segments[before])].isspace():
+                before -= 1
+            if before >= 0 and ":" not in folded[slice(*segments[before])]:
+                label_start, label_end = _label_span(folded, *segments[before])
         label = folded[label_start:label_end]
         if not label or len(label) > 50:
             continue
