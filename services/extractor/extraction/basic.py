@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import fold_document
-from .numbers import first_amount, first_int
+from .numbers import find_amounts, first_amount, first_int
 from .table import value_table_from
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
@@ -218,21 +218,34 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
             by_field.setdefault(pair.field, []).append(pair)
     fields: dict[str, Field] = {}
     for name, candidates in by_field.items():
-        for pair in sorted(candidates, key=_pair_rank):
-            if _RULE_RE.search(folded, pair.value_start, pair.value_end):
-                continue
-            if name == "insurer" and (not pair.exact or ":" in folded[pair.value_start : pair.value_end]):
-                continue  # `保险顾问：联系电话：` is a form's blank, not a name
-            parsed = PARSERS[name](text, folded, pair.value_start, pair.value_end)
-            if parsed is None:
-                continue
-            issues = (
-                parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
+        readings = [
+            (pair, parsed)
+            for pair in sorted(candidates, key=_pair_rank)
+            if not _RULE_RE.search(folded, pair.value_start, pair.value_end)
+            # `保险顾问：联系电话：` is a form's blank, not an insurer's name
+            and not (
+                name == "insurer" and (not pair.exact or ":" in folded[pair.value_start : pair.value_end])
             )
-            confidence = max(0.05, _pair_confidence(pair) - parsed.penalty)
-            fields[name] = Field(parsed.value, confidence, (parsed.start, parsed.end), issues)
-            break
+            and (parsed := PARSERS[name](text, folded, pair.value_start, pair.value_end)) is not None
+        ]
+        if not readings:
+            continue
+        pair, parsed = readings[0]
+        issues = parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
+        confidence = max(0.05, _pair_confidence(pair) - parsed.penalty)
+        # The same label printed again (a page's header repeats the insured's line) must read the same.
+        others = {
+            _comparable(other.value) for other_pair, other in readings[1:] if _pair_rank(other_pair) == 0
+        }
+        if others - {_comparable(parsed.value)}:
+            confidence = min(confidence, CONFIDENCE_DISAGREEING)
+            issues = (*issues, "the same label elsewhere reads differently")
+        fields[name] = Field(parsed.value, confidence, (parsed.start, parsed.end), issues)
     return fields
+
+
+def _comparable(value: object) -> object:
+    return "".join(value.split()).casefold() if isinstance(value, str) else value
 
 
 def _insurer_from_heading(text: str, folded: str) -> Field | None:
@@ -291,7 +304,9 @@ def _cjk_insurer(text: str, folded: str) -> Field | None:
     start, end = spans[0]
     near_top = folded.count("\n", 0, start) < 3
     confidence = 0.9 if near_top or len(spans) > 1 else 0.75
-    return Field(" ".join(text[start:end].split()), confidence, (start, end), ("insurer read from a heading",))
+    return Field(
+        " ".join(text[start:end].split()), confidence, (start, end), ("insurer read from a heading",)
+    )
 
 
 def _product_from_title(text: str, folded: str) -> Field | None:
@@ -328,7 +343,11 @@ def _product_from_repeated_line(text: str, folded: str) -> Field | None:
         if len(line.group()) > 60:
             continue
         match = _PLAN_NAME_LINE_RE.fullmatch(folded, *line.span())
-        if match is None or _GENERIC_PLAN_RE.match(match.group("name")) or _COMPANY_END in match.group("name"):
+        if (
+            match is None
+            or _GENERIC_PLAN_RE.match(match.group("name"))
+            or _COMPANY_END in match.group("name")
+        ):
             continue
         seen.setdefault("".join(match.group("name").split()), []).append(match.span("name"))
     repeated = [spans for spans in seen.values() if len(spans) > 1]
@@ -406,6 +425,10 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
         product = _product_from_title(text, folded) or _product_from_repeated_line(text, folded)
         if product is not None:
             fields["product_name"] = product
+    if "annual_premium" not in fields:
+        premium = _premium_from_plan_row(folded, fields)
+        if premium is not None:
+            fields["annual_premium"] = premium
     if "currency" not in fields:
         currency = _currency_fallback(folded, fields)
         if currency is not None:
@@ -414,7 +437,7 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)
     if example is not None:
-        _check_against_table(folded, fields)
+        _check_against_table(folded, fields, example.fields)
     return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
 
 
@@ -428,34 +451,100 @@ def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
         fields[name] = found
 
 
-def _check_against_table(folded: str, fields: dict[str, Field]) -> None:
-    """Where the sentence and the table it illustrates both speak (premium, ages, term), they must agree; where
-    they do not, the table wins and the field is not confident."""
+def _table_rows(folded: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
+    """The value table as read with what is known so far, for checks against it."""
     table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS}))
-    rows = [row for row in table.rows if row["policy_year"].value is not None]
-    first = next((row for row in rows if row["policy_year"].value == 1), None)
-    if first is None:
-        return
-    paid = first["total_premiums_paid"]
+    return [row for row in table.rows if row["policy_year"].value is not None]
+
+
+def _first_year(rows: list[dict[str, Field]]) -> dict[str, Field] | None:
+    return next((row for row in rows if row["policy_year"].value == 1), None)
+
+
+_PLAN_ROW_RE = re.compile(r"(?m)^[ \t]*(?:基本计划|basic plan)")
+
+
+def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | None:
+    """`基本計劃 (a)   20,861.36 20,861.36  是  18  終身`: the plan summary's row of the basic plan. Its premium is
+    the one the value table accumulates, which tells it from the amount insured beside it."""
+    amounts = []
+    for row in _PLAN_ROW_RE.finditer(folded):
+        line_end = folded.find("\n", row.end())
+        line_end = len(folded) if line_end < 0 else line_end
+        if ":" not in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
+            amounts = [
+                amount
+                for amount in find_amounts(folded, row.end(), line_end)
+                if amount.value >= 100 and not amount.repairs
+            ]
+            break
+    if not amounts:
+        return None
+    first = _first_year(_table_rows(folded, fields))
+    paid = first["total_premiums_paid"].value if first is not None else None
+    for amount in amounts:
+        if paid is not None and abs(amount.value - paid) <= 1:
+            return Field(amount.value, 0.9, (amount.start, amount.end), ("premium the table accumulates",))
+    amount = amounts[-1]
+    return Field(
+        amount.value,
+        CONFIDENCE_INFERRED,
+        (amount.start, amount.end),
+        ("last amount of the basic plan's row",),
+    )
+
+
+CONFIDENCE_UNCHECKED = 0.75
+CONFIDENCE_CHECKED = 0.9
+
+
+def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
+    """Where the sentence and the table it illustrates both speak (premium, ages, term), they must agree; where
+    they do not, the table wins and the field is not confident. What the table cannot confirm is not sure."""
+    rows = _table_rows(folded, fields)
+    first = _first_year(rows) or {}
+    verdicts: dict[str, str | None] = {}  # field -> None when the table agrees, else why not
+    paid = first.get("total_premiums_paid", MISSING)
     premium = fields.get("annual_premium")
-    if premium is not None and paid.value is not None and abs(paid.value - premium.value) > 1:
-        fields["annual_premium"] = Field(
-            paid.value,
-            min(CONFIDENCE_DISAGREEING, paid.confidence),
-            paid.span,
-            (f"the sentence says {premium.value:g}; the table's first year was paid {paid.value:g}",),
-        )
-    age = fields.get("issue_age")
-    printed_age = first["age"].value
-    if age is not None and printed_age is not None and printed_age - age.value not in (0, 1):
-        fields["issue_age"] = _doubted(age, f"the table's first row prints age {printed_age}")
-    term = fields.get("premium_term_years")
-    premium = fields.get("annual_premium")
+    if premium is not None and paid.value is not None:
+        if abs(paid.value - premium.value) <= 1:
+            verdicts["annual_premium"] = None
+        else:
+            fields["annual_premium"] = Field(
+                paid.value,
+                min(CONFIDENCE_DISAGREEING, paid.confidence),
+                paid.span,
+                (f"the sentence says {premium.value:g}; the table's first year was paid {paid.value:g}",),
+            )
+    age, printed_age = fields.get("issue_age"), first.get("age", MISSING).value
+    if age is not None and printed_age is not None:
+        agrees = printed_age - age.value in (0, 1)
+        verdicts["issue_age"] = None if agrees else f"the table's first row prints age {printed_age}"
+    term, premium = fields.get("premium_term_years"), fields.get("annual_premium")
     paid_values = [row["total_premiums_paid"].value for row in rows if row["total_premiums_paid"].value]
     if term is not None and premium is not None and premium.value and paid_values:
         years_paid = round(max(paid_values) / premium.value)
-        if years_paid != term.value and max(row["policy_year"].value for row in rows) >= term.value:
-            fields["premium_term_years"] = _doubted(term, f"the table accumulates {years_paid} premiums")
+        if years_paid == term.value:
+            verdicts["premium_term_years"] = None
+        elif max(row["policy_year"].value for row in rows) >= term.value:
+            verdicts["premium_term_years"] = f"the table accumulates {years_paid} premiums"
+    for name in ("annual_premium", "issue_age", "premium_term_years"):
+        found = fields.get(name)
+        if found is None or found is not example.get(name):
+            continue
+        if name not in verdicts:
+            fields[name] = Field(
+                found.value,
+                min(found.confidence, CONFIDENCE_UNCHECKED),
+                found.span,
+                (*found.issues, "the table does not confirm it"),
+            )
+        elif verdicts[name] is None:
+            fields[name] = Field(
+                found.value, max(found.confidence, CONFIDENCE_CHECKED), found.span, found.issues
+            )
+        else:
+            fields[name] = _doubted(found, verdicts[name])
 
 
 def _doubted(found: Field, note: str) -> Field:
