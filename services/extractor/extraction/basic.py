@@ -451,9 +451,12 @@ def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
         fields[name] = found
 
 
+_TABLE_INPUTS = ("issue_age",)  # not the premium or term: the table would repair its reading to them
+
+
 def _table_rows(folded: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
-    """The value table as read with what is known so far, for checks against it."""
-    table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS}))
+    """The value table as read on its own (with the issue age for age-labelled rows), to check against it."""
+    table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in _TABLE_INPUTS}))
     return [row for row in table.rows if row["policy_year"].value is not None]
 
 

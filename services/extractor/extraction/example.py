@@ -25,6 +25,7 @@ _CHILD_RE = re.compile(
 )
 _OWN_AGE_RE = re.compile(r"(?:今年|现年|年龄为?)\s*(\d{1,3})\s*(?:周岁|岁)")
 _PURCHASE_RE = re.compile(r"购买|投保")
+_NEWBORN_RE = re.compile(r"刚出生|新出生")
 _PREMIUM_RE = re.compile(
     r"(?P<mode>年交|年缴|每年交纳|每年缴纳|每年交|月交|月缴|每月交纳|每月交|一次性交纳|一次性缴纳|一次性交|趸交|趸缴"
     r"|[足泵歪]交)?\s*(?:的\s*)?(?:保险费|保费)\s*(?:[为是]\s*)?(?=\d)"
@@ -55,7 +56,8 @@ def find_example(text: str, folded: str) -> Example | None:
         start = folded.rfind("\n", 0, title.start()) + 1
         end = folded.find("\n", title.end())
         end = len(folded) if end < 0 else end
-        if _AGE_RE.search(folded, title.end(), end) and _PURCHASE_RE.search(folded, title.end(), end):
+        aged = _AGE_RE.search(folded, title.end(), end) or _NEWBORN_RE.search(folded, title.end(), end)
+        if aged and _PURCHASE_RE.search(folded, title.end(), end):
             return Example((start, end), _read(text, folded, title.start(), title.group(), end))
         title = _TITLE_RE.search(folded, end)
     return None

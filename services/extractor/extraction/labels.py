@@ -216,7 +216,14 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
     # Look-alikes that must not be read as one of the fields above.
     "levy": ("保费征费", "征费", "levy", "包括保费征费", "including levy", "premium levy"),
     # The first year's premium after a promotional discount, `投保時每年總保費 (a) - (b)`: not the plan premium.
-    "discounted_premium": ("(a) - (b)", "(a)-(b)", "(a) -(b)", "(a)- (b)", "折扣后保费", "discounted premium"),
+    "discounted_premium": (
+        "(a) - (b)",
+        "(a)-(b)",
+        "(a) -(b)",
+        "(a)- (b)",
+        "折扣后保费",
+        "discounted premium",
+    ),
 }
 
 _SYNONYM_FIELD = {synonym: name for name, synonyms in LABEL_SYNONYMS.items() for synonym in synonyms}

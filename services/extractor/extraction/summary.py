@@ -50,10 +50,14 @@ def _valid_until(folded: str, pairs: tuple[Pair, ...], proposal: Field | None) -
     labelled = _date_field(folded, pairs, "valid_until")
     if labelled is not None:
         return labelled
-    for words in _VALID_UNTIL_WORDS_RE.finditer(folded):  # `本建議書有效期至 2025年6月30日`, no label of its own
+    for words in _VALID_UNTIL_WORDS_RE.finditer(
+        folded
+    ):  # `本建議書有效期至 2025年6月30日`, no label of its own
         found = find_date(folded, words.end(), min(len(folded), words.end() + 24))
         if found is not None and not folded[words.end() : found.start].strip(" :"):
-            return Field(found.iso, 0.85, (found.start, found.end), ("date after 'valid until' in a sentence",))
+            return Field(
+                found.iso, 0.85, (found.start, found.end), ("date after 'valid until' in a sentence",)
+            )
     days = find_validity_days(folded)
     if days is not None and proposal is not None and proposal.value is not None:
         until = dt.date.fromisoformat(proposal.value) + dt.timedelta(days=days[0])
