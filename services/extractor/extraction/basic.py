@@ -14,7 +14,7 @@ from .table import value_table_from
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
 CONFIDENCE_EXACT = 0.95
-CONFIDENCE_FUZZY_LABEL = 0.8
+CONFIDENCE_FUZZY_LABEL = 0.7  # a label one character off is a guess at what it says: not to be trusted blind
 CONFIDENCE_SPACED_LABEL = 0.75
 CONFIDENCE_INFERRED = 0.6
 REPAIR_PENALTY = 0.2

@@ -263,8 +263,23 @@ class LabelMatch:
     exact: bool
 
 
+_CJK_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
+
+
 def classify_label(label: str) -> LabelMatch | None:
-    """What a folded label means: the field of its longest synonym, or of a synonym one character away."""
+    """What a folded label means: the field of its longest synonym, or of a synonym one character away.
+
+    A label broken by a gap between two Chinese characters (PDF text pushes glyphs its font maps oddly onto
+    other lines: `基本計劃名義 額`) is read closed up, and never counts as exact.
+    """
+    closed = _CJK_GAP_RE.sub("", label)
+    if closed != label:
+        found = _classify(closed)
+        return None if found is None else LabelMatch(found.field, False)
+    return _classify(label)
+
+
+def _classify(label: str) -> LabelMatch | None:
     best = ""
     for match in _SYNONYM_RE.finditer(label):
         synonym = match.group()
@@ -272,9 +287,15 @@ def classify_label(label: str) -> LabelMatch | None:
             return LabelMatch(_SYNONYM_FIELD[synonym], True)
         if not synonym.isascii() or _word_bounded(label, match.start(), match.end()):
             best = max(best, synonym, key=len)
+    if best and len(label) > len(best) + 1 and not best.isascii():
+        # `基本計劃名義額`: a longer synonym one character away says more than the short one inside it
+        longer = _fuzzy_synonym(label)
+        if longer is not None and len(longer) > len(best) and _SYNONYM_FIELD[longer] != _SYNONYM_FIELD[best]:
+            return LabelMatch(_SYNONYM_FIELD[longer], False)
     if best:
         return LabelMatch(_SYNONYM_FIELD[best], True)
-    return _classify_fuzzy(label)
+    synonym = _fuzzy_synonym(label)
+    return None if synonym is None else LabelMatch(_SYNONYM_FIELD[synonym], False)
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:
@@ -283,7 +304,7 @@ def _word_bounded(text: str, start: int, end: int) -> bool:
     return not before.isalnum() and not after.isalnum()
 
 
-def _classify_fuzzy(label: str) -> LabelMatch | None:
+def _fuzzy_synonym(label: str) -> str | None:
     compact = label.strip()
     if len(compact) > 40:
         return None
@@ -295,10 +316,10 @@ def _classify_fuzzy(label: str) -> LabelMatch | None:
                     for key in _wildcard_keys(window):
                         synonym = _FUZZY_INDEX.get(key)
                         if synonym is not None and synonym.isascii() == window.isascii():
-                            return LabelMatch(_SYNONYM_FIELD[synonym], False)
+                            return synonym
             synonym = _DROPPED_INDEX.get(compact[start : start + length - 1])
             if synonym is not None and length > 3:
-                return LabelMatch(_SYNONYM_FIELD[synonym], False)
+                return synonym
     return None
 
 
