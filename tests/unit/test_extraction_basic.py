@@ -205,3 +205,20 @@ def test_abbreviated_english_labels() -> None:
     assert values["annual_premium"] == 520000.0
     assert values["premium_term_years"] == 1
     assert values["payment_mode"] == "single"
+
+
+PDF_TEXT = """\
+宏泰 壽保險（國際）有限公司
+人
+擬受保人: 何家欣
+基本計劃名義 額: 50,000
+金
+"""
+
+
+def test_pdf_text_with_labels_and_names_broken_mid_word() -> None:
+    info = extract_basic_info(PDF_TEXT)
+    assert info.values()["sum_assured"] == 50000.0  # not a product named "50,000"
+    assert info.values()["product_name"] is None
+    assert info.fields["sum_assured"].confidence < 0.8
+    assert info.fields["insurer"].confidence < 0.8  # a character of the name is missing

@@ -74,10 +74,13 @@ _INSURER_WORDS_RE = re.compile(r"保险|人寿|寿险|life|insurance|assurance")
 _PRODUCT_TITLE_RE = re.compile(r"[#*\s]*(.+?)\s*(?:保险计划书|计划书|建议书|利益演示)\s*$")
 
 
+_AMOUNT_ONLY_RE = re.compile(r"[\d,.\s]+")
+
+
 def _text_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
     value = _NAME_NOISE_RE.sub("", text[start:end])
-    if not value:
-        return None
+    if not value or _AMOUNT_ONLY_RE.fullmatch(value):
+        return None  # a name is not a number: `基本計劃名義 額: 50,000` is an amount under a broken label
     offset = text.find(value, start, end)
     return Parsed(" ".join(value.split()), offset, offset + len(value))
 
@@ -274,6 +277,7 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
 
 
 _COMPANY_END = "公司"
+_CJK_GAP_RE = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _NAME_CHARS_RE = re.compile(r"[\u4e00-\u9fff() ]")
 _HEADING_MARKS = "#* \t|>"
 
@@ -304,6 +308,9 @@ def _cjk_insurer(text: str, folded: str) -> Field | None:
     start, end = spans[0]
     near_top = folded.count("\n", 0, start) < 3
     confidence = 0.9 if near_top or len(spans) > 1 else 0.75
+    if _CJK_GAP_RE.search(folded, start, end):
+        # `宏利 壽保險（國際）有限公司`: a glyph of the name was pushed elsewhere by the PDF's font
+        confidence = CONFIDENCE_INFERRED
     return Field(
         " ".join(text[start:end].split()), confidence, (start, end), ("insurer read from a heading",)
     )
