@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import fold_document
-from .numbers import find_amounts, first_amount, first_int
+from .numbers import Amount, find_amounts, first_amount, first_int
 from .table import value_table_from
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
@@ -477,7 +477,7 @@ _PLAN_ROW_RE = re.compile(r"(?m)^[ \t]*(?:基本计划|basic plan)")
 def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | None:
     """`基本計劃 (a)   20,861.36 20,861.36  是  18  終身`: the plan summary's row of the basic plan. Its premium is
     the one the value table accumulates, which tells it from the amount insured beside it."""
-    amounts = []
+    amounts: list[Amount] = []
     for row in _PLAN_ROW_RE.finditer(folded):
         line_end = folded.find("\n", row.end())
         line_end = len(folded) if line_end < 0 else line_end
@@ -490,6 +490,17 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
             break
     if not amounts:
         return None
+    if len({amount.value for amount in amounts}) == 1:
+        # One amount, however many columns print it: the table's first year prints it again, rounded.
+        amount = amounts[0]
+        if _printed_again(folded, round(amount.value), line_end):
+            return Field(
+                amount.value,
+                0.85,
+                (amount.start, amount.end),
+                ("the plan's premium, paid again in the table",),
+            )
+        return Field(amount.value, CONFIDENCE_INFERRED, (amount.start, amount.end), ("the basic plan's row",))
     first = _first_year(_table_rows(folded, fields))
     paid = first["total_premiums_paid"].value if first is not None else None
     for amount in amounts:
@@ -502,6 +513,19 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         (amount.start, amount.end),
         ("last amount of the basic plan's row",),
     )
+
+
+def _printed_again(folded: str, value: int, start: int) -> bool:
+    """Whether `value` stands as an amount of its own (`20,861`) after `start`."""
+    token = f"{value:,}"
+    found = folded.find(token, start)
+    while found >= 0:
+        before = folded[found - 1] if found > 0 else " "
+        after = folded[found + len(token)] if found + len(token) < len(folded) else " "
+        if not (before.isdigit() or before in ",.") and not (after.isdigit() or after in ",."):
+            return True
+        found = folded.find(token, found + 1)
+    return False
 
 
 CONFIDENCE_UNCHECKED = 0.75
