@@ -2,6 +2,7 @@
 score.py scores (figures per corpus and per family).
 
 python bench/accuracy.py CORPUS.jsonl [CORPUS.jsonl …] [--family F] [--show-errors N]
+python bench/accuracy.py CORPUS.jsonl --predictions OUT.jsonl   # score what `illustra extract --corpus` wrote
 
 silent = wrong values returned with confidence >= 0.8 (which hybrid mode trusts) over all values returned:
 basic fields, table cells and the scored summary fields.
@@ -33,18 +34,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--show-errors", type=int, default=0, metavar="N", help="print the first N mismatches of each corpus"
     )
+    parser.add_argument(
+        "--predictions",
+        type=Path,
+        help="score this output of `illustra extract --corpus` (any mode) instead of running the rules",
+    )
     args = parser.parse_args(argv)
-    missing = [str(path) for path in args.corpus if not path.is_file()]
+    missing = [
+        str(path) for path in [*args.corpus, args.predictions] if path is not None and not path.is_file()
+    ]
     if missing:
-        print(f"no such corpus file: {', '.join(missing)}", file=sys.stderr)
+        print(f"no such file: {', '.join(missing)}", file=sys.stderr)
         return 1
+    if args.predictions is not None and len(args.corpus) != 1:
+        print("--predictions scores one corpus", file=sys.stderr)
+        return 2
+    predictions = None
+    if args.predictions is not None:
+        predictions = {record.get("id"): record for record in _read_jsonl(args.predictions)}
     for path in args.corpus:
-        _score_corpus(path, args.family, args.show_errors)
+        _score_corpus(path, args.family, args.show_errors, predictions)
     return 0
 
 
-def _score_corpus(path: Path, family: str | None, show_errors: int) -> None:
-    documents = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _score_corpus(path: Path, family: str | None, show_errors: int, predictions: dict | None) -> None:
+    documents = _read_jsonl(path)
     if family:
         documents = [doc for doc in documents if doc.get("family") == family]
     overall = Totals()
@@ -52,10 +70,13 @@ def _score_corpus(path: Path, family: str | None, show_errors: int) -> None:
     timings: list[float] = []
     mismatches = []
     for doc in documents:
-        started = time.perf_counter()
-        basic, table, summary = extract_document(doc["ocr_content"])
-        timings.append(time.perf_counter() - started)
-        got = corpus_record(doc["id"], Extracted(basic, table, summary, ("rules", "rules", "rules")))
+        if predictions is not None:
+            got = predictions.get(doc["id"], {})
+        else:
+            started = time.perf_counter()
+            basic, table, summary = extract_document(doc["ocr_content"])
+            timings.append(time.perf_counter() - started)
+            got = corpus_record(doc["id"], Extracted(basic, table, summary, ("rules", "rules", "rules")))
         score = score_document(doc["id"], doc["expected"], got)
         overall.add(score)
         by_family.setdefault(doc.get("family", "?"), Totals()).add(score)
