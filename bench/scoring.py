@@ -113,28 +113,29 @@ def _meta(got: dict, stage: str) -> dict:
 
 def score_document(doc_id: str, expected: dict, got: dict) -> DocumentScore:
     score = DocumentScore()
-    got_basic = got.get("basic_info") or {}
-    basic_meta = _meta(got, "basic_info").get("fields") or {}
-    for name in BASIC_FIELDS:
-        want, value = expected["basic_info"].get(name), got_basic.get(name)
-        right = same(want, value)
-        score.basic_total += 1
-        score.basic_right += right
-        score.count_returned(value, right, basic_meta.get(name))
-        if not right:
-            score.mismatches.append(Mismatch(doc_id, f"basic.{name}", want, value))
+    score.basic_total = len(BASIC_FIELDS)
+    score.basic_right = _score_fields(doc_id, expected, got, "basic_info", BASIC_FIELDS, score)
     _score_table(doc_id, expected, got, score)
-    got_summary = got.get("summary") or {}
-    summary_meta = _meta(got, "summary").get("fields") or {}
-    for name in SCORED_SUMMARY_FIELDS:
-        want, value = expected["summary"].get(name), got_summary.get(name)
-        right = same(want, value)
-        score.summary_total += 1
-        score.summary_right += right
-        score.count_returned(value, right, summary_meta.get(name))
-        if not right:
-            score.mismatches.append(Mismatch(doc_id, f"summary.{name}", want, value))
+    score.summary_total = len(SCORED_SUMMARY_FIELDS)
+    score.summary_right = _score_fields(doc_id, expected, got, "summary", SCORED_SUMMARY_FIELDS, score)
     return score
+
+
+def _score_fields(
+    doc_id: str, expected: dict, got: dict, stage: str, names: tuple[str, ...], score: DocumentScore
+) -> int:
+    """How many of a stage's fields are right; counts what was returned and records mismatches."""
+    values, meta = got.get(stage) or {}, _meta(got, stage).get("fields") or {}
+    right_count = 0
+    for name in names:
+        want, value = expected[stage].get(name), values.get(name)
+        right = same(want, value)
+        right_count += right
+        score.count_returned(value, right, meta.get(name))
+        if not right:
+            prefix = "basic" if stage == "basic_info" else stage
+            score.mismatches.append(Mismatch(doc_id, f"{prefix}.{name}", want, value))
+    return right_count
 
 
 def _score_table(doc_id: str, expected: dict, got: dict, score: DocumentScore) -> None:
