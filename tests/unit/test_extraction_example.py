@@ -122,3 +122,24 @@ def test_break_even_counts_the_cash_value_where_no_total_is_printed() -> None:
     _basic, _table, summary = extract_document(_document())
     # year 6: cash value 101,000 >= 100,000 paid
     assert summary.values()["breakeven_year"] == 6
+
+
+def test_other_wordings_of_the_example() -> None:
+    example = (
+        "投保示例：张先生，45周岁，投保本产品，基本保额30万，年缴保费12000元，交费期20年，保至85周岁。\n"
+    )
+    values = extract_basic_info(RULES + example).values()
+    assert (values["gender"], values["issue_age"]) == ("M", 45)
+    assert (values["sum_assured"], values["annual_premium"]) == (300000.0, 12000.0)
+    assert (values["premium_term_years"], values["payment_mode"], values["coverage_to_age"]) == (
+        20,
+        "annual",
+        85,
+    )
+
+
+def test_an_insured_relative_without_an_age_gives_no_age() -> None:
+    example = "示例：刘先生今年38周岁，他为妻子投保华康福满堂终身寿险，年交保险费10000元，10年交清。\n"
+    values = extract_basic_info(RULES + example).values()
+    assert values["gender"] == "F"
+    assert values["issue_age"] is None  # 38 is the husband's age

@@ -19,13 +19,26 @@ CONFIDENCE_SENTENCE = 0.85
 
 _TITLE_RE = re.compile(r"先生|女士|小姐")
 _AGE_RE = re.compile(r"(\d{1,3})\s*(?:周岁|岁)")
-_CHILD_RE = re.compile(
-    r"为\s*(?:她|他|其|自己)?\s*(?:的\s*)?(?:(?P<age>\d{1,2})\s*(?:周岁|岁)\s*的\s*|(?P<newborn>刚出生|新出生)的\s*)?"
-    r"(?P<child>儿子|女儿|孙子|孙女)\s*(?P<name>[\u4e00-\u9fff]{1,3}?)?\s*(?:购买|投保)"
+# `为她0岁的儿子乐乐购买`, `为自己刚出生的女儿投保`, `给妻子投保`: the insured is the relative named.
+_RELATIVE_RE = re.compile(
+    r"(?:为|给|替)(?P<about>[^,.;:!?\n]{0,12}?)(?P<relative>儿子|女儿|孙子|孙女|孩子|宝宝|妻子|丈夫|父亲|母亲)"
+    r"(?P<name>[\u4e00-\u9fff]{1,3}?)?\s*(?:购买|投保)"
 )
+_RELATIVE_GENDER = {
+    "儿子": "M",
+    "孙子": "M",
+    "丈夫": "M",
+    "父亲": "M",
+    "女儿": "F",
+    "孙女": "F",
+    "妻子": "F",
+    "母亲": "F",
+}
+_YOUNG_RELATIVES = ("儿子", "女儿", "孙子", "孙女", "孩子", "宝宝")
 _OWN_AGE_RE = re.compile(r"(?:今年|现年|年龄为?)\s*(\d{1,3})\s*(?:周岁|岁)")
+_NOT_OWN_AGE_BEFORE = "至到满"  # 保至70周岁, 年满60周岁: ages of the cover, not of the person
 _PURCHASE_RE = re.compile(r"购买|投保")
-_NEWBORN_RE = re.compile(r"刚出生|新出生")
+_NEWBORN_RE = re.compile(r"刚出生|新出生|新生儿|出生(?:满)?\s*\d{1,3}\s*天")
 _PREMIUM_RE = re.compile(
     r"(?P<mode>年交|年缴|每年交纳|每年缴纳|每年交|月交|月缴|每月交纳|每月交|一次性交纳|一次性缴纳|一次性交|趸交|趸缴"
     r"|[足泵歪]交)?\s*(?:的\s*)?(?:保险费|保费)\s*(?:[为是]\s*)?(?=\d)"
@@ -58,7 +71,7 @@ def find_example(text: str, folded: str) -> Example | None:
         end = len(folded) if end < 0 else end
         aged = _AGE_RE.search(folded, title.end(), end) or _NEWBORN_RE.search(folded, title.end(), end)
         if aged and _PURCHASE_RE.search(folded, title.end(), end):
-            return Example((start, end), _read(text, folded, title.start(), title.group(), end))
+            return Example((start, end), _read(text, folded, start, title, end))
         title = _TITLE_RE.search(folded, end)
     return None
 
@@ -67,30 +80,16 @@ def _field(value: object, span: tuple[int, int], note: str, confidence: float = 
     return Field(value, confidence, span, (note,))
 
 
-def _read(text: str, folded: str, start: int, title: str, end: int) -> dict[str, Field]:
+def _read(text: str, folded: str, start: int, title: re.Match[str], end: int) -> dict[str, Field]:
     fields: dict[str, Field] = {}
-    child = _CHILD_RE.search(folded, start, end)
-    if child is not None:
-        fields["gender"] = _field(
-            "M" if child.group("child") in ("儿子", "孙子") else "F",
-            child.span("child"),
-            "the insured is a child",
-        )
-        if child.group("age") is not None:
-            fields["issue_age"] = _field(int(child.group("age")), child.span("age"), "the child's age")
-        elif child.group("newborn") is not None:
-            fields["issue_age"] = _field(0, child.span("newborn"), "a newborn child")
-        if child.group("name"):
-            fields["insured_name"] = _field(
-                text[child.start("name") : child.end("name")], child.span("name"), "the child's name"
-            )
+    relative = _RELATIVE_RE.search(folded, title.end(), end)
+    if relative is not None:
+        _read_relative(text, folded, relative, fields)
     else:
-        fields["gender"] = _field(
-            "M" if title == "先生" else "F", (start, start + len(title)), "from the title"
-        )
-        own_age = _OWN_AGE_RE.search(folded, start, end)
-        if own_age is not None:
-            fields["issue_age"] = _field(int(own_age.group(1)), own_age.span(1), "age in the example")
+        fields["gender"] = _field("M" if title.group() == "先生" else "F", title.span(), "from the title")
+        age = _own_age(folded, start, end)
+        if age is not None:
+            fields["issue_age"] = _field(int(age.group(1)), age.span(1), "age in the example")
     _read_premium(folded, start, end, fields)
     sum_assured = _amount_after(folded, _SUM_ASSURED_RE, start, end)
     if sum_assured is not None:
@@ -107,12 +106,41 @@ def _read(text: str, folded: str, start: int, title: str, end: int) -> dict[str,
     return fields
 
 
+def _read_relative(text: str, folded: str, relative: re.Match[str], fields: dict[str, Field]) -> None:
+    kind = relative.group("relative")
+    if kind in _RELATIVE_GENDER:
+        fields["gender"] = _field(
+            _RELATIVE_GENDER[kind], relative.span("relative"), f"the insured is the {kind}"
+        )
+    about = relative.span("about")
+    age = _AGE_RE.search(folded, *about)
+    if age is not None:
+        fields["issue_age"] = _field(int(age.group(1)), age.span(1), "the insured's age")
+    elif kind in _YOUNG_RELATIVES and _NEWBORN_RE.search(folded, *about):
+        fields["issue_age"] = _field(0, about, "a newborn child")
+    if relative.group("name"):
+        fields["insured_name"] = _field(
+            text[relative.start("name") : relative.end("name")], relative.span("name"), "the insured's name"
+        )
+
+
+def _own_age(folded: str, start: int, end: int) -> re.Match[str] | None:
+    """`今年30周岁`, or the first age of the sentence that is no cover's end (`保至70周岁`)."""
+    own = _OWN_AGE_RE.search(folded, start, end)
+    if own is not None:
+        return own
+    for age in _AGE_RE.finditer(folded, start, end):
+        if age.start() == start or folded[age.start() - 1] not in _NOT_OWN_AGE_BEFORE:
+            return age
+    return None
+
+
 def _yuan_amount(folded: str, position: int, end: int) -> tuple[float, tuple[int, int]] | None:
-    """The amount written in 元 (or 万元) starting at `position`."""
+    """The amount written in 元, 万元 or 万 starting at `position`."""
     amount = first_amount(folded, position, min(end, position + 24))
     if amount is None or amount.start != position or amount.value <= 0:
         return None
-    if _YUAN_AFTER_RE.match(folded, amount.end) is None:
+    if _YUAN_AFTER_RE.match(folded, amount.end) is None and amount.repairs[-1:] != ("scaled by 万",):
         return None
     return amount.value, (amount.start, amount.end)
 
