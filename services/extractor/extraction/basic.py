@@ -96,7 +96,7 @@ def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
 
 
 # A product's rule, not the case illustrated: `出生满28天至70周岁`, `18 - 65`, `本产品的保险期间为…`.
-_RANGE_RE = re.compile(r"\d\s*(?:周岁|岁|天|日|个月)?\s*(?:至|到|~|-)\s*\d")
+_RANGE_RE = re.compile(r"\d\s*(?:(?:周岁|岁|天|日|个月)\s*)?(?:至|到|~|-)\s*\d")
 _NOT_YEARS_RE = re.compile(r"\s*(?:天|日|个月|月|weeks?|days?|months?)")
 _RULE_RE = re.compile(
     r"本产品|本合同|本计划|本保险|范围|由您|约定|可选|其中一种|this\s+(?:plan|policy|product)|eligib"
@@ -277,6 +277,7 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
 
 
 _COMPANY_END = "公司"
+_LONGEST_NAME = 60
 _CJK_GAP_RE = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
 _NAME_CHARS_RE = re.compile(r"[\u4e00-\u9fff() ]")
 _HEADING_MARKS = "#* \t|>"
@@ -291,7 +292,8 @@ def _cjk_insurer(text: str, folded: str) -> Field | None:
         end += len(_COMPANY_END)
         line_start = folded.rfind("\n", 0, end) + 1
         start = end - len(_COMPANY_END)
-        while start > line_start and _NAME_CHARS_RE.match(folded, start - 1):
+        limit = max(line_start, end - _LONGEST_NAME)  # a walk of bounded length: linear in the text
+        while start > limit and _NAME_CHARS_RE.match(folded, start - 1):
             start -= 1
         name_start = start
         while name_start < end and folded[name_start] in " (":

@@ -39,9 +39,9 @@ _OWN_AGE_RE = re.compile(r"(?:今年|现年|年龄为?)\s*(\d{1,3})\s*(?:周岁|
 _NOT_OWN_AGE_BEFORE = "至到满"  # 保至70周岁, 年满60周岁: ages of the cover, not of the person
 _PURCHASE_RE = re.compile(r"购买|投保")
 _NEWBORN_RE = re.compile(r"刚出生|新出生|新生儿|出生(?:满)?\s*\d{1,3}\s*天")
-_PREMIUM_RE = re.compile(
-    r"(?P<mode>年交|年缴|每年交纳|每年缴纳|每年交|月交|月缴|每月交纳|每月交|一次性交纳|一次性缴纳|一次性交|趸交|趸缴"
-    r"|[足泵歪]交)?\s*(?:的\s*)?(?:保险费|保费)\s*(?:[为是]\s*)?(?=\d)"
+_PREMIUM_RE = re.compile(  # the mode word, when there is one, starts the match: no blank run is scanned twice
+    r"(?:(?P<mode>年交|年缴|每年交纳|每年缴纳|每年交|月交|月缴|每月交纳|每月交|一次性交纳|一次性缴纳|一次性交|趸交"
+    r"|趸缴|[足泵歪]交)\s*(?:的\s*)?)?(?:保险费|保费)\s*(?:[为是]\s*)?(?=\d)"
 )
 _SUM_ASSURED_RE = re.compile(r"(?:基本保险金额|基本保额|保险金额|保额)\s*(?:[为是]\s*)?(?=\d)")
 _TERM_RE = re.compile(
