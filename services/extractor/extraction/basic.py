@@ -18,7 +18,9 @@ CONFIDENCE_FUZZY_LABEL = 0.7  # a label one character off is a guess at what it 
 CONFIDENCE_SPACED_LABEL = 0.75
 CONFIDENCE_INFERRED = 0.6
 REPAIR_PENALTY = 0.2
-CONFIDENCE_DISAGREEING = 0.5
+CONFIDENCE_DISAGREEING = 0.5  # two readings of the same thing differ
+CONFIDENCE_UNCHECKED = 0.75  # a sentence's value the table it illustrates does not confirm
+CONFIDENCE_CHECKED = 0.9  # ... and one it confirms
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,10 +530,6 @@ def _printed_again(folded: str, value: int, start: int) -> bool:
             return True
         found = folded.find(token, found + 1)
     return False
-
-
-CONFIDENCE_UNCHECKED = 0.75
-CONFIDENCE_CHECKED = 0.9
 
 
 def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
