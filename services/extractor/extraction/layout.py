@@ -15,7 +15,7 @@ from functools import cached_property
 from itertools import pairwise
 from typing import NamedTuple
 
-from .columns import HEADER_WORD_RE, column_role
+from .columns import HEADER_WORD_RE, column_roles
 from .normalize import display_width
 from .numbers import DASH_RE, parse_amount_token
 
@@ -67,7 +67,11 @@ _WORD_RE = re.compile(r"[^\s|]+")
 _HTML_TABLE_RE = re.compile(r"<table[^>]*>(.*?)</table\s*>", re.S)
 _HTML_ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr\s*>", re.S)
 _HTML_CELL_RE = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]\s*>", re.S)
-_COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d+)")
+_COLSPAN_RE = re.compile(r"colspan\s*=\s*[\"']?(\d{1,9})")
+_ROWSPAN_RE = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,9})")
+# A space OCR put beside a decimal point inside a number (`1111. 89`).
+_SPACED_DECIMAL_RE = re.compile(r"(?<=\d\.) (?=\d)|(?<=\d) (?=\.\d)")
+_MAX_COLSPAN = 16  # columns a group header may span beyond the widest row's cell count
 _TAG_RE = re.compile(r"<[^>]+>")
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
 _PARENTHESES_RE = re.compile(r"\([^)]*\)")
@@ -255,21 +259,57 @@ def _pipe_block(folded: str, start: int, end: int, titles: list[str], line_numbe
     return Block("pipe", titles, header_rows, data_rows, line_number)
 
 
-def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
+def _span(attributes: str, pattern: re.Pattern[str], limit: int) -> int:
+    found = pattern.search(attributes) if attributes else None
+    return max(1, min(int(found.group(1)), limit)) if found else 1
+
+
+def _carry_down(cells: list[Cell], carried: dict[int, tuple[Cell, int]]) -> None:
+    """Fill the next columns of a row with the cells spanning down into them from rows above."""
+    while len(cells) in carried:
+        cell, remaining = carried.pop(len(cells))
+        if remaining > 1:
+            carried[len(cells)] = (cell, remaining - 1)
+        cells.append(cell)
+
+
+def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
+    """The table's rows with every cell repeated over the columns it spans and carried down the rows it
+    spans, so that a group header sits above each of its sub-columns and a tall header beside the short
+    ones."""
+    raw_rows = [
+        list(_HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)))
+        for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1))
+    ]
+    # A span is capped by what the table can hold: no table is wider than its cells, nor taller than its rows.
+    widest = max((len(cells) for cells in raw_rows), default=0) + _MAX_COLSPAN
     rows: list[list[Cell]] = []
-    for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1)):
+    carried: dict[int, tuple[Cell, int]] = {}  # column -> (cell spanning down, rows it still covers)
+    for number, raw_cells in enumerate(raw_rows):
         cells: list[Cell] = []
-        for cell in _HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)):
+        for cell in raw_cells:
+            _carry_down(cells, carried)
             raw = cell.group(3)
             text = " ".join((_TAG_RE.sub(" ", raw) if "<" in raw else raw).split())
+            if ". " in text or " ." in text:
+                text = _SPACED_DECIMAL_RE.sub("", text)
             inner = raw.strip()
             offset = cell.start(3) + raw.find(inner) if inner else cell.start(3)
+            placed = Cell(text, offset, offset + len(inner))
             attributes = cell.group(2)
-            span = _COLSPAN_RE.search(attributes) if attributes else None
-            for _ in range(int(span.group(1)) if span else 1):
-                cells.append(Cell(text, offset, offset + len(inner)))
+            width = _span(attributes, _COLSPAN_RE, max(1, widest - len(cells)))
+            height = _span(attributes, _ROWSPAN_RE, len(raw_rows) - number)
+            for _ in range(width):
+                if height > 1:
+                    carried[len(cells)] = (placed, height - 1)
+                cells.append(placed)
+        _carry_down(cells, carried)
         rows.append(cells)
-    header_rows, data_rows = _split_rows(rows)
+    return rows
+
+
+def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
+    header_rows, data_rows = _split_rows(_html_grid(folded, table))
     return Block("html", titles, header_rows, data_rows, line_number)
 
 
@@ -391,7 +431,7 @@ def assign_text_columns(
             else:
                 for word in line:
                     headers[geometry.column_of(word)] += " " + word.text
-        block.roles = [column_role(header) for header in headers]
+        block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
     elif inherited is not None and len(inherited) == width:
         block.roles = list(inherited)
@@ -420,10 +460,13 @@ def assign_cell_columns(block: Block, inherited: list[str | None] | None) -> Non
     block.columns = [list(row[:width]) + [None] * (width - len(row)) for row in block.rows]
     if block.header_lines:
         headers = [""] * width
+        above: list[Cell | None] = [None] * width
         for row in block.header_lines:
             for index, cell in enumerate(row[:width]):
-                headers[index] += " " + cell.text
-        block.roles = [column_role(header) for header in headers]
+                if cell != above[index]:  # a header spanning rows is read once
+                    headers[index] += " " + cell.text
+                above[index] = cell
+        block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
     elif inherited is not None and len(inherited) == width:
         block.roles = list(inherited)

@@ -464,15 +464,19 @@ def _check_premiums(
 
 
 def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> int | None:
-    age = basic.get("issue_age")
-    if isinstance(age, int):
-        return age
+    """The issue age the table prints (age - policy year in most rows), else the one basic information
+    read: the table is the example itself, while prose may state an eligibility range."""
     differences = Counter(
         row.age.value - row.year.value
         for row in raw_rows
         if row.age.value is not None and row.year.value is not None
     )
-    return differences.most_common(1)[0][0] if differences else None
+    if differences:
+        difference, count = differences.most_common(1)[0]
+        if count >= 0.6 * sum(differences.values()):
+            return difference
+    age = basic.get("issue_age")
+    return age if isinstance(age, int) else None
 
 
 def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
