@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
@@ -112,6 +114,7 @@ def group_tables(folded: str) -> list[Candidate]:
             assign_cell_columns(block, inherited)
         if not block.roles:
             _infer_roles(block)
+        confirm_roles_by_sums(block)
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
@@ -172,6 +175,104 @@ def _infer_roles(block: Block) -> None:
                     block.roles = roles
                     block.issues.append("no column headers: columns inferred from the table's arithmetic")
                     return
+
+
+def _sum_agrees(
+    rows: list[list[float | None]], parts: Sequence[int], total: int, *, substantial: bool = True
+) -> bool:
+    """The printed total equals the sum of the parts in nearly every row; with `substantial`, two parts are
+    also not zero in most rows, since `x + 0 = x` proves nothing about which column is which."""
+    checked = agreeing = nonzero = 0
+    for row in rows:
+        values = [row[index] for index in parts]
+        if row[total] is None or None in values:
+            continue
+        checked += 1
+        agreeing += abs(sum(values) - row[total]) <= len(values)  # type: ignore[arg-type]
+        nonzero += sum(1 for value in values if value) >= 2
+    return checked >= 3 and agreeing >= 0.8 * checked and (not substantial or nonzero >= 0.5 * checked)
+
+
+def _sum_groups(rows: list[list[float | None]], start: int, width: int) -> list[tuple[range, int]]:
+    """(parts, total) column groups from `start` on, left to right, where the total adds up its parts."""
+    groups: list[tuple[range, int]] = []
+    total = start + 2
+    while total < width:
+        found = next(
+            (
+                range(total - count, total)
+                for count in (3, 2)
+                if total - count >= start and _sum_agrees(rows, range(total - count, total), total)
+            ),
+            None,
+        )
+        if found is None:
+            total += 1
+            continue
+        groups.append((found, total))
+        start, total = total + 1, total + 3
+    return groups
+
+
+def confirm_roles_by_sums(block: Block) -> None:
+    """Where the headers name a total that does not add up (OCR garbles multi-row headers), give the amount
+    columns their roles from the sums the table prints: guaranteed + bonuses = total surrender value, and in
+    the death-benefit section after it, guaranteed death benefit + bonuses = total death benefit or the
+    higher of the guaranteed amount and the cash value with bonuses."""
+    roles = block.roles
+    if col.TOTAL not in roles or not block.columns:
+        return
+    width = len(roles)
+    rows = [[_cell_number(cell) for cell in row] for row in block.columns]
+    parts = [index for index, role in enumerate(roles) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
+    if (
+        roles.count(col.TOTAL) == 1
+        and col.GUARANTEED in roles
+        and _sum_agrees(rows, parts, roles.index(col.TOTAL), substantial=False)
+    ):
+        return
+    first_amount = next((i for i, role in enumerate(roles) if role not in (col.YEAR, col.AGE)), width)
+    groups = _sum_groups(rows, first_amount + 1, width)
+    if not groups:
+        return
+    (surrender_parts, surrender_total), *death_groups = groups
+    new_roles: list[str | None] = [role if role in (col.YEAR, col.AGE) else None for role in roles]
+    if col.YEAR not in new_roles and col.AGE not in new_roles:
+        new_roles[0] = col.YEAR
+    before = [i for i in range(surrender_parts.start) if new_roles[i] is None]
+    if before and _never_falls(rows, before[-1]):
+        new_roles[before[-1]] = col.PREMIUMS
+    new_roles[surrender_parts.start] = col.GUARANTEED
+    for index in surrender_parts[1:]:
+        new_roles[index] = col.NON_GUARANTEED
+    new_roles[surrender_total] = col.TOTAL
+    after = list(range(surrender_total + 1, width))
+    for index in after:
+        new_roles[index] = col.IGNORED
+    if death_groups:
+        new_roles[death_groups[0][1]] = col.DEATH
+    elif after:
+        highest = [i for i in after if _highest_in_most_rows(rows, i, after)]
+        if highest:
+            new_roles[highest[-1]] = col.DEATH
+    block.roles = new_roles
+    block.issues.append("column roles taken from the sums the table prints; its headers did not add up")
+
+
+def _never_falls(rows: list[list[float | None]], index: int) -> bool:
+    series = [row[index] for row in rows if row[index] is not None]
+    return len(series) >= 2 and all(b >= a for a, b in pairwise(series))
+
+
+def _highest_in_most_rows(rows: list[list[float | None]], index: int, among: list[int]) -> bool:
+    """The higher-of column: in nearly every row no other column of its section is larger."""
+    checked = highest = 0
+    for row in rows:
+        if row[index] is None:
+            continue
+        checked += 1
+        highest += all(row[other] is None or row[other] <= row[index] + 1 for other in among)
+    return checked >= 3 and highest >= 0.9 * checked
 
 
 # Reading rows
