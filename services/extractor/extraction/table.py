@@ -283,6 +283,7 @@ def _highest_in_most_rows(rows: list[list[float | None]], index: int, among: lis
 class RawRow:
     year: Field = MISSING
     age_label: int | None = None  # the row was labelled by age (65歲) instead of policy year
+    age_label_unreadable: bool = False  # an age label OCR garbled (`了(歲`, `108%` for `70歲`)
     age: Field = MISSING
     amounts: dict[str, Field] = field(default_factory=dict)
     non_guaranteed_parts: list[Field] = field(default_factory=list)
@@ -323,6 +324,9 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
             if label:
                 row.age_label = int(label.group(1) or label.group(2))
                 row.year = Field(None, 0.0, (cell.start, cell.end))
+            elif "岁" in cell.text or cell.text.endswith("%"):
+                row.age_label_unreadable = True
+                row.year = Field(None, 0.0, (cell.start, cell.end), (f"unreadable age label {cell.text!r}",))
             else:
                 row.year = _read_small_int(cell)
         elif role == col.AGE:
@@ -564,9 +568,9 @@ def _check_premiums(
             row[col.PREMIUMS] = _with(paid, want, DERIVED, "repaired to annual premium x min(year, term)")
 
 
-def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> int | None:
+def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> tuple[int | None, float]:
     """The issue age the table prints (age - policy year in most rows), else the one basic information
-    read: the table is the example itself, while prose may state an eligibility range."""
+    read (the table is the example itself, while prose may state an eligibility range); with how sure."""
     differences = Counter(
         row.age.value - row.year.value
         for row in raw_rows
@@ -575,17 +579,81 @@ def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> int | None:
     if differences:
         difference, count = differences.most_common(1)[0]
         if count >= 0.6 * sum(differences.values()):
-            return difference
-    age = basic.get("issue_age")
-    return age if isinstance(age, int) else None
+            return difference, CLEAN
+    found = basic.fields.get("issue_age", MISSING)
+    return (found.value, found.confidence) if isinstance(found.value, int) else (None, 0.0)
 
 
-def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
+def _restore_age_labels(raw_rows: list[RawRow]) -> None:
+    """Age rows come in steps (65, 70, 75 歲): an unreadable label, or a bare number that continues them
+    (`115` for `115歲`), takes its age from the labels around it."""
+    labelled = [index for index, row in enumerate(raw_rows) if row.age_label is not None]
+    steps = Counter(
+        (raw_rows[b].age_label - raw_rows[a].age_label) // (b - a)  # type: ignore[operator]
+        for a, b in pairwise(labelled)
+        if (raw_rows[b].age_label - raw_rows[a].age_label) % (b - a) == 0  # type: ignore[operator]
+    )
+    if not steps:
+        return
+    step, seen = steps.most_common(1)[0]
+    if step <= 0 or seen < 2:
+        return
+    for index, row in enumerate(raw_rows):
+        if row.age_label is not None:
+            continue
+        previous = next((i for i in range(index - 1, -1, -1) if raw_rows[i].age_label is not None), None)
+        if previous is None:
+            continue
+        expected = raw_rows[previous].age_label + step * (index - previous)  # type: ignore[operator]
+        following = next(
+            (i for i in range(index + 1, len(raw_rows)) if raw_rows[i].age_label is not None), None
+        )
+        if following is not None and raw_rows[following].age_label != expected + step * (following - index):
+            continue
+        if row.age_label_unreadable or row.year.value == expected:
+            row.age_label = expected
+            row.age_label_unreadable = False
+            row.year = _with(row.year, None, 0.0, "age label taken from the sequence of age rows")
+
+
+def _repair_dropped_digit(raw_rows: list[RawRow]) -> None:
+    """OCR drops a digit of a policy year (`1` for `11`): a year out of order whose digits, in order, belong
+    to the one year that fits between its neighbours takes that year."""
+    years = [row.year.value for row in raw_rows]
+    for index, row in enumerate(raw_rows):
+        year = row.year.value
+        if year is None:
+            continue
+        previous = next((y for y in reversed(years[:index]) if y is not None), None)
+        following = next((y for y in years[index + 1 :] if y is not None), None)
+        if (previous is None or year > previous) and (following is None or year < following):
+            continue
+        if previous is None or following is None:
+            continue
+        fitting = [c for c in range(previous + 1, following) if _digits_within(str(year), str(c))]
+        if len(fitting) == 1:
+            row.year = _with(row.year, fitting[0], DERIVED, "policy year restored from the table's sequence")
+            years[index] = fitting[0]
+
+
+def _digits_within(read: str, candidate: str) -> bool:
+    remaining = iter(candidate)
+    return len(read) < len(candidate) and all(digit in remaining for digit in read)
+
+
+def _resolve_years(raw_rows: list[RawRow], issue_age: int | None, issue_age_confidence: float) -> None:
     """Policy year from an age label or the age column; ages from the year where the table has none."""
+    _restore_age_labels(raw_rows)
+    _repair_dropped_digit(raw_rows)
     for row in raw_rows:
         if row.age_label is not None and issue_age is not None:
+            restored = row.year.issues
+            confidence = DERIVED if restored else min(0.9, issue_age_confidence)
             row.year = Field(
-                row.age_label - issue_age, 0.9, row.year.span, ("policy year = age label - issue age",)
+                row.age_label - issue_age,
+                confidence,
+                row.year.span,
+                (*restored, "policy year = age label - issue age"),
             )
             if row.age is MISSING:
                 row.age = Field(row.age_label, 0.9, row.year.span)
@@ -626,23 +694,39 @@ def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
             row.age = _with(row.age, issue_age + year, DERIVED, "age repaired to issue age + policy year")
 
 
+def _amount_values(row: RawRow) -> list[object]:
+    return [row.amounts[name].value for name in sorted(row.amounts)] + [
+        p.value for p in row.non_guaranteed_parts
+    ]
+
+
 def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
     raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
     issues = [issue for block in candidate.blocks for issue in block.issues]
-    _resolve_years(raw_rows, _issue_age(basic, raw_rows))
+    _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
     parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
     rows: list[dict[str, Field]] = []
     alternatives: list[dict[str, list[float]]] = []
-    seen_years: set[int] = set()
+    seen_years: dict[int, RawRow] = {}
     for raw in raw_rows:
         if raw.year.value is None:
             issues.append("skipped a row without a readable policy year")
             continue
+        if raw.year.value < 1:
+            issues.append(f"skipped a row whose policy year reads {raw.year.value}: policy years start at 1")
+            continue
         if raw.year.value in seen_years:
             issues.append(f"skipped a repeated row for policy year {raw.year.value}")
+            first = seen_years[raw.year.value]
+            if _amount_values(first) != _amount_values(raw):
+                # Two different rows claim the year: nothing says which one holds it.
+                kept = next(row for row in rows if row[col.YEAR] is first.year)
+                kept.update(
+                    {name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in kept.items()}
+                )
             continue
-        seen_years.add(raw.year.value)
+        seen_years[raw.year.value] = raw
         row = {
             col.YEAR: raw.year,
             col.AGE: raw.age,
@@ -667,7 +751,13 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         alternatives.append(raw.alternatives)
     order = sorted(range(len(rows)), key=lambda index: rows[index][col.YEAR].value)
     if order != list(range(len(rows))):
+        # Policy years increase down a table: a row out of that order has a year nothing confirms.
         issues.append("rows reordered by policy year")
+        for position, index in enumerate(order):
+            if index != position:
+                rows[index] = {
+                    name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in rows[index].items()
+                }
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
