@@ -44,7 +44,7 @@ class Block:
 
 
 _LINE_RE = re.compile(r"[^\n]*")
-_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
+_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|\]})。]+")
 _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
 _DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d)")
 _CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")

@@ -177,11 +177,9 @@ def _infer_roles(block: Block) -> None:
                     return
 
 
-def _sum_agrees(
-    rows: list[list[float | None]], parts: Sequence[int], total: int, *, substantial: bool = True
-) -> bool:
-    """The printed total equals the sum of the parts in nearly every row; with `substantial`, two parts are
-    also not zero in most rows, since `x + 0 = x` proves nothing about which column is which."""
+def _sum_check(rows: list[list[float | None]], parts: Sequence[int], total: int) -> tuple[int, int, int]:
+    """Rows where the parts and the total can be read, rows where the total equals the sum of the parts, and
+    rows where two parts are not zero (`x + 0 = x` proves nothing about which column is which)."""
     checked = agreeing = nonzero = 0
     for row in rows:
         values = [row[index] for index in parts]
@@ -190,7 +188,12 @@ def _sum_agrees(
         checked += 1
         agreeing += abs(sum(values) - row[total]) <= len(values)  # type: ignore[arg-type]
         nonzero += sum(1 for value in values if value) >= 2
-    return checked >= 3 and agreeing >= 0.8 * checked and (not substantial or nonzero >= 0.5 * checked)
+    return checked, agreeing, nonzero
+
+
+def _sum_agrees(rows: list[list[float | None]], parts: Sequence[int], total: int) -> bool:
+    checked, agreeing, nonzero = _sum_check(rows, parts, total)
+    return checked >= 3 and agreeing >= 0.8 * checked and nonzero >= 0.5 * checked
 
 
 def _sum_groups(rows: list[list[float | None]], start: int, width: int) -> list[tuple[range, int]]:
@@ -225,12 +228,10 @@ def confirm_roles_by_sums(block: Block) -> None:
     width = len(roles)
     rows = [[_cell_number(cell) for cell in row] for row in block.columns]
     parts = [index for index, role in enumerate(roles) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
-    if (
-        roles.count(col.TOTAL) == 1
-        and col.GUARANTEED in roles
-        and _sum_agrees(rows, parts, roles.index(col.TOTAL), substantial=False)
-    ):
-        return
+    if roles.count(col.TOTAL) == 1 and col.GUARANTEED in roles:
+        checked, agreeing, _ = _sum_check(rows, parts, roles.index(col.TOTAL))
+        if checked < 3 or agreeing >= 0.5 * checked:  # too little against the headers' reading
+            return
     first_amount = next((i for i, role in enumerate(roles) if role not in (col.YEAR, col.AGE)), width)
     groups = _sum_groups(rows, first_amount + 1, width)
     if not groups:
