@@ -46,7 +46,9 @@ class Block:
 _LINE_RE = re.compile(r"[^\n]*")
 _TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|\]})。]+")
 _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
-_DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d)")
+# An age row's label as OCR garbles it (`了(歲`, `了75歲`, `108%` for `70歲`): its age comes from the sequence.
+_GARBLED_AGE_LABEL = r"[^\s\d]{0,2}\d{0,3}[^\s\d]?岁|\d{1,3}%"
+_DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d|[^\s\d]{1,2}\d{0,3}岁)")
 _CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")
 # A line of nothing but clean numbers (no 岁 or age labels) between blanks and stray column rules: most rows
 # of a table.
@@ -57,7 +59,7 @@ _PLAIN_ROW_RE = re.compile(
 _NUMERIC_LOOKING_RE = re.compile(
     r"[-~_]{1,3}|n/a|nil|[0-9olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
-_YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}")
+_YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}|" + _GARBLED_AGE_LABEL)
 _PAGE_NOISE_RE = re.compile(
     r"\s*(?:page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-|第\s*\d+\s*页.*|\d+\s*/\s*\d+|p\.\s*\d+|-{3,}|\*{3,}|_{3,}|=+)\s*"
 )
