@@ -617,19 +617,27 @@ def _restore_age_labels(raw_rows: list[RawRow]) -> None:
             row.year = _with(row.year, None, 0.0, "age label taken from the sequence of age rows")
 
 
-def _repair_dropped_digit(raw_rows: list[RawRow]) -> None:
-    """OCR drops a digit of a policy year (`1` for `11`): a year out of order whose digits, in order, belong
-    to the one year that fits between its neighbours takes that year."""
+def _repair_years_from_sequence(raw_rows: list[RawRow]) -> None:
+    """OCR drops a digit of a policy year (`1` for `11`) or the whole year: a year out of order whose digits,
+    in order, belong to the one year that fits between its neighbours takes that year, and a row without
+    one between two years one apart from it takes the year between."""
     years = [row.year.value for row in raw_rows]
     for index, row in enumerate(raw_rows):
         year = row.year.value
-        if year is None:
+        if row.age_label is not None or row.age_label_unreadable:
             continue
         previous = next((y for y in reversed(years[:index]) if y is not None), None)
         following = next((y for y in years[index + 1 :] if y is not None), None)
-        if (previous is None or year > previous) and (following is None or year < following):
-            continue
         if previous is None or following is None:
+            continue
+        if year is None:
+            if following - previous == 2 and row.amounts:
+                row.year = _with(
+                    row.year, previous + 1, DERIVED, "policy year restored from the table's sequence"
+                )
+                years[index] = previous + 1
+            continue
+        if previous < year < following:
             continue
         fitting = [c for c in range(previous + 1, following) if _digits_within(str(year), str(c))]
         if len(fitting) == 1:
@@ -645,7 +653,7 @@ def _digits_within(read: str, candidate: str) -> bool:
 def _resolve_years(raw_rows: list[RawRow], issue_age: int | None, issue_age_confidence: float) -> None:
     """Policy year from an age label or the age column; ages from the year where the table has none."""
     _restore_age_labels(raw_rows)
-    _repair_dropped_digit(raw_rows)
+    _repair_years_from_sequence(raw_rows)
     for row in raw_rows:
         if row.age_label is not None and issue_age is not None:
             restored = row.year.issues
