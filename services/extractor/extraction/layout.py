@@ -419,7 +419,9 @@ def assign_text_columns(
         slots: list[Cell | None] = [None] * width
         for cell in row:
             column = geometry.column_of(cell)
-            if slots[column] is None:
+            held = slots[column]
+            # A column rule OCR read as `_` or `-` lands in the column of the number beside it.
+            if held is None or (DASH_RE.fullmatch(held.text) and not DASH_RE.fullmatch(cell.text)):
                 slots[column] = cell
         block.columns.append(slots)
     if known is not None and len(known) == width:
