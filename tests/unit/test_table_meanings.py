@@ -231,3 +231,75 @@ def test_fold_applies_nfkc_without_moving_offsets() -> None:
     assert len(folded) == len(text)
     assert folded.startswith("拟受保人 身故赔偿 金额 usd")
     assert folded.endswith("1,000¹")  # a footnote mark is not a digit of the amount
+
+
+# A Hong Kong proposal's table as Tesseract returns it: the three header rows garbled (group headers pushed
+# to the left margin, letters misread), column rules read as `|`, `]`, `_`, age rows misread, a year that
+# lost a digit and another that lost its cell. Issue age 10, 3-year premium 1,000.
+HK_OCR = """\
+擬受保人 : CHAN TAI MAN   性別 / 年齡 / 收費標準 : 男/10/標準
+每年保費 : 1,000   保費繳付期 : 3 年
+說明-退保價值及身故賠償
+保證金額          非保證金額                   保證金額          非保證金額
+保單年度 | 繳付保費 | 保證現金 | 復歸紅利 | 終期紅利   總額   保證身故 | 復歸紅利 | 終期紅利   總額
+終結       總額      價值(A)      (8)      (Cc)   (A)+(B)+(C)   賠償* (D)     (3)      )   (D)+(E)+(F)
+1          1,000         0        20        10          30      1,000        25        10      1,035
+2          2,000]      800        45        30         875      2,000        55        30      2,085
+3          3,000|    1,900]       80        60       2,040|     3,000       100        60      3,160
+4          3,000     2,100 | _   120       110       2,330      3,000       150       110      3,260
+            3,000     2,300       170       160       2,630      3,000       210       160      3,370
+6          3,000     2,500]      230       220       2,950      3,000       280       220      3,500
+7          3,000     2,700       300       290       3,290]     3,000       360       290      3,650
+8          3,000     2,900       380       370       3,650      3,000       450       370      3,820
+9          3,000     3,100       470       460       4,030      3,100       550       460      4,110
+1          3,000     3,300       570       560       4,430      3,300       660       560      4,520
+11         3,000     3,500       680       670       4,850      3,500       780       670      4,950
+65歲       3,000     9,000     5,000     6,000      20,000      9,000     5,500     6,000     20,500
+108%       3,000     9,500     6,000     7,500      23,000      9,500     6,600     7,500     23,600
+75歲       3,000    10,000     7,000     9,000      26,000     10,000     7,700     9,000     26,700
+"""
+
+
+def test_ocr_table_roles_come_from_the_sums_it_prints() -> None:
+    table = extract_value_table(HK_OCR, extract_basic_info(HK_OCR))
+    rows = {row["policy_year"]: row for row in table.values()}
+    assert rows[8] == {
+        "policy_year": 8,
+        "age": 18,
+        "total_premiums_paid": 3000.0,
+        "guaranteed_cash_value": 2900.0,
+        "non_guaranteed_value": 750.0,
+        "total_surrender_value": 3650.0,
+        "death_benefit": 3820.0,
+    }
+    assert rows[4]["guaranteed_cash_value"] == 2100.0  # not the `_` read from the column rule beside it
+    assert any("sums the table prints" in issue for issue in table.issues)
+
+
+def test_ocr_years_and_age_rows_come_back_from_the_sequence() -> None:
+    table = extract_value_table(HK_OCR, extract_basic_info(HK_OCR))
+    rows = {row["policy_year"].value: row for row in table.rows}
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 55, 60, 65]
+    assert rows[10]["total_surrender_value"].value == 4430.0  # `1` read for `10`
+    assert rows[60]["age"].value == 70  # `108%` read for `70歲`
+    assert rows[60]["total_surrender_value"].value == 23000.0
+    for year in (5, 10, 60):  # restored, so not sure
+        assert rows[year]["policy_year"].confidence < 0.8
+
+
+def test_policy_years_below_one_or_repeated_are_never_confident() -> None:
+    text = """\
+保单年度   累计保费   现金价值   身故保险金
+0          1,000        100       1,000
+1          1,000        200       1,000
+2          2,000        500       2,000
+2          2,000        900       2,000
+-3         3,000      1,200       3,000
+4          4,000      1,800       4,000
+"""
+    table = extract_value_table(text, extract_basic_info(text))
+    for row in table.rows:
+        year = row["policy_year"].value
+        assert year >= 1
+        if year == 2:
+            assert all(field.confidence < 0.8 for field in row.values() if field.value is not None)

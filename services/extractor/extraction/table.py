@@ -597,7 +597,7 @@ def _restore_age_labels(raw_rows: list[RawRow]) -> None:
     if not steps:
         return
     step, seen = steps.most_common(1)[0]
-    if step <= 0 or seen < 2:
+    if step <= 0:
         return
     for index, row in enumerate(raw_rows):
         if row.age_label is not None:
@@ -609,6 +609,8 @@ def _restore_age_labels(raw_rows: list[RawRow]) -> None:
         following = next(
             (i for i in range(index + 1, len(raw_rows)) if raw_rows[i].age_label is not None), None
         )
+        if following is None and seen < 2:
+            continue  # past the last label only a step seen twice says where the sequence goes
         if following is not None and raw_rows[following].age_label != expected + step * (following - index):
             continue
         if row.age_label_unreadable or row.year.value == expected:
