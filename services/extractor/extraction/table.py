@@ -177,26 +177,37 @@ def _infer_roles(block: Block) -> None:
                     return
 
 
-def _sum_check(rows: list[list[float | None]], parts: Sequence[int], total: int) -> tuple[int, int, int]:
+class _ColumnNumbers(dict[int, list[float | None]]):
+    """Each column's cells as numbers, read when first asked: checking the headers needs only a few columns."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__()
+        self.block = block
+
+    def __missing__(self, index: int) -> list[float | None]:
+        self[index] = series = [_cell_number(row[index]) for row in self.block.columns]
+        return series
+
+
+def _sum_check(numbers: _ColumnNumbers, parts: Sequence[int], total: int) -> tuple[int, int, int]:
     """Rows where the parts and the total can be read, rows where the total equals the sum of the parts, and
     rows where two parts are not zero (`x + 0 = x` proves nothing about which column is which)."""
     checked = agreeing = nonzero = 0
-    for row in rows:
-        values = [row[index] for index in parts]
-        if row[total] is None or None in values:
+    for printed, *values in zip(numbers[total], *(numbers[index] for index in parts), strict=True):
+        if printed is None or None in values:
             continue
         checked += 1
-        agreeing += abs(sum(values) - row[total]) <= len(values)  # type: ignore[arg-type]
+        agreeing += abs(sum(values) - printed) <= len(values)
         nonzero += sum(1 for value in values if value) >= 2
     return checked, agreeing, nonzero
 
 
-def _sum_agrees(rows: list[list[float | None]], parts: Sequence[int], total: int) -> bool:
-    checked, agreeing, nonzero = _sum_check(rows, parts, total)
+def _sum_agrees(numbers: _ColumnNumbers, parts: Sequence[int], total: int) -> bool:
+    checked, agreeing, nonzero = _sum_check(numbers, parts, total)
     return checked >= 3 and agreeing >= 0.8 * checked and nonzero >= 0.5 * checked
 
 
-def _sum_groups(rows: list[list[float | None]], start: int, width: int) -> list[tuple[range, int]]:
+def _sum_groups(numbers: _ColumnNumbers, start: int, width: int) -> list[tuple[range, int]]:
     """(parts, total) column groups from `start` on, left to right, where the total adds up its parts."""
     groups: list[tuple[range, int]] = []
     total = start + 2
@@ -205,7 +216,7 @@ def _sum_groups(rows: list[list[float | None]], start: int, width: int) -> list[
             (
                 range(total - count, total)
                 for count in (3, 2)
-                if total - count >= start and _sum_agrees(rows, range(total - count, total), total)
+                if total - count >= start and _sum_agrees(numbers, range(total - count, total), total)
             ),
             None,
         )
@@ -226,14 +237,14 @@ def confirm_roles_by_sums(block: Block) -> None:
     if col.TOTAL not in roles or not block.columns:
         return
     width = len(roles)
-    rows = [[_cell_number(cell) for cell in row] for row in block.columns]
+    numbers = _ColumnNumbers(block)
     parts = [index for index, role in enumerate(roles) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
     if roles.count(col.TOTAL) == 1 and col.GUARANTEED in roles:
-        checked, agreeing, _ = _sum_check(rows, parts, roles.index(col.TOTAL))
+        checked, agreeing, _ = _sum_check(numbers, parts, roles.index(col.TOTAL))
         if checked < 3 or agreeing >= 0.5 * checked:  # too little against the headers' reading
             return
     first_amount = next((i for i, role in enumerate(roles) if role not in (col.YEAR, col.AGE)), width)
-    groups = _sum_groups(rows, first_amount + 1, width)
+    groups = _sum_groups(numbers, first_amount + 1, width)
     if not groups:
         return
     (surrender_parts, surrender_total), *death_groups = groups
@@ -241,7 +252,7 @@ def confirm_roles_by_sums(block: Block) -> None:
     if col.YEAR not in new_roles and col.AGE not in new_roles:
         new_roles[0] = col.YEAR
     before = [i for i in range(surrender_parts.start) if new_roles[i] is None]
-    if before and _never_falls(rows, before[-1]):
+    if before and _never_falls(numbers[before[-1]]):
         new_roles[before[-1]] = col.PREMIUMS
     new_roles[surrender_parts.start] = col.GUARANTEED
     for index in surrender_parts[1:]:
@@ -253,26 +264,26 @@ def confirm_roles_by_sums(block: Block) -> None:
     if death_groups:
         new_roles[death_groups[0][1]] = col.DEATH
     elif after:
-        highest = [i for i in after if _highest_in_most_rows(rows, i, after)]
+        highest = [i for i in after if _highest_in_most_rows(numbers, i, after)]
         if highest:
             new_roles[highest[-1]] = col.DEATH
     block.roles = new_roles
     block.issues.append("column roles taken from the sums the table prints; its headers did not add up")
 
 
-def _never_falls(rows: list[list[float | None]], index: int) -> bool:
-    series = [row[index] for row in rows if row[index] is not None]
-    return len(series) >= 2 and all(b >= a for a, b in pairwise(series))
+def _never_falls(series: list[float | None]) -> bool:
+    read = [value for value in series if value is not None]
+    return len(read) >= 2 and all(b >= a for a, b in pairwise(read))
 
 
-def _highest_in_most_rows(rows: list[list[float | None]], index: int, among: list[int]) -> bool:
+def _highest_in_most_rows(numbers: _ColumnNumbers, index: int, among: list[int]) -> bool:
     """The higher-of column: in nearly every row no other column of its section is larger."""
     checked = highest = 0
-    for row in rows:
-        if row[index] is None:
+    for value, *others in zip(numbers[index], *(numbers[other] for other in among), strict=True):
+        if value is None:
             continue
         checked += 1
-        highest += all(row[other] is None or row[other] <= row[index] + 1 for other in among)
+        highest += all(other is None or other <= value + 1 for other in others)
     return checked >= 3 and highest >= 0.9 * checked
 
 
