@@ -268,7 +268,7 @@ def _span(attributes: str, pattern: re.Pattern[str], limit: int) -> int:
 
 def _carry_down(cells: list[Cell], carried: dict[int, tuple[Cell, int]]) -> None:
     """Fill the next columns of a row with the cells spanning down into them from rows above."""
-    while len(cells) in carried:
+    while len(cells) in carried:  # at most one entry per column of the widest row
         cell, remaining = carried.pop(len(cells))
         if remaining > 1:
             carried[len(cells)] = (cell, remaining - 1)
@@ -283,7 +283,8 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
         list(_HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)))
         for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1))
     ]
-    # A span is capped by what the table can hold: no table is wider than its cells, nor taller than its rows.
+    # Spans are capped by what the table can hold: no row is wider than the most cells a row has (and a few
+    # more for a group header), no cell taller than the rows below it.
     widest = max((len(cells) for cells in raw_rows), default=0) + _MAX_COLSPAN
     rows: list[list[Cell]] = []
     carried: dict[int, tuple[Cell, int]] = {}  # column -> (cell spanning down, rows it still covers)
@@ -291,6 +292,8 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
         cells: list[Cell] = []
         for cell in raw_cells:
             _carry_down(cells, carried)
+            if len(cells) >= widest:
+                break
             raw = cell.group(3)
             text = " ".join((_TAG_RE.sub(" ", raw) if "<" in raw else raw).split())
             if ". " in text or " ." in text:
@@ -306,7 +309,7 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
                     carried[len(cells)] = (placed, height - 1)
                 cells.append(placed)
         _carry_down(cells, carried)
-        rows.append(cells)
+        rows.append(cells[:widest])
     return rows
 
 

@@ -596,33 +596,45 @@ def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> tuple[int | None, fl
     return (found.value, found.confidence) if isinstance(found.value, int) else (None, 0.0)
 
 
+def _following_known(values: list[int | None]) -> list[int | None]:
+    """For each position, the index of the next position holding a value (one pass from the end)."""
+    following: list[int | None] = [None] * len(values)
+    known = None
+    for index in range(len(values) - 1, -1, -1):
+        following[index] = known
+        if values[index] is not None:
+            known = index
+    return following
+
+
 def _restore_age_labels(raw_rows: list[RawRow]) -> None:
     """Age rows come in steps (65, 70, 75 歲): an unreadable label, or a bare number that continues them
     (`115` for `115歲`), takes its age from the labels around it."""
-    labelled = [index for index, row in enumerate(raw_rows) if row.age_label is not None]
+    labels = [row.age_label for row in raw_rows]
+    labelled = [index for index, label in enumerate(labels) if label is not None]
     steps = Counter(
-        (raw_rows[b].age_label - raw_rows[a].age_label) // (b - a)  # type: ignore[operator]
+        (labels[b] - labels[a]) // (b - a)  # type: ignore[operator]
         for a, b in pairwise(labelled)
-        if (raw_rows[b].age_label - raw_rows[a].age_label) % (b - a) == 0  # type: ignore[operator]
+        if (labels[b] - labels[a]) % (b - a) == 0  # type: ignore[operator]
     )
     if not steps:
         return
     step, seen = steps.most_common(1)[0]
     if step <= 0:
         return
+    following_label = _following_known(labels)
+    previous = None
     for index, row in enumerate(raw_rows):
         if row.age_label is not None:
+            previous = index
             continue
-        previous = next((i for i in range(index - 1, -1, -1) if raw_rows[i].age_label is not None), None)
         if previous is None:
             continue
-        expected = raw_rows[previous].age_label + step * (index - previous)  # type: ignore[operator]
-        following = next(
-            (i for i in range(index + 1, len(raw_rows)) if raw_rows[i].age_label is not None), None
-        )
+        expected = labels[previous] + step * (index - previous)  # type: ignore[operator]
+        following = following_label[index]
         if following is None and seen < 2:
             continue  # past the last label only a step seen twice says where the sequence goes
-        if following is not None and raw_rows[following].age_label != expected + step * (following - index):
+        if following is not None and labels[following] != expected + step * (following - index):
             continue
         if row.age_label_unreadable or row.year.value == expected:
             row.age_label = expected
@@ -635,27 +647,25 @@ def _repair_years_from_sequence(raw_rows: list[RawRow]) -> None:
     in order, belong to the one year that fits between its neighbours takes that year, and a row without
     one between two years one apart from it takes the year between."""
     years = [row.year.value for row in raw_rows]
+    following_year = _following_known(years)
+    previous = None
     for index, row in enumerate(raw_rows):
         year = row.year.value
-        if row.age_label is not None or row.age_label_unreadable:
-            continue
-        previous = next((y for y in reversed(years[:index]) if y is not None), None)
-        following = next((y for y in years[index + 1 :] if y is not None), None)
-        if previous is None or following is None:
+        following_index = following_year[index]
+        following = years[following_index] if following_index is not None else None
+        if row.age_label is not None or row.age_label_unreadable or previous is None or following is None:
+            previous = year if year is not None else previous
             continue
         if year is None:
             if following - previous == 2 and row.amounts:
-                row.year = _with(
-                    row.year, previous + 1, DERIVED, "policy year restored from the table's sequence"
-                )
-                years[index] = previous + 1
-            continue
-        if previous < year < following:
-            continue
-        fitting = [c for c in range(previous + 1, following) if _digits_within(str(year), str(c))]
-        if len(fitting) == 1:
-            row.year = _with(row.year, fitting[0], DERIVED, "policy year restored from the table's sequence")
-            years[index] = fitting[0]
+                year = previous + 1
+                row.year = _with(row.year, year, DERIVED, "policy year restored from the table's sequence")
+        elif not previous < year < following:
+            fitting = [c for c in range(previous + 1, following) if _digits_within(str(year), str(c))]
+            if len(fitting) == 1:
+                year = fitting[0]
+                row.year = _with(row.year, year, DERIVED, "policy year restored from the table's sequence")
+        previous = year if year is not None else previous
 
 
 def _digits_within(read: str, candidate: str) -> bool:
@@ -730,7 +740,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
     parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
     rows: list[dict[str, Field]] = []
     alternatives: list[dict[str, list[float]]] = []
-    seen_years: dict[int, RawRow] = {}
+    seen_years: dict[int, tuple[RawRow, int]] = {}  # policy year -> its first row and where that went
     for raw in raw_rows:
         if raw.year.value is None:
             issues.append("skipped a row without a readable policy year")
@@ -740,15 +750,15 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
             continue
         if raw.year.value in seen_years:
             issues.append(f"skipped a repeated row for policy year {raw.year.value}")
-            first = seen_years[raw.year.value]
+            first, position = seen_years[raw.year.value]
             if _amount_values(first) != _amount_values(raw):
                 # Two different rows claim the year: nothing says which one holds it.
-                kept = next(row for row in rows if row[col.YEAR] is first.year)
+                kept = rows[position]
                 kept.update(
                     {name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in kept.items()}
                 )
             continue
-        seen_years[raw.year.value] = raw
+        seen_years[raw.year.value] = (raw, len(rows))
         row = {
             col.YEAR: raw.year,
             col.AGE: raw.age,
