@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from illustra_extractor.extraction import extract_basic_info, extract_value_table, fold
 from illustra_extractor.extraction.columns import (
+    AGE,
     DEATH,
     GUARANTEED,
     IGNORED,
     NON_GUARANTEED,
     PREMIUMS,
     TOTAL,
+    YEAR,
     column_role,
     column_roles,
 )
@@ -124,6 +126,9 @@ def test_three_dividend_scenarios_take_the_medium_one() -> None:
 def test_header_meanings() -> None:
     expected = {
         "年度保险费": IGNORED,  # that year's premium, not the policy year
+        "保單年度終結": YEAR,
+        "年末年龄": AGE,
+        "Annual Premium": IGNORED,
         "累計保險費": PREMIUMS,
         "Tot Prem": PREMIUMS,
         "特定疾病豁免保险费": IGNORED,

@@ -41,12 +41,13 @@ _EXTRA_DEATH_RE = re.compile(
 _PREMIUM_RE = re.compile(r"保费|保险费|premium|p(?<![a-z]p)rem(?![a-z])|供款|缴费|交费")
 # What makes a premium column the premiums paid so far rather than one year's, a waiver or a top-up.
 _PAID_SO_FAR_RE = re.compile(
-    r"累计|累积|总|已缴|已交|已付|缴付|total|t(?<![a-z]t)ot(?![a-z])|paid|accumulat|cumulative"
+    r"累计|累积|总|已缴|已交|已付|所交|缴付|total|t(?<![a-z]t)ot(?![a-z])|paid|accumulat|cumulative"
 )
 _BARE_PREMIUM_RE = re.compile(r"[\W_]*(?:保费|保险费|premiums?|供款|缴费|交费)[\W_]*")
 _YEAR_RE = re.compile(
     r"年度|保单年|年末|年终|policy\s*year|end\s*of\s*(?:policy\s*)?year|y(?<![a-z]y)(?:ear|r)(?![a-z])"
 )
+_POLICY_YEAR_RE = re.compile(r"年度|保单年|policy\s*year|y(?<![a-z]y)r(?![a-z])")
 _AGE_RE = re.compile(r"年龄|岁|a(?<![a-z]a)ge(?![a-z])")
 _TOTAL_RE = re.compile(
     r"总额|合计|总计|t(?<![a-z]t)otal(?![a-z])|\)\s*\+|\+\s*\(|退保|surrender|s(?<![a-z]s)v(?![a-z])|赎回|发还"
@@ -111,6 +112,8 @@ def column_role(header: str) -> str | None:
         return _premium_role(header)
     if _ONE_YEAR_RE.search(header):
         return IGNORED
+    if _AGE_RE.search(header) and not _POLICY_YEAR_RE.search(header):
+        return AGE  # `年末年龄`, `age at end of year`: an age, though it names the year it is taken at
     if _YEAR_RE.search(header):
         return YEAR
     if _AGE_RE.search(header):
