@@ -89,6 +89,25 @@ def test_accumulated_dividend_of_the_illustrated_scenario_is_the_non_guaranteed_
     assert rows[3]["death_benefit"] == 30000.0
 
 
+def test_scenario_groups_over_dividend_columns() -> None:
+    text = _table(
+        _tr(_td("保单年度", rows=2), _td("累计保险费", rows=2), _td("保证利益演示", cols=2),
+            _td("红利利益演示", cols=3)),
+        _tr("现金价值", "累积红利", "现金价值", "当年度红利", "累积红利"),
+        _tr("1", "5000", "1200", "0", "1200", "80", "80"),
+        _tr("2", "10000", "4100", "0", "4100", "95", "177"),
+        _tr("3", "15000", "9000", "0", "9000", "110", "292"),
+    )  # fmt: skip
+    rows = _rows(text)
+    assert [
+        (rows[year]["guaranteed_cash_value"], rows[year]["non_guaranteed_value"]) for year in (1, 2, 3)
+    ] == [
+        (1200.0, 80.0),
+        (4100.0, 177.0),
+        (9000.0, 292.0),
+    ]
+
+
 UNIVERSAL_LIFE = _table(
     _tr(_td("保单年度", rows=2), _td("年龄", rows=2), _td("交保险费", rows=2), _td("累计保险费", rows=2),
         _td("初始费用", rows=2), _td("最低保证利率2.0%", cols=4), _td("假设结算利率3.5%", cols=4)),

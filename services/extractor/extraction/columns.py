@@ -67,6 +67,8 @@ _GUARANTEED_SCENARIO_RE = re.compile(
     r"保证利益演示|保证演示|最低保证|保底|guaranteed\s+(?:scenario|basis|illustration|rate)|minimum\s+guaranteed"
 )
 _ILLUSTRATED_SCENARIO_RE = re.compile(r"假设|结算利率|assumed|illustrated\s+rate")
+# The dividend scenario's group header names dividends without being a dividend column itself.
+_DIVIDEND_SCENARIO_RE = re.compile(r"红利利益演示|分红利益演示|红利演示|非保证利益演示")
 # Amounts paid out while the policy runs, guaranteed or not, are not values held in the policy.
 _PAYOUT_RE = re.compile(r"领取|年金|给付|派发|入息|生存金|养老|满期|income|payout|annuity|coupon|maturity")
 _ACCOUNT_RE = re.compile(r"账户|account|风险|risk|费用|charge|fee")
@@ -104,6 +106,8 @@ def column_role(header: str) -> str | None:
     if _SCENARIO_RE.search(header) or _WITHDRAWAL_RE.search(header):
         return IGNORED
     guaranteed_scenario = bool(_GUARANTEED_SCENARIO_RE.search(header))
+    if not guaranteed_scenario and "演示" in header:
+        header = _DIVIDEND_SCENARIO_RE.sub(" ", header)
     if _DEATH_RE.search(header):
         if _EXTRA_DEATH_RE.search(header) or guaranteed_scenario:
             return IGNORED
