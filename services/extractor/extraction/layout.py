@@ -41,6 +41,7 @@ class Block:
     columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
     header_texts: list[str] = field(default_factory=list)  # one per column, for notes
     issues: list[str] = field(default_factory=list)
+    guessed: set[int] = field(default_factory=set)  # columns whose role only a pattern of values suggests
 
 
 _LINE_RE = re.compile(r"[^\n]*")

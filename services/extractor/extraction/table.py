@@ -254,6 +254,7 @@ def confirm_roles_by_sums(block: Block) -> None:
     before = [i for i in range(surrender_parts.start) if new_roles[i] is None]
     if before and _never_falls(numbers[before[-1]]):
         new_roles[before[-1]] = col.PREMIUMS
+        block.guessed.add(before[-1])
     new_roles[surrender_parts.start] = col.GUARANTEED
     for index in surrender_parts[1:]:
         new_roles[index] = col.NON_GUARANTEED
@@ -267,6 +268,7 @@ def confirm_roles_by_sums(block: Block) -> None:
         highest = [i for i in after if _highest_in_most_rows(numbers, i, after)]
         if highest:
             new_roles[highest[-1]] = col.DEATH
+            block.guessed.add(highest[-1])
     block.roles = new_roles
     block.issues.append("column roles taken from the sums the table prints; its headers did not add up")
 
@@ -326,10 +328,17 @@ def _read_small_int(cell: Cell) -> Field:
     return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
 
 
-def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
+def _read_row(roles: list[str | None], slots: list[Cell | None], guessed: set[int]) -> RawRow:
     row = RawRow()
-    for role, cell in zip(roles, slots, strict=False):
+    for index, (role, cell) in enumerate(zip(roles, slots, strict=False)):
         if cell is None or role is None or role == col.IGNORED:
+            continue
+        if index in guessed:
+            # Only a pattern of values named the column: its cells wait for a check to confirm them.
+            amount, alternatives = _read_amount(cell)
+            row.amounts[role] = _with(amount, confidence=min(amount.confidence, PLAUSIBLE))
+            if alternatives:
+                row.alternatives[role] = alternatives
             continue
         if role == col.YEAR:
             label = _AGE_LABEL_RE.fullmatch(cell.text)
@@ -733,7 +742,9 @@ def _amount_values(row: RawRow) -> list[object]:
 
 
 def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
-    raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
+    raw_rows = [
+        _read_row(block.roles, slots, block.guessed) for block in candidate.blocks for slots in block.columns
+    ]
     issues = [issue for block in candidate.blocks for issue in block.issues]
     _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
