@@ -325,3 +325,8 @@ def test_policy_years_below_one_or_repeated_are_never_confident() -> None:
         assert year >= 1
         if year == 2:
             assert all(field.confidence < 0.8 for field in row.values() if field.value is not None)
+
+
+def test_control_characters_separate_cells() -> None:
+    text = "保单年度  累计保费  现金价值\n1  \x0210,000  \x02500\n2  \x0220,000  \x021,500\n3  \x0230,000  \x023,000\n"
+    assert _rows(text)[3]["guaranteed_cash_value"] == 3000.0

@@ -94,6 +94,9 @@ def _build_fold_table() -> dict[int, int]:
         table[code] = code - 0xFEE0
     for source, target in _PUNCT.items():
         table[ord(source)] = ord(target)
+    # Control characters PDF text layers leave before amounts separate words, as a space would.
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)):
+        table[code] = ord(" ")
     for code in range(ord("A"), ord("Z") + 1):
         table[code] = code + 32
     for code in range(ord("Ａ"), ord("Ｚ") + 1):
