@@ -785,7 +785,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
             and row[col.GUARANTEED].value is not None
         ):
             row[col.NON_GUARANTEED] = Field(
-                row[col.TOTAL].value - row[col.GUARANTEED].value,
+                round(row[col.TOTAL].value - row[col.GUARANTEED].value, 2),  # no float noise: cents
                 DERIVED,
                 None,
                 ("no non-guaranteed column: total - guaranteed",),
