@@ -256,7 +256,7 @@ def test_fold_applies_nfkc_without_moving_offsets() -> None:
 
 
 # A Hong Kong proposal's table as Tesseract returns it: the three header rows garbled (group headers pushed
-# to the left margin, letters misread), column rules read as `|`, `]`, `_`, age rows misread, a year that
+# to the left margin, letters misread), column rules read as `|`, `]`, `_`, `—`, age rows misread, a year that
 # lost a digit and another that lost its cell. Issue age 10, 3-year premium 1,000.
 HK_OCR = """\
 擬受保人 : CHAN TAI MAN   性別 / 年齡 / 收費標準 : 男/10/標準
@@ -271,7 +271,7 @@ HK_OCR = """\
 4          3,000     2,100 | _   120       110       2,330      3,000       150       110      3,260
             3,000     2,300       170       160       2,630      3,000       210       160      3,370
 6          3,000     2,500]      230       220       2,950      3,000       280       220      3,500
-7          3,000     2,700       300       290       3,290]     3,000       360       290      3,650
+7          3,000    —2,700       300       290       3,290]     3,000       360       290      3,650
 8          3,000     2,900       380       370       3,650      3,000       450       370      3,820
 9          3,000     3,100       470       460       4,030      3,100       550       460      4,110
 1          3,000     3,300       570       560       4,430      3,300       660       560      4,520
@@ -295,6 +295,7 @@ def test_ocr_table_roles_come_from_the_sums_it_prints() -> None:
         "death_benefit": 3820.0,
     }
     assert rows[4]["guaranteed_cash_value"] == 2100.0  # not the `_` read from the column rule beside it
+    assert rows[7]["guaranteed_cash_value"] == 2700.0  # `—2,700`: a column rule glued to the number
     assert any("sums the table prints" in issue for issue in table.issues)
 
 

@@ -45,7 +45,8 @@ class Block:
 
 
 _LINE_RE = re.compile(r"[^\n]*")
-_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|\]})。]+")
+# A dash or underscore glued to the front of a number is a column rule OCR read, its own (noise) token.
+_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[-_]+(?=\d)|[^\s|\]})。]+")
 _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
 # An age row's label as OCR garbles it (`了(歲`, `了75歲`, `108%` for `70歲`): its age comes from the sequence.
 _GARBLED_AGE_LABEL = r"[^\s\d]{0,2}\d{0,3}[^\s\d]?岁|\d{1,3}%"
@@ -97,7 +98,9 @@ def _data_tokens(folded: str, start: int, end: int) -> list[re.Match[str]] | Non
     numeric = 0
     for match in _TOKEN_RE.finditer(folded, start, end):
         token = match.group()
-        if _NOISE_TOKEN_RE.fullmatch(token):
+        if _NOISE_TOKEN_RE.fullmatch(token) or (
+            token[-1] in "-_" and folded[match.end() : match.end() + 1].isdigit()
+        ):
             continue
         tokens.append(match)
         if _CLEAN_NUMERIC_RE.fullmatch(token) or (
