@@ -331,3 +331,15 @@ def test_policy_years_below_one_or_repeated_are_never_confident() -> None:
 def test_control_characters_separate_cells() -> None:
     text = "保单年度  累计保费  现金价值\n1  \x0210,000  \x02500\n2  \x0220,000  \x021,500\n3  \x0230,000  \x023,000\n"
     assert _rows(text)[3]["guaranteed_cash_value"] == 3000.0
+
+
+def test_two_columns_of_one_meaning_that_disagree_are_not_confident() -> None:
+    text = _table(
+        _tr("保单年度", "累计保费", "现金价值", "退保金额 (现金价值)"),
+        _tr("1", "1000", "300", "300"),
+        _tr("2", "2000", "900", "950"),
+        _tr("3", "3000", "1500", "1500"),
+    )
+    table = extract_value_table(text, extract_basic_info(text))
+    confidence = {row["policy_year"].value: row["guaranteed_cash_value"].confidence for row in table.rows}
+    assert confidence[2] < 0.8 <= confidence[1]

@@ -363,6 +363,13 @@ def _read_row(roles: list[str | None], slots: list[Cell | None], guessed: set[in
                 row.non_guaranteed_parts.append(amount)
             elif role not in row.amounts:
                 row.amounts[role] = amount
+            elif row.amounts[role].value != amount.value:
+                # Two columns mean the same and read differently: nothing says which one is the value.
+                row.amounts[role] = _with(
+                    row.amounts[role],
+                    confidence=min(row.amounts[role].confidence, PLAUSIBLE),
+                    issue=f"another column of the same meaning reads {cell.text!r}",
+                )
             if alternatives:
                 row.alternatives[role] = alternatives
     return row
