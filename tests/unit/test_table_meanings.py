@@ -148,6 +148,8 @@ def test_header_meanings() -> None:
         "保單年度終結": YEAR,
         "年末年龄": AGE,
         "Annual Premium": IGNORED,
+        "Total Annual Premiums Paid": PREMIUMS,
+        "当年交保险费": IGNORED,
         "累計保險費": PREMIUMS,
         "Tot Prem": PREMIUMS,
         "特定疾病豁免保险费": IGNORED,

@@ -33,6 +33,7 @@ _WITHDRAWAL_RE = re.compile(r"提取|提款|withdraw|累积领取|已领取")
 _ONE_YEAR_RE = re.compile(
     r"当年|本年|年度保险费|年度保费|年交|每年|a(?<![a-z]a)nnual|this\s+year|for\s+the\s+year"
 )
+_THIS_YEAR_RE = re.compile(r"当年|本年|this\s+year")
 _DEATH_RE = re.compile(r"身故|死亡|death|赔偿|d(?<![a-z]d)b(?![a-z])")
 # Death benefits paid on top of the basic one, for one cause only.
 _EXTRA_DEATH_RE = re.compile(
@@ -92,9 +93,13 @@ HEADER_WORD_RE = re.compile(
 
 
 def _premium_role(header: str) -> str:
-    if _ONE_YEAR_RE.search(header) or _ACCOUNT_RE.search(header):
+    if _THIS_YEAR_RE.search(header) or _ACCOUNT_RE.search(header):
         return IGNORED
-    if _PAID_SO_FAR_RE.search(header) or _BARE_PREMIUM_RE.fullmatch(header.strip()):
+    if _PAID_SO_FAR_RE.search(header):
+        return PREMIUMS  # `Total Annual Premiums Paid` adds the annual premiums up
+    if _ONE_YEAR_RE.search(header):
+        return IGNORED
+    if _BARE_PREMIUM_RE.fullmatch(header.strip()):
         return PREMIUMS
     return IGNORED  # a premium of another kind: waived, added, transferred in
 
