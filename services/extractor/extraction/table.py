@@ -655,7 +655,7 @@ def _restore_age_labels(raw_rows: list[RawRow]) -> None:
         if row.age_label_unreadable or row.year.value == expected:
             row.age_label = expected
             row.age_label_unreadable = False
-            row.year = _with(row.year, None, 0.0, "age label taken from the sequence of age rows")
+            row.year = Field(None, 0.0, row.year.span, ("age label taken from the sequence of age rows",))
 
 
 def _repair_years_from_sequence(raw_rows: list[RawRow]) -> None:
