@@ -164,6 +164,10 @@ def test_header_meanings() -> None:
         "累積紅利 紅利利益演示": NON_GUARANTEED,
         "最低保證利率 現金價值": GUARANTEED,
         "假設結算利率 現金價值": TOTAL,
+        "保證結算利率 現金價值": GUARANTEED,
+        "中檔結算利率 現金價值": TOTAL,
+        "高檔結算利率 現金價值": IGNORED,
+        "低紅利水平 累積紅利": IGNORED,
     }
     assert {header: column_role(fold(header)) for header in expected} == expected
 

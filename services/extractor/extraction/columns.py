@@ -25,7 +25,8 @@ IGNORED = "ignored"  # a column that must not feed any field (another scenario, 
 # `较高者` (the higher of two amounts) is not a scenario.
 _SCENARIO_RE = re.compile(
     r"悲观|乐观|pessimistic|optimistic|较低投资回报|较高投资回报|lower return|higher return|"
-    r"较低(?!者)|较高(?!者)|低档|高档|l(?<![a-z]l)ow(?:er)?\s+(?:scenario|dividend|rate)|"
+    r"较低(?!者)|较高(?!者)|低(?:档|等|红利|利率|水平|回报|情景)|高(?:档|等|红利|利率|水平|回报|情景)|"
+    r"l(?<![a-z]l)ow(?:er)?\s+(?:scenario|dividend|rate)|"
     r"h(?<![a-z]h)igh(?:er)?\s+(?:scenario|dividend|rate)"
 )
 _WITHDRAWAL_RE = re.compile(r"提取|提款|withdraw|累积领取|已领取")
@@ -65,7 +66,8 @@ _CASH_VALUE_RE = re.compile(r"现金\s*价值|cash\s*value|c(?<![a-z]c)v(?![a-z]
 # Scenario groups of a table printing both: the guaranteed scenario (minimum crediting rate, no dividends)
 # and the illustrated one (the assumed rate, the dividend scenario).
 _GUARANTEED_SCENARIO_RE = re.compile(
-    r"保证利益演示|保证演示|最低保证|保底|guaranteed\s+(?:scenario|basis|illustration|rate)|minimum\s+guaranteed"
+    r"保证利益演示|保证演示|最低保证|保证利率|保证结算|保底|guaranteed\s+(?:scenario|basis|illustration|rate)|"
+    r"minimum\s+guaranteed"
 )
 _ILLUSTRATED_SCENARIO_RE = re.compile(r"假设|结算利率|assumed|illustrated\s+rate")
 # The dividend scenario's group header names dividends without being a dividend column itself.
