@@ -15,7 +15,7 @@ from functools import cached_property
 from itertools import pairwise
 from typing import NamedTuple
 
-from .columns import HEADER_WORD_RE, column_role
+from .columns import HEADER_WORD_RE, column_roles
 from .normalize import display_width
 from .numbers import DASH_RE, parse_amount_token
 
@@ -41,12 +41,16 @@ class Block:
     columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
     header_texts: list[str] = field(default_factory=list)  # one per column, for notes
     issues: list[str] = field(default_factory=list)
+    guessed: set[int] = field(default_factory=set)  # columns whose role only a pattern of values suggests
 
 
 _LINE_RE = re.compile(r"[^\n]*")
-_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
+# A dash or underscore glued to the front of a number is a column rule OCR read, its own (noise) token.
+_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[-_]+(?=\d)|[^\s|\]})。]+")
 _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
-_DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d)")
+# An age row's label as OCR garbles it (`了(歲`, `了75歲`, `108%` for `70歲`): its age comes from the sequence.
+_GARBLED_AGE_LABEL = r"[^\s\d]{0,2}\d{0,3}[^\s\d]?岁|\d{1,3}%"
+_DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d|[^\s\d]{1,2}\d{0,3}岁)")
 _CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")
 # A line of nothing but clean numbers (no 岁 or age labels) between blanks and stray column rules: most rows
 # of a table.
@@ -57,7 +61,7 @@ _PLAIN_ROW_RE = re.compile(
 _NUMERIC_LOOKING_RE = re.compile(
     r"[-~_]{1,3}|n/a|nil|[0-9olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
-_YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}")
+_YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}|" + _GARBLED_AGE_LABEL)
 _PAGE_NOISE_RE = re.compile(
     r"\s*(?:page\s*\d+(?:\s*of\s*\d+)?|-\s*\d+\s*-|第\s*\d+\s*页.*|\d+\s*/\s*\d+|p\.\s*\d+|-{3,}|\*{3,}|_{3,}|=+)\s*"
 )
@@ -67,7 +71,11 @@ _WORD_RE = re.compile(r"[^\s|]+")
 _HTML_TABLE_RE = re.compile(r"<table[^>]*>(.*?)</table\s*>", re.S)
 _HTML_ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr\s*>", re.S)
 _HTML_CELL_RE = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]\s*>", re.S)
-_COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d+)")
+_COLSPAN_RE = re.compile(r"colspan\s*=\s*[\"']?(\d{1,9})")
+_ROWSPAN_RE = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,9})")
+# A space OCR put beside a decimal point inside a number (`1111. 89`).
+_SPACED_DECIMAL_RE = re.compile(r"(?<=\d\.) (?=\d)|(?<=\d) (?=\.\d)")
+_MAX_COLSPAN = 16  # columns a group header may span beyond the widest row's cell count
 _TAG_RE = re.compile(r"<[^>]+>")
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
 _PARENTHESES_RE = re.compile(r"\([^)]*\)")
@@ -90,7 +98,9 @@ def _data_tokens(folded: str, start: int, end: int) -> list[re.Match[str]] | Non
     numeric = 0
     for match in _TOKEN_RE.finditer(folded, start, end):
         token = match.group()
-        if _NOISE_TOKEN_RE.fullmatch(token):
+        if _NOISE_TOKEN_RE.fullmatch(token) or (
+            token[-1] in "-_" and folded[match.end() : match.end() + 1].isdigit()
+        ):
             continue
         tokens.append(match)
         if _CLEAN_NUMERIC_RE.fullmatch(token) or (
@@ -255,21 +265,60 @@ def _pipe_block(folded: str, start: int, end: int, titles: list[str], line_numbe
     return Block("pipe", titles, header_rows, data_rows, line_number)
 
 
-def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
+def _span(attributes: str, pattern: re.Pattern[str], limit: int) -> int:
+    found = pattern.search(attributes) if attributes else None
+    return max(1, min(int(found.group(1)), limit)) if found else 1
+
+
+def _carry_down(cells: list[Cell], carried: dict[int, tuple[Cell, int]]) -> None:
+    """Fill the next columns of a row with the cells spanning down into them from rows above."""
+    while len(cells) in carried:  # at most one entry per column of the widest row
+        cell, remaining = carried.pop(len(cells))
+        if remaining > 1:
+            carried[len(cells)] = (cell, remaining - 1)
+        cells.append(cell)
+
+
+def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
+    """The table's rows with every cell repeated over the columns it spans and carried down the rows it
+    spans, so that a group header sits above each of its sub-columns and a tall header beside the short
+    ones."""
+    raw_rows = [
+        list(_HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)))
+        for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1))
+    ]
+    # Spans are capped by what the table can hold: no row is wider than the most cells a row has (and a few
+    # more for a group header), no cell taller than the rows below it.
+    widest = max((len(cells) for cells in raw_rows), default=0) + _MAX_COLSPAN
     rows: list[list[Cell]] = []
-    for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1)):
+    carried: dict[int, tuple[Cell, int]] = {}  # column -> (cell spanning down, rows it still covers)
+    for number, raw_cells in enumerate(raw_rows):
         cells: list[Cell] = []
-        for cell in _HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)):
+        for cell in raw_cells:
+            _carry_down(cells, carried)
+            if len(cells) >= widest:
+                break
             raw = cell.group(3)
             text = " ".join((_TAG_RE.sub(" ", raw) if "<" in raw else raw).split())
+            if ". " in text or " ." in text:
+                text = _SPACED_DECIMAL_RE.sub("", text)
             inner = raw.strip()
             offset = cell.start(3) + raw.find(inner) if inner else cell.start(3)
+            placed = Cell(text, offset, offset + len(inner))
             attributes = cell.group(2)
-            span = _COLSPAN_RE.search(attributes) if attributes else None
-            for _ in range(int(span.group(1)) if span else 1):
-                cells.append(Cell(text, offset, offset + len(inner)))
-        rows.append(cells)
-    header_rows, data_rows = _split_rows(rows)
+            width = _span(attributes, _COLSPAN_RE, max(1, widest - len(cells)))
+            height = _span(attributes, _ROWSPAN_RE, len(raw_rows) - number)
+            for _ in range(width):
+                if height > 1:
+                    carried[len(cells)] = (placed, height - 1)
+                cells.append(placed)
+        _carry_down(cells, carried)
+        rows.append(cells[:widest])
+    return rows
+
+
+def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
+    header_rows, data_rows = _split_rows(_html_grid(folded, table))
     return Block("html", titles, header_rows, data_rows, line_number)
 
 
@@ -377,7 +426,9 @@ def assign_text_columns(
         slots: list[Cell | None] = [None] * width
         for cell in row:
             column = geometry.column_of(cell)
-            if slots[column] is None:
+            held = slots[column]
+            # A column rule OCR read as `_` or `-` lands in the column of the number beside it.
+            if held is None or (DASH_RE.fullmatch(held.text) and not DASH_RE.fullmatch(cell.text)):
                 slots[column] = cell
         block.columns.append(slots)
     if known is not None and len(known) == width:
@@ -391,7 +442,7 @@ def assign_text_columns(
             else:
                 for word in line:
                     headers[geometry.column_of(word)] += " " + word.text
-        block.roles = [column_role(header) for header in headers]
+        block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
     elif inherited is not None and len(inherited) == width:
         block.roles = list(inherited)
@@ -420,10 +471,13 @@ def assign_cell_columns(block: Block, inherited: list[str | None] | None) -> Non
     block.columns = [list(row[:width]) + [None] * (width - len(row)) for row in block.rows]
     if block.header_lines:
         headers = [""] * width
+        above: list[Cell | None] = [None] * width
         for row in block.header_lines:
             for index, cell in enumerate(row[:width]):
-                headers[index] += " " + cell.text
-        block.roles = [column_role(header) for header in headers]
+                if cell != above[index]:  # a header spanning rows is read once
+                    headers[index] += " " + cell.text
+                above[index] = cell
+        block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
     elif inherited is not None and len(inherited) == width:
         block.roles = list(inherited)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
@@ -112,6 +114,7 @@ def group_tables(folded: str) -> list[Candidate]:
             assign_cell_columns(block, inherited)
         if not block.roles:
             _infer_roles(block)
+        confirm_roles_by_sums(block)
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
@@ -174,6 +177,118 @@ def _infer_roles(block: Block) -> None:
                     return
 
 
+class _ColumnNumbers(dict[int, list[float | None]]):
+    """Each column's cells as numbers, read when first asked: checking the headers needs only a few columns."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__()
+        self.block = block
+
+    def __missing__(self, index: int) -> list[float | None]:
+        self[index] = series = [_cell_number(row[index]) for row in self.block.columns]
+        return series
+
+
+def _sum_check(numbers: _ColumnNumbers, parts: Sequence[int], total: int) -> tuple[int, int, int]:
+    """Rows where the parts and the total can be read, rows where the total equals the sum of the parts, and
+    rows where two parts are not zero (`x + 0 = x` proves nothing about which column is which)."""
+    checked = agreeing = nonzero = 0
+    for printed, *values in zip(numbers[total], *(numbers[index] for index in parts), strict=True):
+        if printed is None or None in values:
+            continue
+        checked += 1
+        agreeing += abs(sum(values) - printed) <= len(values)
+        nonzero += sum(1 for value in values if value) >= 2
+    return checked, agreeing, nonzero
+
+
+def _sum_agrees(numbers: _ColumnNumbers, parts: Sequence[int], total: int) -> bool:
+    checked, agreeing, nonzero = _sum_check(numbers, parts, total)
+    return checked >= 3 and agreeing >= 0.8 * checked and nonzero >= 0.5 * checked
+
+
+def _sum_groups(numbers: _ColumnNumbers, start: int, width: int) -> list[tuple[range, int]]:
+    """(parts, total) column groups from `start` on, left to right, where the total adds up its parts."""
+    groups: list[tuple[range, int]] = []
+    total = start + 2
+    while total < width:
+        found = next(
+            (
+                range(total - count, total)
+                for count in (3, 2)
+                if total - count >= start and _sum_agrees(numbers, range(total - count, total), total)
+            ),
+            None,
+        )
+        if found is None:
+            total += 1
+            continue
+        groups.append((found, total))
+        start, total = total + 1, total + 3
+    return groups
+
+
+def confirm_roles_by_sums(block: Block) -> None:
+    """Where the headers name a total that does not add up (OCR garbles multi-row headers), give the amount
+    columns their roles from the sums the table prints: guaranteed + bonuses = total surrender value, and in
+    the death-benefit section after it, guaranteed death benefit + bonuses = total death benefit or the
+    higher of the guaranteed amount and the cash value with bonuses."""
+    roles = block.roles
+    if col.TOTAL not in roles or not block.columns:
+        return
+    width = len(roles)
+    numbers = _ColumnNumbers(block)
+    parts = [index for index, role in enumerate(roles) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
+    if roles.count(col.TOTAL) == 1 and col.GUARANTEED in roles:
+        checked, agreeing, _ = _sum_check(numbers, parts, roles.index(col.TOTAL))
+        if checked < 3 or agreeing >= 0.5 * checked:  # too little against the headers' reading
+            return
+    first_amount = next((i for i, role in enumerate(roles) if role not in (col.YEAR, col.AGE)), width)
+    groups = _sum_groups(numbers, first_amount + 1, width)
+    if not groups:
+        return
+    (surrender_parts, surrender_total), *death_groups = groups
+    new_roles: list[str | None] = [role if role in (col.YEAR, col.AGE) else None for role in roles]
+    if col.YEAR not in new_roles and col.AGE not in new_roles:
+        new_roles[0] = col.YEAR
+    before = [i for i in range(surrender_parts.start) if new_roles[i] is None]
+    if before and _never_falls(numbers[before[-1]]):
+        new_roles[before[-1]] = col.PREMIUMS
+        block.guessed.add(before[-1])
+    new_roles[surrender_parts.start] = col.GUARANTEED
+    for index in surrender_parts[1:]:
+        new_roles[index] = col.NON_GUARANTEED
+    new_roles[surrender_total] = col.TOTAL
+    after = list(range(surrender_total + 1, width))
+    for index in after:
+        new_roles[index] = col.IGNORED
+    if death_groups:
+        new_roles[death_groups[0][1]] = col.DEATH
+    elif after:
+        highest = [i for i in after if _highest_in_most_rows(numbers, i, after)]
+        if highest:
+            new_roles[highest[-1]] = col.DEATH
+            block.guessed.add(highest[-1])
+    block.roles = new_roles
+    block.issues.append("column roles taken from the sums the table prints; its headers did not add up")
+
+
+def _never_falls(series: list[float | None]) -> bool:
+    read = [value for value in series if value is not None]
+    return len(read) >= 2 and all(b >= a for a, b in pairwise(read))
+
+
+def _highest_in_most_rows(numbers: _ColumnNumbers, index: int, among: list[int]) -> bool:
+    """The higher-of column: in nearly every row no other column of its section is larger."""
+    checked = highest = 0
+    for value, *others in zip(numbers[index], *(numbers[other] for other in among), strict=True):
+        if value is None:
+            continue
+        checked += 1
+        highest += all(other is None or other <= value + 1 for other in others)
+    return checked >= 3 and highest >= 0.9 * checked
+
+
 # Reading rows
 # ---------------------------------------------------------------------------------------------------
 
@@ -182,6 +297,7 @@ def _infer_roles(block: Block) -> None:
 class RawRow:
     year: Field = MISSING
     age_label: int | None = None  # the row was labelled by age (65歲) instead of policy year
+    age_label_unreadable: bool = False  # an age label OCR garbled (`了(歲`, `108%` for `70歲`)
     age: Field = MISSING
     amounts: dict[str, Field] = field(default_factory=dict)
     non_guaranteed_parts: list[Field] = field(default_factory=list)
@@ -212,16 +328,26 @@ def _read_small_int(cell: Cell) -> Field:
     return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
 
 
-def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
+def _read_row(roles: list[str | None], slots: list[Cell | None], guessed: set[int]) -> RawRow:
     row = RawRow()
-    for role, cell in zip(roles, slots, strict=False):
+    for index, (role, cell) in enumerate(zip(roles, slots, strict=False)):
         if cell is None or role is None or role == col.IGNORED:
+            continue
+        if index in guessed:
+            # Only a pattern of values named the column: its cells wait for a check to confirm them.
+            amount, alternatives = _read_amount(cell)
+            row.amounts[role] = _with(amount, confidence=min(amount.confidence, PLAUSIBLE))
+            if alternatives:
+                row.alternatives[role] = alternatives
             continue
         if role == col.YEAR:
             label = _AGE_LABEL_RE.fullmatch(cell.text)
             if label:
                 row.age_label = int(label.group(1) or label.group(2))
                 row.year = Field(None, 0.0, (cell.start, cell.end))
+            elif "岁" in cell.text or cell.text.endswith("%"):
+                row.age_label_unreadable = True
+                row.year = Field(None, 0.0, (cell.start, cell.end), (f"unreadable age label {cell.text!r}",))
             else:
                 row.year = _read_small_int(cell)
         elif role == col.AGE:
@@ -237,6 +363,13 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 row.non_guaranteed_parts.append(amount)
             elif role not in row.amounts:
                 row.amounts[role] = amount
+            elif row.amounts[role].value != amount.value:
+                # Two columns mean the same and read differently: nothing says which one is the value.
+                row.amounts[role] = _with(
+                    row.amounts[role],
+                    confidence=min(row.amounts[role].confidence, PLAUSIBLE),
+                    issue=f"another column of the same meaning reads {cell.text!r}",
+                )
             if alternatives:
                 row.alternatives[role] = alternatives
     return row
@@ -463,24 +596,112 @@ def _check_premiums(
             row[col.PREMIUMS] = _with(paid, want, DERIVED, "repaired to annual premium x min(year, term)")
 
 
-def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> int | None:
-    age = basic.get("issue_age")
-    if isinstance(age, int):
-        return age
+def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> tuple[int | None, float]:
+    """The issue age the table prints (age - policy year in most rows), else the one basic information
+    read (the table is the example itself, while prose may state an eligibility range); with how sure."""
     differences = Counter(
         row.age.value - row.year.value
         for row in raw_rows
         if row.age.value is not None and row.year.value is not None
     )
-    return differences.most_common(1)[0][0] if differences else None
+    if differences:
+        difference, count = differences.most_common(1)[0]
+        if count >= 0.6 * sum(differences.values()):
+            return difference, CLEAN
+    found = basic.fields.get("issue_age", MISSING)
+    return (found.value, found.confidence) if isinstance(found.value, int) else (None, 0.0)
 
 
-def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
+def _following_known(values: list[int | None]) -> list[int | None]:
+    """For each position, the index of the next position holding a value (one pass from the end)."""
+    following: list[int | None] = [None] * len(values)
+    known = None
+    for index in range(len(values) - 1, -1, -1):
+        following[index] = known
+        if values[index] is not None:
+            known = index
+    return following
+
+
+def _restore_age_labels(raw_rows: list[RawRow]) -> None:
+    """Age rows come in steps (65, 70, 75 歲): an unreadable label, or a bare number that continues them
+    (`115` for `115歲`), takes its age from the labels around it."""
+    labels = [row.age_label for row in raw_rows]
+    labelled = [index for index, label in enumerate(labels) if label is not None]
+    steps = Counter(
+        (labels[b] - labels[a]) // (b - a)  # type: ignore[operator]
+        for a, b in pairwise(labelled)
+        if (labels[b] - labels[a]) % (b - a) == 0  # type: ignore[operator]
+    )
+    if not steps:
+        return
+    step, seen = steps.most_common(1)[0]
+    if step <= 0:
+        return
+    following_label = _following_known(labels)
+    previous = None
+    for index, row in enumerate(raw_rows):
+        if row.age_label is not None:
+            previous = index
+            continue
+        if previous is None:
+            continue
+        expected = labels[previous] + step * (index - previous)  # type: ignore[operator]
+        following = following_label[index]
+        if following is None and seen < 2:
+            continue  # past the last label only a step seen twice says where the sequence goes
+        if following is not None and labels[following] != expected + step * (following - index):
+            continue
+        if row.age_label_unreadable or row.year.value == expected:
+            row.age_label = expected
+            row.age_label_unreadable = False
+            row.year = Field(None, 0.0, row.year.span, ("age label taken from the sequence of age rows",))
+
+
+def _repair_years_from_sequence(raw_rows: list[RawRow]) -> None:
+    """OCR drops a digit of a policy year (`1` for `11`) or the whole year: a year out of order whose digits,
+    in order, belong to the one year that fits between its neighbours takes that year, and a row without
+    one between two years one apart from it takes the year between."""
+    years = [row.year.value for row in raw_rows]
+    following_year = _following_known(years)
+    previous = None
+    for index, row in enumerate(raw_rows):
+        year = row.year.value
+        following_index = following_year[index]
+        following = years[following_index] if following_index is not None else None
+        if row.age_label is not None or row.age_label_unreadable or previous is None or following is None:
+            previous = year if year is not None else previous
+            continue
+        if year is None:
+            if following - previous == 2 and row.amounts:
+                year = previous + 1
+                row.year = _with(row.year, year, DERIVED, "policy year restored from the table's sequence")
+        elif not previous < year < following:
+            fitting = [c for c in range(previous + 1, following) if _digits_within(str(year), str(c))]
+            if len(fitting) == 1:
+                year = fitting[0]
+                row.year = _with(row.year, year, DERIVED, "policy year restored from the table's sequence")
+        previous = year if year is not None else previous
+
+
+def _digits_within(read: str, candidate: str) -> bool:
+    remaining = iter(candidate)
+    return len(read) < len(candidate) and all(digit in remaining for digit in read)
+
+
+def _resolve_years(raw_rows: list[RawRow], issue_age: int | None, issue_age_confidence: float) -> None:
     """Policy year from an age label or the age column; ages from the year where the table has none."""
+    _restore_age_labels(raw_rows)
+    _repair_years_from_sequence(raw_rows)
     for row in raw_rows:
         if row.age_label is not None and issue_age is not None:
+            restored = row.year.issues
+            confidence = DERIVED if restored else min(0.9, issue_age_confidence)
             row.year = Field(
-                row.age_label - issue_age, 0.9, row.year.span, ("policy year = age label - issue age",)
+                row.age_label - issue_age,
+                confidence,
+                row.year.span,
+                (*restored, "policy year = age label - issue age"),
             )
             if row.age is MISSING:
                 row.age = Field(row.age_label, 0.9, row.year.span)
@@ -521,23 +742,41 @@ def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
             row.age = _with(row.age, issue_age + year, DERIVED, "age repaired to issue age + policy year")
 
 
+def _amount_values(row: RawRow) -> list[object]:
+    return [row.amounts[name].value for name in sorted(row.amounts)] + [
+        p.value for p in row.non_guaranteed_parts
+    ]
+
+
 def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
-    raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
+    raw_rows = [
+        _read_row(block.roles, slots, block.guessed) for block in candidate.blocks for slots in block.columns
+    ]
     issues = [issue for block in candidate.blocks for issue in block.issues]
-    _resolve_years(raw_rows, _issue_age(basic, raw_rows))
+    _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
     parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
     rows: list[dict[str, Field]] = []
     alternatives: list[dict[str, list[float]]] = []
-    seen_years: set[int] = set()
+    seen_years: dict[int, tuple[RawRow, int]] = {}  # policy year -> its first row and where that went
     for raw in raw_rows:
         if raw.year.value is None:
             issues.append("skipped a row without a readable policy year")
             continue
+        if raw.year.value < 1:
+            issues.append(f"skipped a row whose policy year reads {raw.year.value}: policy years start at 1")
+            continue
         if raw.year.value in seen_years:
             issues.append(f"skipped a repeated row for policy year {raw.year.value}")
+            first, position = seen_years[raw.year.value]
+            if _amount_values(first) != _amount_values(raw):
+                # Two different rows claim the year: nothing says which one holds it.
+                kept = rows[position]
+                kept.update(
+                    {name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in kept.items()}
+                )
             continue
-        seen_years.add(raw.year.value)
+        seen_years[raw.year.value] = (raw, len(rows))
         row = {
             col.YEAR: raw.year,
             col.AGE: raw.age,
@@ -553,7 +792,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
             and row[col.GUARANTEED].value is not None
         ):
             row[col.NON_GUARANTEED] = Field(
-                row[col.TOTAL].value - row[col.GUARANTEED].value,
+                round(row[col.TOTAL].value - row[col.GUARANTEED].value, 2),  # no float noise: cents
                 DERIVED,
                 None,
                 ("no non-guaranteed column: total - guaranteed",),
@@ -562,7 +801,13 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         alternatives.append(raw.alternatives)
     order = sorted(range(len(rows)), key=lambda index: rows[index][col.YEAR].value)
     if order != list(range(len(rows))):
+        # Policy years increase down a table: a row out of that order has a year nothing confirms.
         issues.append("rows reordered by policy year")
+        for position, index in enumerate(order):
+            if index != position:
+                rows[index] = {
+                    name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in rows[index].items()
+                }
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
