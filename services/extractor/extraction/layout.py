@@ -10,38 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
-from typing import NamedTuple
 
+from . import regrid
 from .columns import HEADER_WORD_RE, column_role
+from .grid import Block, Cell
 from .normalize import display_width
 from .numbers import DASH_RE, parse_amount_token
-
-
-class Cell(NamedTuple):
-    text: str  # folded
-    start: int
-    end: int
-    x: int = 0  # display column where the cell starts (space-aligned text only)
-    x_end: int = 0
-
-
-@dataclass
-class Block:
-    kind: str  # "text", "html" or "pipe"
-    titles: list[str]
-    header_lines: list[
-        list[Cell]
-    ]  # text blocks: header words line by line; html/pipe: header cells row by row
-    rows: list[list[Cell]]  # data rows; for html/pipe already one cell per column
-    first_line: int
-    roles: list[str | None] = field(default_factory=list)  # one per column, filled by assign_columns
-    columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
-    header_texts: list[str] = field(default_factory=list)  # one per column, for notes
-    issues: list[str] = field(default_factory=list)
-
 
 _LINE_RE = re.compile(r"[^\n]*")
 _TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
@@ -69,6 +45,7 @@ _HTML_ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr\s*>", re.S)
 _HTML_CELL_RE = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]\s*>", re.S)
 _COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d+)")
 _TAG_RE = re.compile(r"<[^>]+>")
+_BR_PIECE_RE = re.compile(r"(?:<br\s*/?>)?((?:[^<]|<(?!br))*)")  # a cell's text from one <br> to the next
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
 _PARENTHESES_RE = re.compile(r"\([^)]*\)")
 
@@ -167,7 +144,10 @@ def find_blocks(folded: str) -> list[Block]:
             before = folded[position:table_start].strip()
             if before:
                 titles.append(before)
-            blocks.append(_html_block(folded, match, titles, line_number))
+            blocks.append(
+                _stacked_html_block(folded, match, titles, line_number)
+                or _html_block(folded, match, titles, line_number)
+            )
             html_index += 1
             titles, pending_headers, current = [], [], None
             after = folded.find("\n", table_end)
@@ -190,13 +170,37 @@ def find_blocks(folded: str) -> list[Block]:
         ):
             position = line_end + 1
             continue
-        tokens = _data_tokens(folded, position, line_end)
-        if tokens is not None:
+        stacked = regrid.stacked_rows(folded, position, line_end) if "/" in line else None
+        tokens = _data_tokens(folded, position, line_end) if stacked is None else None
+        if stacked is not None or tokens is not None:
             if current is None or titles or pending_headers:
                 current = Block("text", titles, pending_headers, [], line_number)
                 blocks.append(current)
                 titles, pending_headers = [], []
-            current.rows.append(_placed_cells(folded, position, tokens))
+            if stacked is not None:
+                current.rows.extend(stacked)
+            else:
+                current.rows.append(_placed_cells(folded, position, tokens))
+        elif (years := regrid.years_across(folded, position, line_end)) is not None:
+            labels, rows, stop = regrid.transposed_grid(folded, position, line_end, years)
+            header = [[Cell(label, position, position) for label in labels]]
+            blocks.append(Block("transposed", titles, header, rows, line_number))
+            titles, pending_headers, current = [], [], None
+            line_number += folded.count("\n", line_end, stop - 1)
+            position = stop
+            continue
+        elif pending_headers and regrid.single_value(folded, position, line_end) is not None:
+            block = _cell_by_cell_block(folded, position, pending_headers, titles, line_number)
+            if block is None:
+                titles.append(stripped)
+                pending_headers = []
+            else:
+                block, stop = block
+                blocks.append(block)
+                titles, pending_headers, current = [], [], None
+                line_number += folded.count("\n", line_end, stop - 1)
+                position = stop
+                continue
         elif _is_header_line(line):
             words = list(_WORD_RE.finditer(folded, position, line_end))
             pending_headers.append(_placed_cells(folded, position, words))
@@ -206,6 +210,26 @@ def find_blocks(folded: str) -> list[Block]:
             pending_headers = []
         position = line_end + 1
     return blocks
+
+
+def _cell_by_cell_block(
+    folded: str, position: int, header_lines: list[list[Cell]], titles: list[str], line_number: int
+) -> tuple[Block, int] | None:
+    """A table extracted one value a line under `header_lines`; its cells placed under the header's phrases, so
+    that columns are found as for any space-aligned block."""
+    columns = max((_chunks(line) for line in header_lines), key=len)
+    found = regrid.cell_by_cell(folded, position, len(columns))
+    if found is None:
+        return None
+    rows, stop = found
+    placed = [
+        [
+            Cell(cell.text, cell.start, cell.end, x, x_end)
+            for cell, (_, x, x_end) in zip(row, columns, strict=True)
+        ]
+        for row in rows
+    ]
+    return Block("text", titles, header_lines, placed, line_number), stop
 
 
 def _pipe_run_end(folded: str, position: int) -> int:
@@ -271,6 +295,49 @@ def _html_block(folded: str, table: re.Match[str], titles: list[str], line_numbe
         rows.append(cells)
     header_rows, data_rows = _split_rows(rows)
     return Block("html", titles, header_rows, data_rows, line_number)
+
+
+def _stacked_html_block(
+    folded: str, table: re.Match[str], titles: list[str], line_number: int
+) -> Block | None:
+    """An HTML table whose cells hold several years each, one per `<br>` (`<td>1<br>2<br>3</td>`); None for
+    any other table."""
+    if "<br" not in folded[table.start(1) : table.end(1)]:
+        return None
+    header_rows: list[list[Cell]] = []
+    data_rows: list[list[Cell]] = []
+    stacked = False
+    for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1)):
+        stacks: list[list[Cell]] = []
+        for cell in _HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)):
+            span = _COLSPAN_RE.search(cell.group(2)) if cell.group(2) else None
+            stacks += [_br_pieces(folded, cell.start(3), cell.end(3))] * (int(span.group(1)) if span else 1)
+        heights = {len(pieces) for pieces in stacks}
+        if len(stacks) >= 3 and len(heights) == 1 and all(regrid.is_value(c.text) for p in stacks for c in p):
+            data_rows += [list(cells) for cells in zip(*stacks, strict=True)]
+            stacked = stacked or heights != {1}
+        elif not data_rows:
+            header_rows.append([_joined(pieces) for pieces in stacks])
+    if not stacked:
+        return None
+    return Block("html", titles, header_rows, data_rows, line_number)
+
+
+def _br_pieces(folded: str, start: int, end: int) -> list[Cell]:
+    """The pieces of an HTML cell's content between its `<br>` tags, tags inside them dropped."""
+    pieces = []
+    for match in _BR_PIECE_RE.finditer(folded, start, end):
+        text = match.group(1).strip()
+        if text:
+            offset = match.start(1) + match.group(1).find(text)
+            pieces.append(Cell(" ".join(_TAG_RE.sub(" ", text).split()), offset, offset + len(text)))
+    return pieces
+
+
+def _joined(pieces: list[Cell]) -> Cell:
+    if not pieces:
+        return Cell("", 0, 0)
+    return Cell(" ".join(piece.text for piece in pieces), pieces[0].start, pieces[-1].end)
 
 
 # Column assignment
