@@ -21,7 +21,7 @@ class Cell(NamedTuple):
 
 @dataclass
 class Block:
-    kind: str  # "text", "html" or "pipe"
+    kind: str  # "text", "html", "pipe" or "transposed" (years across, read as a grid of rows)
     titles: list[str]
     header_lines: list[
         list[Cell]
@@ -32,3 +32,4 @@ class Block:
     columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
     header_texts: list[str] = field(default_factory=list)  # one per column, for notes
     issues: list[str] = field(default_factory=list)
+    uncertain_roles: set[str] = field(default_factory=set)  # roles only the table's arithmetic gave

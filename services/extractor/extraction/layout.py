@@ -454,10 +454,11 @@ def assign_text_columns(
         for line, chunks in zip(block.header_lines, header_chunks, strict=True):
             if len(chunks) == width:
                 for index, (text, _x, _x_end) in enumerate(chunks):
-                    headers[index] += " " + text
+                    headers[index] = regrid.join_label(headers[index], text)
             else:
                 for word in line:
-                    headers[geometry.column_of(word)] += " " + word.text
+                    column = geometry.column_of(word)
+                    headers[column] = regrid.join_label(headers[column], word.text)
         block.roles = [column_role(header) for header in headers]
         block.header_texts = [header.strip() for header in headers]
     elif inherited is not None and len(inherited) == width:

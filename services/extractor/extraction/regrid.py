@@ -83,7 +83,7 @@ def _lines(folded: str, start: int) -> Iterator[tuple[int, int]]:
         start = end + 1
 
 
-def _join(first: str, second: str) -> str:
+def join_label(first: str, second: str) -> str:
     """Two parts of a label split over lines: Chinese joins without a space, words with one."""
     if not first or not second:
         return first or second
@@ -115,13 +115,13 @@ def transposed_grid(
         split = _split_label(folded, line_start, end)
         if split is not None and len(split[2]) == width:
             label, _, values = split
-            above = reduce(_join, pending, "")
+            above = reduce(join_label, pending, "")
             if above and column_role(above) is not None and column_role(label) is not None:
                 # A heading over a section of measures, not the first half of this label: a death-benefit
                 # heading makes every measure under it a part of the death benefit.
                 section = above if column_role(above) == DEATH else ""
                 above = ""
-            series.append((_join(section, _join(above, label)), values))
+            series.append((join_label(section, join_label(above, label)), values))
             pending = []
             stop = end + 1
             continue

@@ -17,6 +17,7 @@ from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
 from .normalize import fold_document
 from .numbers import DASH_RE, parse_amount_token
+from .roles import check_roles
 from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
 
 CLEAN = 0.95
@@ -25,6 +26,7 @@ REPAIRED_CONFIRMED = 0.8
 REPAIRED_UNCONFIRMED = 0.6
 DERIVED = 0.6
 FAILED_CHECK = 0.3
+ROLE_FROM_ARITHMETIC = 0.75
 
 _CONTINUATION_RE = re.compile(r"续|cont(?:inued|'d|\.)|接上页")
 _TITLE_RE = re.compile(
@@ -110,8 +112,7 @@ def group_tables(folded: str) -> list[Candidate]:
             assign_text_columns(block, inherited, roles_by_header.get(signature) if signature else None)
         else:
             assign_cell_columns(block, inherited)
-        if not block.roles:
-            _infer_roles(block)
+        check_roles(block)
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
@@ -124,54 +125,6 @@ def group_tables(folded: str) -> list[Candidate]:
             continue
         tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
     return tables
-
-
-def _cell_number(cell: Cell | None) -> float | None:
-    if cell is None:
-        return None
-    if DASH_RE.fullmatch(cell.text):
-        return 0.0
-    return parse_amount_token(cell.text)[0]
-
-
-def _infer_roles(block: Block) -> None:
-    """A table printed without headers: find year, age and the guaranteed + non-guaranteed = total triple."""
-    rows = [[_cell_number(cell) for cell in row] for row in block.columns]
-    if len(rows) < 3:
-        return
-    width = len(block.columns[0])
-    roles: list[str | None] = [None] * width
-    roles[0] = col.YEAR
-    differences = {row[1] - row[0] for row in rows if row[0] is not None and row[1] is not None}
-    if width > 1 and len(differences) == 1:
-        roles[1] = col.AGE
-    amount_columns = [index for index in range(width) if roles[index] is None]
-    for guaranteed in amount_columns:
-        for non_guaranteed in amount_columns:
-            for total in amount_columns:
-                if len({guaranteed, non_guaranteed, total}) < 3 or not guaranteed < non_guaranteed < total:
-                    continue
-                agree = sum(
-                    1
-                    for row in rows
-                    if None not in (row[guaranteed], row[non_guaranteed], row[total])
-                    and abs(row[guaranteed] + row[non_guaranteed] - row[total]) <= 1  # type: ignore[operator]
-                )
-                if agree >= 0.8 * len(rows):
-                    roles[guaranteed], roles[non_guaranteed], roles[total] = (
-                        col.GUARANTEED,
-                        col.NON_GUARANTEED,
-                        col.TOTAL,
-                    )
-                    before = [i for i in amount_columns if i < guaranteed]
-                    after = [i for i in amount_columns if i > total]
-                    if before:
-                        roles[before[-1]] = col.PREMIUMS
-                    if after:
-                        roles[after[0]] = col.DEATH
-                    block.roles = roles
-                    block.issues.append("no column headers: columns inferred from the table's arithmetic")
-                    return
 
 
 # Reading rows
@@ -600,6 +553,16 @@ def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
     if cap < 1.0:
         rows = [
             {name: _with(f, confidence=min(f.confidence, cap)) for name, f in row.items()} for row in rows
+        ]
+    uncertain = {role for block in chosen.blocks for role in block.uncertain_roles}
+    if uncertain:
+        # The column was named by its numbers alone: right as far as the arithmetic goes, yet worth a look.
+        rows = [
+            {
+                name: _with(f, confidence=min(f.confidence, ROLE_FROM_ARITHMETIC)) if name in uncertain else f
+                for name, f in row.items()
+            }
+            for row in rows
         ]
     columns = ", ".join(text for text in chosen.blocks[0].header_texts if text)
     notes.insert(

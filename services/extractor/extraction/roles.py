@@ -1,0 +1,182 @@
+"""Giving every column of a recovered grid its role from its label *and* from how its numbers behave.
+
+Labels come first (`columns.column_role`). Where they leave a column unknown, name two columns alike, or name a
+guaranteed + non-guaranteed = total that does not add up, the table's own arithmetic decides: the total is the
+column that is the sum of two or three others, the premiums paid never fall and stop growing after the payment
+term (premium x min(year, term)), the age is the policy year plus a constant, the death benefit is at least the
+premiums paid. A role that only the arithmetic gave is recorded on the block, so that its values are reported
+below the confidence that is trusted without asking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import combinations, pairwise
+
+from . import columns as col
+from .grid import Block, Cell
+from .numbers import DASH_RE, parse_amount_token
+
+AGREEMENT = 0.8  # share of rows an equation must hold in to say what the columns are
+_UNIQUE = (col.YEAR, col.AGE, col.PREMIUMS, col.GUARANTEED, col.TOTAL, col.DEATH)
+
+
+def cell_number(cell: Cell | None) -> float | None:
+    if cell is None:
+        return None
+    if DASH_RE.fullmatch(cell.text):
+        return 0.0
+    return parse_amount_token(cell.text)[0]
+
+
+def check_roles(block: Block) -> None:
+    """Confirm `block.roles` (from labels) against the arithmetic of `block.columns`, and mend them where the
+    labels are missing, repeated or contradicted by the numbers."""
+    width = len(block.columns[0]) if block.columns else 0
+    if len(block.columns) < 3 or width < 3:
+        return
+    labels = list(block.roles) + [None] * (width - len(block.roles))
+    numbers = [[cell_number(row[index]) for row in block.columns] for index in range(width)]
+    if _labels_hold(labels, numbers):
+        return
+    roles, inferred = _roles_from_arithmetic(labels, numbers)
+    if roles == labels:
+        return
+    if not {col.YEAR, col.AGE} & set(roles) or not {col.TOTAL, col.GUARANTEED} & set(roles):
+        return  # the numbers say no more than the labels did
+    block.roles = roles
+    block.uncertain_roles |= inferred
+    named = ", ".join(sorted(inferred)) or "none"
+    block.issues.append(f"column roles set by the table's arithmetic (from the numbers alone: {named})")
+
+
+def _labels_hold(labels: list[str | None], numbers: list[list[float | None]]) -> bool:
+    """The labels name each column once, leave no column of numbers unnamed, and add up where they can."""
+    named = [role for role in labels if role in _UNIQUE]
+    if len(named) != len(set(named)):
+        return False
+    for role, values in zip(labels, numbers, strict=True):
+        if role is None and sum(value is not None for value in values) >= len(values) / 2:
+            return False
+    if col.TOTAL in labels and col.NON_GUARANTEED in labels and col.GUARANTEED in labels:
+        parts = [index for index, role in enumerate(labels) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
+        return _adds_up(numbers, parts, labels.index(col.TOTAL))
+    return True
+
+
+def _adds_up(numbers: list[list[float | None]], parts: Iterable[int], total: int) -> bool:
+    parts = list(parts)
+    checked = agreeing = 0
+    for row, whole in enumerate(numbers[total]):
+        values = [numbers[part][row] for part in parts]
+        if whole is None or None in values:
+            continue
+        checked += 1
+        agreeing += abs(sum(values) - whole) <= len(parts)  # type: ignore[arg-type]
+    return checked >= 3 and agreeing >= AGREEMENT * checked
+
+
+def _years(values: list[float | None]) -> bool:
+    whole = [value for value in values if value is not None]
+    return (
+        len(whole) >= len(values) / 2
+        and all(value == int(value) and 1 <= value <= 150 for value in whole)
+        and all(b > a for a, b in pairwise(whole))
+    )
+
+
+def _premium_like(values: list[float | None], years: list[float | None]) -> bool:
+    """premium x min(year, term) for some premium and term: never falls, then stays flat."""
+    pairs = [(y, v) for y, v in zip(years, values, strict=True) if y is not None and v is not None and y >= 1]
+    if len(pairs) < 3 or pairs[-1][1] <= 0 or any(b[1] < a[1] for a, b in pairwise(pairs)):
+        return False
+    top = pairs[-1][1]
+    for unit in {pairs[0][1] / pairs[0][0], pairs[0][1]}:
+        term = round(top / unit) if unit > 0 else 0
+        if term >= 1 and all(abs(unit * min(y, term) - v) <= 1 + v / 1000 for y, v in pairs):
+            return True
+    return False
+
+
+def _roles_from_arithmetic(
+    labels: list[str | None], numbers: list[list[float | None]]
+) -> tuple[list[str | None], set[str]]:
+    width = len(labels)
+    roles: list[str | None] = [None] * width
+    inferred: set[str] = set()
+    free = set(range(width))
+
+    def give(index: int, role: str, from_label: bool) -> None:
+        roles[index] = role
+        free.discard(index)
+        if not from_label:
+            inferred.add(role)
+
+    for index, label in enumerate(labels):
+        if label == col.IGNORED:
+            give(index, col.IGNORED, True)
+    year = next((i for i in free if labels[i] == col.YEAR and _years(numbers[i])), None)
+    if year is None and 0 in free and (_years(numbers[0]) or labels[0] in (col.YEAR, col.AGE)):
+        year = 0
+    if year is not None:
+        give(year, labels[year] if labels[year] == col.AGE else col.YEAR, labels[year] in (col.YEAR, col.AGE))
+    years = numbers[year] if year is not None else [None] * len(numbers[0])
+    for index in sorted(free, key=lambda i: labels[i] != col.AGE):
+        offsets = {
+            a - y for a, y in zip(numbers[index], years, strict=True) if a is not None and y is not None
+        }
+        if len(offsets) == 1 and 0 < next(iter(offsets)) < 100:
+            give(index, col.AGE, labels[index] == col.AGE)
+            break
+    _sums(labels, numbers, free, give)
+    premiums = [i for i in free if labels[i] == col.PREMIUMS]
+    fitting = [i for i in sorted(free) if _premium_like(numbers[i], years)]
+    if premiums and (premiums[0] in fitting or not fitting):
+        give(premiums[0], col.PREMIUMS, True)
+    elif fitting:
+        give(fitting[0], col.PREMIUMS, labels[fitting[0]] == col.PREMIUMS)
+    deaths = [i for i in free if labels[i] == col.DEATH]
+    if deaths:
+        # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest.
+        give(max(deaths, key=lambda i: sum(v or 0 for v in numbers[i])), col.DEATH, True)
+    for index in list(free):
+        roles[index] = col.IGNORED if labels[index] is not None else None
+    return roles, inferred
+
+
+def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set[int], give) -> None:
+    """Find guaranteed + non-guaranteed (in one to two parts) = total among the free columns, preferring the
+    columns whose labels say so; a death-benefit section's own sum is set aside."""
+    candidates = sorted(i for i in free if any(numbers[i]))
+    best: tuple[int, int, tuple[int, ...]] | None = None
+    death_parts: set[int] = set()
+    for size in (2, 3):
+        for parts in combinations(candidates, size):
+            for total in candidates:
+                if total in parts or not _adds_up(numbers, parts, total):
+                    continue
+                if all(labels[i] == col.DEATH for i in (*parts, total)):
+                    death_parts.update(parts)
+                    continue
+                score = (labels[total] == col.TOTAL) + sum(
+                    labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts
+                )
+                score -= sum(labels[i] in (col.DEATH, col.PREMIUMS, col.AGE) for i in (*parts, total))
+                if best is None or score > best[0]:
+                    best = (score, total, parts)
+        if best is not None:
+            break
+    for part in death_parts - {best[1], *best[2]} if best is not None else death_parts:
+        give(part, col.IGNORED, True)
+    if best is None:
+        return
+    _, total, parts = best
+    give(total, col.TOTAL, labels[total] == col.TOTAL)
+    guaranteed = next((i for i in parts if labels[i] == col.GUARANTEED), None)
+    if guaranteed is None:
+        # Tables print the guaranteed value before the non-guaranteed ones.
+        guaranteed = next((i for i in parts if labels[i] != col.NON_GUARANTEED), parts[0])
+    give(guaranteed, col.GUARANTEED, labels[guaranteed] == col.GUARANTEED)
+    for part in parts:
+        if part != guaranteed:
+            give(part, col.NON_GUARANTEED, labels[part] == col.NON_GUARANTEED)
