@@ -45,6 +45,7 @@ _HTML_ROW_RE = re.compile(r"<tr[^>]*>(.*?)</tr\s*>", re.S)
 _HTML_CELL_RE = re.compile(r"<t([hd])([^>]*)>(.*?)</t[hd]\s*>", re.S)
 _COLSPAN_RE = re.compile(r"colspan\s*=\s*\"?(\d+)")
 _TAG_RE = re.compile(r"<[^>]+>")
+_STACKED_NUMBER_RE = re.compile(r"\d\s{0,3}<br")  # a number with another under it in the same cell
 _BR_PIECE_RE = re.compile(r"(?:<br\s*/?>)?((?:[^<]|<(?!br))*)")  # a cell's text from one <br> to the next
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
 _PARENTHESES_RE = re.compile(r"\([^)]*\)")
@@ -181,8 +182,10 @@ def find_blocks(folded: str) -> list[Block]:
                 current.rows.extend(stacked)
             else:
                 current.rows.append(_placed_cells(folded, position, tokens))
-        elif (years := regrid.years_across(folded, position, line_end)) is not None:
-            labels, rows, stop = regrid.transposed_grid(folded, position, line_end, years)
+        elif (years := regrid.years_across(folded, position, line_end)) is not None and (
+            grid := regrid.transposed_grid(folded, position, line_end, years)
+        ) is not None:
+            labels, rows, stop = grid
             header = [[Cell(label, position, position) for label in labels]]
             blocks.append(Block("transposed", titles, header, rows, line_number))
             titles, pending_headers, current = [], [], None
@@ -302,7 +305,7 @@ def _stacked_html_block(
 ) -> Block | None:
     """An HTML table whose cells hold several years each, one per `<br>` (`<td>1<br>2<br>3</td>`); None for
     any other table."""
-    if "<br" not in folded[table.start(1) : table.end(1)]:
+    if _STACKED_NUMBER_RE.search(folded, table.start(1), table.end(1)) is None:
         return None
     header_rows: list[list[Cell]] = []
     data_rows: list[list[Cell]] = []

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import reduce
 from itertools import pairwise
 
-from .columns import DEATH, column_role
+from .columns import AGE, DEATH, YEAR, column_role
 from .grid import Cell
 from .normalize import display_width
 from .numbers import DASH_RE, parse_amount_token
@@ -29,7 +29,7 @@ _AGE_LABEL_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}")
 _STACK_CHUNK_RE = re.compile(r"[^\s|]+(?: [^\s|]+)*")  # words one space apart: one printed cell
 _STACK_PART_RE = re.compile(r"[^/\s]+")
 
-MIN_YEARS_ACROSS = 4  # fewer numbers after a label are a row of text, not a line of years
+MIN_YEARS_ACROSS = 4  # fewer numbers after a label that does not say "year" are a row of text
 
 
 def is_value(token: str) -> bool:
@@ -57,13 +57,14 @@ def _split_label(folded: str, start: int, end: int) -> tuple[str, int, list[re.M
 
 def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[str]]] | None:
     """A line of policy years printed across (`保單年度終結  1  2  3  4  5  10  65歲`): its label and year tokens."""
-    if sum(char.isdigit() for char in folded[start:end]) < MIN_YEARS_ACROSS:
-        return None
+    line = folded[start:end].rstrip()
+    if not line or not (line[-1].isdigit() or line[-1] == "岁") or ":" in line:
+        return None  # most lines of a document, cheaply
     split = _split_label(folded, start, end)
     if split is None:
         return None
     label, _, values = split
-    if not label or len(values) < MIN_YEARS_ACROSS:
+    if not label or len(values) < (1 if column_role(label) in (YEAR, AGE) else MIN_YEARS_ACROSS):
         return None
     if not all(_YEAR_TOKEN_RE.fullmatch(token.group()) for token in values):
         return None
@@ -94,11 +95,12 @@ def join_label(first: str, second: str) -> str:
 
 def transposed_grid(
     folded: str, start: int, line_end: int, years_line: tuple[str, list[re.Match[str]]]
-) -> tuple[list[str], list[list[Cell]], int]:
+) -> tuple[list[str], list[list[Cell]], int] | None:
     """Read a years-across table from its line of years at folded[start:line_end].
 
     Returns one label per column (the years' first), the rows (one per policy year) and where reading stopped:
-    at the first line that is neither a measure, a label part nor blank, or at the next line of years.
+    at the first line that is neither a measure, a label part nor blank, or at the next line of years. None
+    when fewer than two measures follow the years.
     """
     years_label, year_tokens = years_line
     width = len(year_tokens)
@@ -110,8 +112,9 @@ def transposed_grid(
         text = folded[line_start:end].strip()
         if not text:
             continue
-        if years_across(folded, line_start, end) is not None:
-            break
+        more_years = years_across(folded, line_start, end)
+        if more_years is not None and (more_years[0] == years_label or column_role(more_years[0]) == YEAR):
+            break  # the next group of a table wrapped into groups
         split = _split_label(folded, line_start, end)
         if split is not None and len(split[2]) == width:
             label, _, values = split
@@ -135,6 +138,8 @@ def transposed_grid(
             pending.append(text)
             continue
         break
+    if len(series) < 2:
+        return None
     labels = [years_label] + [label for label, _ in series]
     rows = [
         [Cell(year.group(), year.start(), year.end())]

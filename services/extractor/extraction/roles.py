@@ -10,7 +10,7 @@ below the confidence that is trusted without asking.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import combinations, pairwise
 
 from . import columns as col
@@ -18,6 +18,7 @@ from .grid import Block, Cell
 from .numbers import DASH_RE, parse_amount_token
 
 AGREEMENT = 0.8  # share of rows an equation must hold in to say what the columns are
+_SUM_ROLES = (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)
 _UNIQUE = (col.YEAR, col.AGE, col.PREMIUMS, col.GUARANTEED, col.TOTAL, col.DEATH)
 
 
@@ -36,9 +37,9 @@ def check_roles(block: Block) -> None:
     if len(block.columns) < 3 or width < 3:
         return
     labels = list(block.roles) + [None] * (width - len(block.roles))
-    numbers = [[cell_number(row[index]) for row in block.columns] for index in range(width)]
-    if _labels_hold(labels, numbers):
+    if _labels_hold(labels, block.columns):
         return
+    numbers = [_numbers(block.columns, index) for index in range(width)]
     roles, inferred = _roles_from_arithmetic(labels, numbers)
     if roles == labels:
         return
@@ -50,21 +51,29 @@ def check_roles(block: Block) -> None:
     block.issues.append(f"column roles set by the table's arithmetic (from the numbers alone: {named})")
 
 
-def _labels_hold(labels: list[str | None], numbers: list[list[float | None]]) -> bool:
-    """The labels name each column once, leave no column of numbers unnamed, and add up where they can."""
+def _numbers(rows: list[list[Cell | None]], index: int) -> list[float | None]:
+    return [cell_number(row[index]) for row in rows]
+
+
+def _labels_hold(labels: list[str | None], rows: list[list[Cell | None]]) -> bool:
+    """The labels name each column once, leave no filled column unnamed, and add up where they can."""
     named = [role for role in labels if role in _UNIQUE]
     if len(named) != len(set(named)):
         return False
-    for role, values in zip(labels, numbers, strict=True):
-        if role is None and sum(value is not None for value in values) >= len(values) / 2:
+    for index, role in enumerate(labels):
+        if role is None and sum(row[index] is not None for row in rows) >= len(rows) / 2:
             return False
     if col.TOTAL in labels and col.NON_GUARANTEED in labels and col.GUARANTEED in labels:
-        parts = [index for index, role in enumerate(labels) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
+        sums = [index for index, role in enumerate(labels) if role in _SUM_ROLES]
+        numbers = {index: _numbers(rows, index) for index in sums}
+        parts = [index for index in sums if labels[index] != col.TOTAL]
         return _adds_up(numbers, parts, labels.index(col.TOTAL))
     return True
 
 
-def _adds_up(numbers: list[list[float | None]], parts: Iterable[int], total: int) -> bool:
+def _adds_up(
+    numbers: Sequence[list[float | None]] | dict[int, list[float | None]], parts: Iterable[int], total: int
+) -> bool:
     parts = list(parts)
     checked = agreeing = 0
     for row, whole in enumerate(numbers[total]):

@@ -95,7 +95,7 @@ def _distractor(title: str, roles: set[str]) -> str | None:
 def group_tables(folded: str) -> list[Candidate]:
     tables: list[Candidate] = []
     roles_by_width: dict[int, list[str | None]] = {}
-    roles_by_header: dict[str, list[str | None]] = {}
+    blocks_by_header: dict[str, Block] = {}
     for block in find_blocks(folded):
         if not block.rows:
             continue
@@ -108,15 +108,21 @@ def group_tables(folded: str) -> list[Candidate]:
         if inherited is None or (block.kind == "text" and len(inherited) != width):
             inherited = roles_by_width.get(width)
         signature = header_signature(block)
+        known = blocks_by_header.get(signature) if signature else None
         if block.kind == "text":
-            assign_text_columns(block, inherited, roles_by_header.get(signature) if signature else None)
+            assign_text_columns(block, inherited, known.roles if known is not None else None)
         else:
             assign_cell_columns(block, inherited)
-        check_roles(block)
+        if known is not None and len(known.roles) == len(block.roles):
+            # A header seen before (a table wrapped into groups) means what it meant then, however few rows
+            # this group has to check it by.
+            block.roles, block.uncertain_roles = list(known.roles), set(known.uncertain_roles)
+        else:
+            check_roles(block)
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
-                roles_by_header.setdefault(signature, block.roles)
+                blocks_by_header.setdefault(signature, block)
         same_roles = previous is not None and previous.blocks[-1].roles == block.roles
         if previous is not None and not new_title and (same_roles or not block.header_lines):
             if continuation and previous.distractor is None and _distractor(title, set()) is not None:
