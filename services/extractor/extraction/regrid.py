@@ -69,7 +69,7 @@ def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[
     if not all(_YEAR_TOKEN_RE.fullmatch(token.group()) for token in values):
         return None
     years = [year for year in map(_year_of, (token.group() for token in values)) if year is not None]
-    if not years or years[0] < 1 or any(b <= a for a, b in pairwise(years)) or years[-1] > 150:
+    if years and (years[0] < 1 or any(b <= a for a, b in pairwise(years)) or years[-1] > 150):
         return None
     return label, values
 

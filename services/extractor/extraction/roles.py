@@ -72,17 +72,26 @@ def _labels_hold(labels: list[str | None], rows: list[list[Cell | None]]) -> boo
 
 
 def _adds_up(
-    numbers: Sequence[list[float | None]] | dict[int, list[float | None]], parts: Iterable[int], total: int
+    numbers: Sequence[list[float | None]] | dict[int, list[float | None]],
+    parts: Iterable[int],
+    total: int,
+    labelled: bool = True,
 ) -> bool:
+    """The parts add up to the total in most rows, and do so in rows where no part is zero: a part that is
+    mostly zero would make any column equal to another look like a sum. Labels that say these columns make a
+    sum need one such row, numbers alone a quarter of the rows."""
     parts = list(parts)
-    checked = agreeing = 0
+    checked = agreeing = telling = 0
     for row, whole in enumerate(numbers[total]):
         values = [numbers[part][row] for part in parts]
         if whole is None or None in values:
             continue
         checked += 1
-        agreeing += abs(sum(values) - whole) <= len(parts)  # type: ignore[arg-type]
-    return checked >= 3 and agreeing >= AGREEMENT * checked
+        if abs(sum(values) - whole) <= len(parts):  # type: ignore[arg-type]
+            agreeing += 1
+            telling += 0 not in values
+    needed = 1 if labelled else max(2, checked / 4)
+    return checked >= 3 and agreeing >= AGREEMENT * checked and telling >= needed
 
 
 def _years(values: list[float | None]) -> bool:
@@ -148,6 +157,11 @@ def _roles_from_arithmetic(
     if deaths:
         # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest.
         give(max(deaths, key=lambda i: sum(v or 0 for v in numbers[i])), col.DEATH, True)
+    summed = col.TOTAL in roles
+    for index in sorted(free):  # labels the numbers neither confirm nor contradict
+        label = labels[index]
+        if (label in _UNIQUE and label not in roles) or (label == col.NON_GUARANTEED and not summed):
+            give(index, label, True)
     for index in list(free):
         roles[index] = col.IGNORED if labels[index] is not None else None
     return roles, inferred
@@ -162,7 +176,13 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
     for size in (2, 3):
         for parts in combinations(candidates, size):
             for total in candidates:
-                if total in parts or not _adds_up(numbers, parts, total):
+                if total in parts:
+                    continue
+                named = all(labels[i] == col.DEATH for i in (*parts, total)) or (
+                    labels[total] == col.TOTAL
+                    and all(labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts)
+                )
+                if not _adds_up(numbers, parts, total, named):
                     continue
                 if all(labels[i] == col.DEATH for i in (*parts, total)):
                     death_parts.update(parts)
@@ -173,8 +193,6 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
                 score -= sum(labels[i] in (col.DEATH, col.PREMIUMS, col.AGE) for i in (*parts, total))
                 if best is None or score > best[0]:
                     best = (score, total, parts)
-        if best is not None:
-            break
     for part in death_parts - {best[1], *best[2]} if best is not None else death_parts:
         give(part, col.IGNORED, True)
     if best is None:
