@@ -210,8 +210,11 @@ def _transposed(doc: dict, rows: list[dict], language: str, rng: random.Random) 
     return lines
 
 
-def _header_lines(labels: tuple[str, ...], language: str) -> tuple[list[str], list[int]]:
-    """A two-line header (Chinese labels cut in half, English ones at a space) and each column's width."""
+def _header_lines(
+    labels: tuple[str, ...], language: str, cell_widths: list[int] | None = None
+) -> tuple[list[str], list[int]]:
+    """A two-line header (Chinese labels cut in half, English ones at a space) and each column's width, wide
+    enough for the column's cells where they are given."""
     tops, bottoms = [], []
     for label in labels:
         if language == "en":
@@ -225,7 +228,9 @@ def _header_lines(labels: tuple[str, ...], language: str) -> tuple[list[str], li
     widths = [
         max(len(t), len(b)) * (1 if language == "en" else 2) + 4 for t, b in zip(tops, bottoms, strict=True)
     ]
-    widths = [max(width, 14) for width in widths]
+    widths = [
+        max(width, 14, cell + 3) for width, cell in zip(widths, cell_widths or [0] * len(widths), strict=True)
+    ]
 
     def line(texts: list[str]) -> str:
         padded = []
@@ -272,17 +277,16 @@ def _stacked(doc: dict, rows: list[dict], language: str, rng: random.Random) -> 
             stacked = ["<br>".join(row[column] for row in cells) for column in range(len(cells[0]))]
             lines.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in stacked) + "</tr>")
         return [*lines, "</table>"]
-    header, widths = _header_lines(labels, language)
-    lines = list(header)
     separator = rng.choice([" / ", " / ", "/"])
+    stacked_rows = []
     for start in range(0, len(rows), per_cell):
         cells = [_row_cells(row, cents) for row in rows[start : start + per_cell]]
-        stacked = [separator.join(row[column] for row in cells) for column in range(len(cells[0]))]
-        lines.append(
-            "".join(
-                cell.ljust(max(width, len(cell) + 3)) for cell, width in zip(stacked, widths, strict=True)
-            )
-        )
+        stacked_rows.append([separator.join(row[column] for row in cells) for column in range(len(cells[0]))])
+    cell_widths = [max(len(row[column]) for row in stacked_rows) for column in range(len(labels))]
+    header, widths = _header_lines(labels, language, cell_widths)
+    lines = list(header)
+    for stacked in stacked_rows:
+        lines.append("".join(cell.ljust(width) for cell, width in zip(stacked, widths, strict=True)).rstrip())
     return lines
 
 
