@@ -26,8 +26,7 @@ from .numbers import DASH_RE, parse_amount_token
 _TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
 _YEAR_TOKEN_RE = re.compile(r"\d{1,3}|\d{1,3}\s?岁|age\s?\d{1,3}")
 _AGE_LABEL_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}")
-_STACK_CHUNK_RE = re.compile(r"[^\s|]+(?: [^\s|]+)*")  # words one space apart: one printed cell
-_STACK_PART_RE = re.compile(r"[^/\s]+")
+_STACK_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|/]+|/")
 
 MIN_YEARS_ACROSS = 4  # fewer numbers after a label that does not say "year" are a row of text
 
@@ -150,24 +149,39 @@ def transposed_grid(
 
 
 def stacked_rows(folded: str, start: int, end: int) -> list[list[Cell]] | None:
-    """A line whose cells each hold several years (`1 / 2 / 3   8 / 9 / 10   …`) as one row per year."""
-    columns: list[list[Cell]] = []
-    line_is_ascii = folded[start:end].isascii()
-    for chunk in _STACK_CHUNK_RE.finditer(folded, start, end):
-        parts = [part for part in _STACK_PART_RE.finditer(folded, chunk.start(), chunk.end())]
-        if len(parts) < 2 or folded.count("/", chunk.start(), chunk.end()) != len(parts) - 1:
+    """A line whose cells each hold several years (`1 / 2 / 3   8 / 9 / 10   …`) as one row per year.
+
+    A cell is values joined by slashes; two values side by side with no slash between them start a new cell,
+    however little space a crowded line leaves between the cells.
+    """
+    stacks: list[list[re.Match[str]]] = []
+    joined = False
+    for token in _STACK_TOKEN_RE.finditer(folded, start, end):
+        if token.group() == "/":
+            if not stacks or joined:
+                return None
+            joined = True
+            continue
+        if not is_value(token.group()):
             return None
-        if not all(is_value(part.group()) for part in parts):
-            return None
-        x = chunk.start() - start if line_is_ascii else display_width(folded[start : chunk.start()])
-        x_end = x + display_width(chunk.group())
-        columns.append([Cell(part.group(), part.start(), part.end(), x, x_end) for part in parts])
-    if len(columns) < 3 or len({len(column) for column in columns}) != 1:
+        if joined:
+            stacks[-1].append(token)
+        else:
+            stacks.append([token])
+        joined = False
+    if joined or len(stacks) < 3 or len({len(stack) for stack in stacks}) != 1 or len(stacks[0]) < 2:
         return None
-    years = [_year_of(cell.text) for cell in columns[0]]
+    years = [_year_of(token.group()) for token in stacks[0]]
     plain = [year for year in years if year is not None]
     if not plain or plain[0] < 1 or any(b <= a for a, b in pairwise(plain)):
         return None
+    line_is_ascii = folded[start:end].isascii()
+    columns = []
+    for stack in stacks:
+        first, last = stack[0].start(), stack[-1].end()
+        x = first - start if line_is_ascii else display_width(folded[start:first])
+        x_end = x + display_width(folded[first:last])
+        columns.append([Cell(token.group(), token.start(), token.end(), x, x_end) for token in stack])
     return [list(row) for row in zip(*columns, strict=True)]
 
 

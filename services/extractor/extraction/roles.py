@@ -155,8 +155,9 @@ def _roles_from_arithmetic(
         give(fitting[0], col.PREMIUMS, labels[fitting[0]] == col.PREMIUMS)
     deaths = [i for i in free if labels[i] == col.DEATH]
     if deaths:
-        # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest.
-        give(max(deaths, key=lambda i: sum(v or 0 for v in numbers[i])), col.DEATH, True)
+        # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest, and
+        # the last where the non-guaranteed part is still nothing.
+        give(max(deaths, key=lambda i: (sum(v or 0 for v in numbers[i]), i)), col.DEATH, True)
     summed = col.TOTAL in roles
     for index in sorted(free):  # labels the numbers neither confirm nor contradict
         label = labels[index]
