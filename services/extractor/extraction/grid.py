@@ -32,4 +32,5 @@ class Block:
     columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
     header_texts: list[str] = field(default_factory=list)  # one per column, for notes
     issues: list[str] = field(default_factory=list)
+    label_roles: list[str | None] = field(default_factory=list)  # roles as the labels gave them
     uncertain_roles: set[str] = field(default_factory=set)  # roles only the table's arithmetic gave

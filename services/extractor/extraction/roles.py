@@ -34,6 +34,7 @@ def check_roles(block: Block) -> None:
     """Confirm `block.roles` (from labels) against the arithmetic of `block.columns`, and mend them where the
     labels are missing, repeated or contradicted by the numbers."""
     width = len(block.columns[0]) if block.columns else 0
+    block.label_roles = list(block.roles)
     if len(block.columns) < 3 or width < 3:
         return
     labels = list(block.roles) + [None] * (width - len(block.roles))
@@ -49,6 +50,19 @@ def check_roles(block: Block) -> None:
     block.uncertain_roles |= inferred
     named = ", ".join(sorted(inferred)) or "none"
     block.issues.append(f"column roles set by the table's arithmetic (from the numbers alone: {named})")
+
+
+def check_roles_together(blocks: list[Block]) -> None:
+    """Check the blocks of one table under one header (a table wrapped over pages or into groups) as one grid:
+    a measure that says nothing in the first group (a bonus still zero) may in the next."""
+    whole = Block(blocks[0].kind, [], [], [], 0, roles=list(blocks[0].label_roles))
+    whole.columns = [row for block in blocks for row in block.columns]
+    check_roles(whole)
+    if whole.roles == blocks[0].roles and whole.uncertain_roles == blocks[0].uncertain_roles:
+        return
+    for block in blocks:
+        block.roles, block.uncertain_roles = list(whole.roles), set(whole.uncertain_roles)
+    blocks[0].issues += [f"{issue}, over {len(blocks)} groups under one header" for issue in whole.issues]
 
 
 def _numbers(rows: list[list[Cell | None]], index: int) -> list[float | None]:
@@ -179,9 +193,12 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
             for total in candidates:
                 if total in parts:
                     continue
+                # Labels say these columns make a sum: a death section's, or guaranteed and non-guaranteed
+                # parts with a total that is not another measure.
                 named = all(labels[i] == col.DEATH for i in (*parts, total)) or (
-                    labels[total] == col.TOTAL
+                    labels[total] in (col.TOTAL, col.GUARANTEED, None)
                     and all(labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts)
+                    and col.NON_GUARANTEED in (labels[i] for i in parts)
                 )
                 if not _adds_up(numbers, parts, total, named):
                     continue

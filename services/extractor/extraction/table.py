@@ -17,7 +17,7 @@ from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
 from .normalize import fold_document
 from .numbers import DASH_RE, parse_amount_token
-from .roles import check_roles
+from .roles import check_roles, check_roles_together
 from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
 
 CLEAN = 0.95
@@ -117,6 +117,7 @@ def group_tables(folded: str) -> list[Candidate]:
             # A header seen before (a table wrapped into groups) means what it meant then, however few rows
             # this group has to check it by.
             block.roles, block.uncertain_roles = list(known.roles), set(known.uncertain_roles)
+            block.label_roles = list(known.label_roles)
         else:
             check_roles(block)
         if block.roles:
@@ -130,6 +131,14 @@ def group_tables(folded: str) -> list[Candidate]:
             previous.blocks.append(block)
             continue
         tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
+    for table in tables:
+        under_header: dict[str, list[Block]] = {}
+        for block in table.blocks:
+            if block.header_lines:
+                under_header.setdefault(header_signature(block), []).append(block)
+        for blocks in under_header.values():
+            if len(blocks) > 1 and len({len(block.label_roles) for block in blocks}) == 1:
+                check_roles_together(blocks)
     return tables
 
 
