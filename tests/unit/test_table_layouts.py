@@ -345,3 +345,44 @@ def test_grounding_markup_is_blanked_without_moving_any_offset() -> None:
     assert len(blanked) == len(text)
     assert blanked.endswith("\n受保人:李大文")
     assert not blanked[:-8].strip()
+
+
+CN_BONUS_LATE = """\
+华安人寿保险股份有限公司
+被保险人：王小明      性别：男      投保年龄：40周岁
+币种：人民币
+年交保费：10,000.00元
+交费期间：3年
+
+利益演示表（单位：人民币元）
+保单年度末             1          2          3          4
+累计已交保费      10,000     20,000     30,000     30,000
+保证现金价值           -      3,000      9,000     12,000
+非保证利益             -          -          -          -
+现金价值合计           -      3,000      9,000     12,000
+身故保险金        10,100     20,200     30,300     30,300
+
+利益演示表（续）
+保单年度末             5         10         20         25
+累计已交保费      30,000     30,000     30,000     30,000
+保证现金价值      15,000     25,000     28,000     29,000
+非保证利益         6,000     12,000     26,000     38,000
+现金价值合计      21,000     37,000     54,000     67,000
+身故保险金        30,300     37,000     54,000     67,000
+"""
+
+
+def test_groups_under_one_header_are_checked_together() -> None:
+    # Alone, the first group cannot tell its total from its guaranteed value (the bonus is still zero).
+    values = _values(CN_BONUS_LATE)
+    assert [row["total_surrender_value"] for row in values] == [
+        0,
+        3000,
+        9000,
+        12000,
+        21000,
+        37000,
+        54000,
+        67000,
+    ]
+    assert [row["non_guaranteed_value"] for row in values] == [0, 0, 0, 0, 6000, 12000, 26000, 38000]
