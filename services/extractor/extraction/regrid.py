@@ -215,7 +215,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
         stop = end + 1
     runs = [run for run in runs if run]
     values = [value for run in runs for value in run]
-    if width < 3 or len(values) < 2 * width or len(values) % width:
+    if width < 3 or not values or len(values) % width:
         return None
     sizes: list[list[int]] = []
     if len(runs) > 1 and len(runs) % width == 0:
@@ -225,7 +225,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
     row_count = len(values) // width
     sizes += [
         [size] * (row_count // size) + ([row_count % size] if row_count % size else [])
-        for size in range(2, row_count + 1)
+        for size in range(min(2, row_count), row_count + 1)
     ]
     best: tuple[int, list[list[Cell]]] | None = None
     for group_sizes in sizes:
