@@ -14,6 +14,7 @@ Layouts, each modelled on what pdftotext, OCR or DeepSeek-OCR return for such ta
   deepseek      the whole document as DeepSeek-OCR's grounding output: every block preceded by
                 `<|ref|>KIND<|/ref|><|det|>[[x1, y1, x2, y2]]<|/det|>`, its content on the same line or the next
 
+Amounts in the re-laid-out tables get light OCR noise (one in a hundred has a digit read as a look-alike letter).
 Then: `illustra extract --corpus OUT.jsonl --out PRED.jsonl` and `python3 score.py OUT.jsonl PRED.jsonl --by-family`.
 Each output document's family is `LAYOUT/FAMILY`. The layout of every document is drawn from a generator seeded
 by its id, so a run is reproducible.
@@ -123,6 +124,24 @@ def _table_region(lines: list[str], rows: list[dict]) -> tuple[int, int]:
     return first, last
 
 
+_LOOK_ALIKES = {"0": "O", "1": "l", "5": "S", "8": "B", "2": "Z"}
+_MISREAD_RATE = 0.01  # share of amounts with one digit read as a letter, as light OCR noise goes
+
+
+def _misread(lines: list[str], rng: random.Random) -> list[str]:
+    """Light OCR noise on the table: now and then one digit of an amount read as the letter it looks like."""
+
+    def noisy(match: re.Match[str]) -> str:
+        token = match.group()
+        digits = [index for index, char in enumerate(token) if char in _LOOK_ALIKES]
+        if len(token) < 5 or not digits or rng.random() >= _MISREAD_RATE:
+            return token
+        index = rng.choice(digits)
+        return token[:index] + _LOOK_ALIKES[token[index]] + token[index + 1 :]
+
+    return [_NUMBER_RE.sub(noisy, line) for line in lines]
+
+
 def _amount(value: float, cents: bool) -> str:
     if value == 0:
         return "-"
@@ -184,6 +203,7 @@ def _transposed(doc: dict, rows: list[dict], language: str, rng: random.Random) 
     else:
         series.append((labels[6], [_amount(row["death_benefit"], cents) for row in rows]))
     split_label = rng.random() < 0.5
+    numbers_on = rng.choice(["first", "second"])  # the line of a split label that holds the numbers
     per_group = rng.randint(6, 10)
     years = [_year_label(row, language, rng) for row in rows]
     label_width = 14 if language != "en" else 30
@@ -202,9 +222,13 @@ def _transposed(doc: dict, rows: list[dict], language: str, rng: random.Random) 
             cells = "".join(values[i].rjust(width) for i in group)
             if split_label and len(label) > 5 and " " not in label[:5]:
                 cut = len(label) // 2 if language != "en" else label.rfind(" ")
-                if cut > 0:
+                if cut > 0 and numbers_on == "second":
                     lines.append(label[:cut])
                     lines.append(label[cut:].strip().ljust(label_width) + cells)
+                    continue
+                if cut > 0:
+                    lines.append(label[:cut].ljust(label_width) + cells)
+                    lines.append(label[cut:].strip())
                     continue
             lines.append(label.ljust(label_width) + cells)
     return lines
@@ -290,10 +314,33 @@ def _stacked(doc: dict, rows: list[dict], language: str, rng: random.Random) -> 
     return lines
 
 
+def _html_pages(rows: list[dict], language: str, rng: random.Random) -> list[str]:
+    """The table as DeepSeek-OCR writes a table it sees: one HTML table a page, each on one line, the second
+    page's with or without the header repeated."""
+    labels = rng.choice(_LABELS[language])
+    cents = rng.random() < 0.3
+    header = "<tr>" + "".join(f"<td>{label}</td>" for label in labels) + "</tr>"
+    cut = rng.randint(min(8, len(rows) - 1), len(rows) - 1)
+    pages = []
+    for number, page in enumerate((rows[:cut], rows[cut:])):
+        body = "".join(
+            "<tr>" + "".join(f"<td>{c}</td>" for c in _row_cells(row, cents)) + "</tr>" for row in page
+        )
+        pages.append("<table>" + (header if number == 0 or rng.random() < 0.5 else "") + body + "</table>")
+    return [pages[0], "", f"- {rng.randint(2, 4)} -", "", pages[1]]
+
+
 def _deepseek(doc: dict, rng: random.Random) -> str:
-    """Every block of the document wrapped as DeepSeek-OCR's grounding output wraps it."""
+    """Every block of the document wrapped as DeepSeek-OCR's grounding output wraps it; half the documents
+    with space-aligned tables get them as DeepSeek-OCR writes tables, in HTML."""
+    text = doc["ocr_content"]
+    if "<table" not in text and rng.random() < 0.5:
+        lines = text.splitlines()
+        first, last = _table_region(lines, doc["expected"]["value_table"])
+        html = _html_pages(doc["expected"]["value_table"], _language(doc.get("family", "")), rng)
+        text = "\n".join([*lines[:first], "", *html, "", *lines[last + 1 :]])
     blocks: list[tuple[str, list[str]]] = []
-    for paragraph in re.split(r"\n\s*\n", doc["ocr_content"]):
+    for paragraph in re.split(r"\n\s*\n", text):
         lines = [line for line in paragraph.splitlines() if line.strip()]
         table: list[str] = []
         for line in lines:
@@ -335,7 +382,8 @@ def relayout(doc: dict, layout: str) -> dict:
         lines = text.splitlines()
         first, last = _table_region(lines, rows)
         make = {"transposed": _transposed, "one_per_line": _one_per_line, "stacked": _stacked}[layout]
-        text = "\n".join(lines[:first] + make(doc, rows, language, rng) + lines[last + 1 :])
+        table = _misread(make(doc, rows, language, rng), rng)
+        text = "\n".join(lines[:first] + table + lines[last + 1 :])
     return {
         **doc,
         "id": f"{layout}-{doc['id']}",
