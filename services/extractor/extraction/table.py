@@ -132,12 +132,15 @@ def group_tables(folded: str) -> list[Candidate]:
             continue
         tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
     for table in tables:
+        # A header heads its own block and the headerless blocks after it (pages that do not repeat it).
         under_header: dict[str, list[Block]] = {}
+        signature = ""
         for block in table.blocks:
-            if block.header_lines:
-                under_header.setdefault(header_signature(block), []).append(block)
+            signature = header_signature(block) if block.header_lines else signature
+            if signature:
+                under_header.setdefault(signature, []).append(block)
         for blocks in under_header.values():
-            if len(blocks) > 1 and len({len(block.label_roles) for block in blocks}) == 1:
+            if len(blocks) > 1 and len({len(block.columns[0]) for block in blocks}) == 1:
                 check_roles_together(blocks)
     return tables
 
