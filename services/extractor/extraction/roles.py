@@ -183,39 +183,47 @@ def _roles_from_arithmetic(
 
 
 def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set[int], give) -> None:
-    """Find guaranteed + non-guaranteed (in one to two parts) = total among the free columns, preferring the
-    columns whose labels say so; a death-benefit section's own sum is set aside."""
+    """Find guaranteed + non-guaranteed (in one or two parts) = total among the free columns, preferring the
+    columns whose labels say so. A sum with a death-benefit column among it is the death-benefit section's
+    (guaranteed death benefit + bonuses = total death benefit): its total is the death benefit."""
     candidates = sorted(i for i in free if any(numbers[i]))
-    best: tuple[int, int, tuple[int, ...]] | None = None
-    death_parts: set[int] = set()
+    surrender: tuple[int, int, tuple[int, ...]] | None = None
+    deaths: list[tuple[int, tuple[int, ...]]] = []
     for size in (2, 3):
         for parts in combinations(candidates, size):
             for total in candidates:
                 if total in parts:
                     continue
+                columns = (*parts, total)
+                in_death_section = any(labels[i] == col.DEATH for i in columns)
                 # Labels say these columns make a sum: a death section's, or guaranteed and non-guaranteed
                 # parts with a total that is not another measure.
-                named = all(labels[i] == col.DEATH for i in (*parts, total)) or (
+                named = all(labels[i] == col.DEATH for i in columns) or (
                     labels[total] in (col.TOTAL, col.GUARANTEED, None)
                     and all(labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts)
                     and col.NON_GUARANTEED in (labels[i] for i in parts)
                 )
                 if not _adds_up(numbers, parts, total, named):
                     continue
-                if all(labels[i] == col.DEATH for i in (*parts, total)):
-                    death_parts.update(parts)
+                if in_death_section:
+                    deaths.append((total, parts))
                     continue
                 score = (labels[total] == col.TOTAL) + sum(
                     labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts
                 )
-                score -= sum(labels[i] in (col.DEATH, col.PREMIUMS, col.AGE) for i in (*parts, total))
-                if best is None or score > best[0]:
-                    best = (score, total, parts)
-    for part in death_parts - {best[1], *best[2]} if best is not None else death_parts:
-        give(part, col.IGNORED, True)
-    if best is None:
+                score -= sum(labels[i] in (col.PREMIUMS, col.AGE) for i in columns)
+                if surrender is None or score > surrender[0]:
+                    surrender = (score, total, parts)
+    taken = {surrender[1], *surrender[2]} if surrender is not None else set()
+    deaths = [(total, parts) for total, parts in deaths if not taken & {total, *parts}]
+    if deaths:
+        total, parts = max(deaths, key=lambda found: sum(v or 0 for v in numbers[found[0]]))
+        give(total, col.DEATH, labels[total] == col.DEATH)
+        for part in parts:
+            give(part, col.IGNORED, True)
+    if surrender is None:
         return
-    _, total, parts = best
+    _, total, parts = surrender
     give(total, col.TOTAL, labels[total] == col.TOTAL)
     guaranteed = next((i for i in parts if labels[i] == col.GUARANTEED), None)
     if guaranteed is None:
