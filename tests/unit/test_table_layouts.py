@@ -386,3 +386,26 @@ def test_groups_under_one_header_are_checked_together() -> None:
         67000,
     ]
     assert [row["non_guaranteed_value"] for row in values] == [0, 0, 0, 0, 6000, 12000, 26000, 38000]
+
+
+HK_DEATH_SECTION = (
+    HK_BASIC
+    + """
+說明 – 退保價值及身故賠償
+                  退保價值                                         身故賠償
+保單年度  繳付保費  保證現金  復歸紅利  終期紅利  總額             保證身故  復歸紅利  終期紅利  總額
+終結      總額      價值(A)   (B)       (C)       (A)+(B)+(C)      賠償(D)   (E)       (F)       (D)+(E)+(F)
+1         10,000    -         200       300       500              10,100    200       300       10,600
+2         20,000    3,000     400       600       4,000            20,200    400       600       21,200
+3         30,000    9,000     900       1,600     11,500           30,300    900       1,600     32,800
+4         30,000    12,000    1,500     2,500     16,000           30,300    1,500     2,500     34,300
+5         30,000    15,000    2,100     3,900     21,000           30,300    2,100     3,900     36,300
+"""
+)
+
+
+def test_a_death_benefit_section_beside_the_surrender_values_gives_its_total() -> None:
+    rows = _values(HK_DEATH_SECTION)
+    assert [row["total_surrender_value"] for row in rows] == [500, 4000, 11500, 16000, 21000]
+    assert [row["non_guaranteed_value"] for row in rows] == [500, 1000, 2500, 4000, 6000]
+    assert [row["death_benefit"] for row in rows] == [10600, 21200, 32800, 34300, 36300]
