@@ -9,13 +9,21 @@ from illustra_extractor.extraction import extract_basic_info, extract_document, 
 from illustra_extractor.extraction.grounding import blank_grounding
 
 HK_BASIC = """\
-康泰人壽保險有限公司
-受保人:李大文
+永昇人壽保險有限公司
+受保人:何志強
 性別:男   投保年齡:40   吸煙狀況:非吸煙者
 保單貨幣:美元
 每年保費:10,000 美元
 保費繳付期:3 年
 保費繳付方式:年繳
+"""
+
+CN_BASIC = """\
+华安人寿保险股份有限公司
+被保险人：王小明      性别：男      投保年龄：40周岁
+币种：人民币
+年交保费：10,000.00元
+交费期间：3年
 """
 
 EN_BASIC = """\
@@ -143,13 +151,9 @@ def test_a_column_no_label_names_is_named_by_the_sum_and_reported_below_trust() 
     assert all(row["guaranteed_cash_value"].confidence >= 0.9 for row in table.rows)
 
 
-CN_TWO_GUARANTEED = """\
-华安人寿保险股份有限公司
-被保险人：王小明      性别：男      投保年龄：40周岁
-币种：人民币
-年交保费：10,000.00元
-交费期间：3年
-
+CN_TWO_GUARANTEED = (
+    CN_BASIC
+    + """
 利益演示表（单位：人民币元）
 保单年度末  被保险人年龄  累计已交保费  保证现金价值  非保证利益  现金价值合计  身故保险金
 1           41            10,000        -             500         500           10,100
@@ -158,6 +162,7 @@ CN_TWO_GUARANTEED = """\
 4           44            30,000        12,000        4,000       16,000        30,300
 5           45            30,000        15,000        6,000       21,000        30,300
 """
+)
 
 
 def test_two_columns_labelled_alike_are_told_apart_by_their_sum() -> None:
@@ -347,13 +352,9 @@ def test_grounding_markup_is_blanked_without_moving_any_offset() -> None:
     assert not blanked[:-8].strip()
 
 
-CN_BONUS_LATE = """\
-华安人寿保险股份有限公司
-被保险人：王小明      性别：男      投保年龄：40周岁
-币种：人民币
-年交保费：10,000.00元
-交费期间：3年
-
+CN_BONUS_LATE = (
+    CN_BASIC
+    + """
 利益演示表（单位：人民币元）
 保单年度末             1          2          3          4
 累计已交保费      10,000     20,000     30,000     30,000
@@ -370,6 +371,7 @@ CN_BONUS_LATE = """\
 现金价值合计      21,000     37,000     54,000     67,000
 身故保险金        30,300     37,000     54,000     67,000
 """
+)
 
 
 def test_groups_under_one_header_are_checked_together() -> None:
