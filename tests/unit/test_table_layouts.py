@@ -411,3 +411,24 @@ def test_a_death_benefit_section_beside_the_surrender_values_gives_its_total() -
     assert [row["total_surrender_value"] for row in rows] == [500, 4000, 11500, 16000, 21000]
     assert [row["non_guaranteed_value"] for row in rows] == [500, 1000, 2500, 4000, 6000]
     assert [row["death_benefit"] for row in rows] == [10600, 21200, 32800, 34300, 36300]
+
+
+EN_NO_HEADER = (
+    EN_BASIC
+    + """
+Illustration of Benefits (in USD)
+1      41      10,000      -           500        500        10,100
+2      42      20,000      3,000       1,000      4,000      20,200
+3      43      30,000      9,000       2,500      11,500     30,300
+4      44      30,000      12,000      4,000      16,000     30,300
+5      45      30,000      15,000      6,000      21,000     30,300
+"""
+)
+
+
+def test_a_table_printed_without_headers_is_read_by_its_arithmetic_alone() -> None:
+    table = extract_value_table(EN_NO_HEADER, extract_basic_info(EN_NO_HEADER))
+    assert table.values() == _expected_rows([1, 2, 3, 4, 5])
+    assert all(
+        field.confidence < 0.8 for row in table.rows for name, field in row.items() if name != "policy_year"
+    )

@@ -172,6 +172,16 @@ def _roles_from_arithmetic(
         # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest, and
         # the last where the non-guaranteed part is still nothing.
         give(max(deaths, key=lambda i: (sum(v or 0 for v in numbers[i]), i)), col.DEATH, True)
+    if col.DEATH not in roles and col.TOTAL in roles:
+        # An unnamed column never below the total (and, the total growing, equal to it in later years).
+        total = numbers[roles.index(col.TOTAL)]
+        for index in sorted(i for i in free if labels[i] is None):
+            pairs = [
+                (d, t) for d, t in zip(numbers[index], total, strict=True) if d is not None and t is not None
+            ]
+            if len(pairs) >= 3 and sum(d >= t - 1 for d, t in pairs) >= AGREEMENT * len(pairs):
+                give(index, col.DEATH, False)
+                break
     summed = col.TOTAL in roles
     for index in sorted(free):  # labels the numbers neither confirm nor contradict
         label = labels[index]
