@@ -28,6 +28,7 @@ _YEAR_TOKEN_RE = re.compile(r"\d{1,3}|\d{1,3}\s?岁|age\s?\d{1,3}")
 _AGE_LABEL_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}")
 _STACK_TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|/]+|/")
 
+MAX_GROUP_ROWS = 60  # rows a page can hold: bounds the group sizes tried, keeping the work linear
 MIN_YEARS_ACROSS = 4  # fewer numbers after a label that does not say "year" are a row of text
 
 
@@ -225,7 +226,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
     row_count = len(values) // width
     sizes += [
         [size] * (row_count // size) + ([row_count % size] if row_count % size else [])
-        for size in range(min(2, row_count), row_count + 1)
+        for size in range(min(2, row_count), min(row_count, MAX_GROUP_ROWS) + 1)
     ]
     best: tuple[int, list[list[Cell]]] | None = None
     for group_sizes in sizes:

@@ -17,6 +17,7 @@ from . import columns as col
 from .grid import Block, Cell
 from .numbers import DASH_RE, parse_amount_token
 
+MAX_SUM_COLUMNS = 16  # more columns than a value table prints are not searched for sums (the search is cubic)
 AGREEMENT = 0.8  # share of rows an equation must hold in to say what the columns are
 _SUM_ROLES = (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)
 _UNIQUE = (col.YEAR, col.AGE, col.PREMIUMS, col.GUARANTEED, col.TOTAL, col.DEATH)
@@ -197,6 +198,8 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
     columns whose labels say so. A sum with a death-benefit column among it is the death-benefit section's
     (guaranteed death benefit + bonuses = total death benefit): its total is the death benefit."""
     candidates = sorted(i for i in free if any(numbers[i]))
+    if len(candidates) > MAX_SUM_COLUMNS:
+        return
     surrender: tuple[int, int, tuple[int, ...]] | None = None
     deaths: list[tuple[int, tuple[int, ...]]] = []
     for size in (2, 3):
