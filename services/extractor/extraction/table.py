@@ -124,7 +124,11 @@ def group_tables(folded: str) -> list[Candidate]:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
                 blocks_by_header.setdefault(signature, block)
-        same_roles = previous is not None and previous.blocks[-1].roles == block.roles
+        # A block continues a table whose columns mean the same, by its header or by its numbers (the arithmetic
+        # of each page may name a column a little differently, and a header may leave one unnamed).
+        same_roles = previous is not None and (
+            previous.blocks[-1].label_roles == block.label_roles or previous.blocks[-1].roles == block.roles
+        )
         if previous is not None and not new_title and (same_roles or not block.header_lines):
             if continuation and previous.distractor is None and _distractor(title, set()) is not None:
                 previous.distractor = _distractor(title, set())
