@@ -200,7 +200,7 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
     candidates = sorted(i for i in free if any(numbers[i]))
     if len(candidates) > MAX_SUM_COLUMNS:
         return
-    surrender: tuple[int, int, tuple[int, ...]] | None = None
+    surrender: tuple[float, int, tuple[int, ...]] | None = None
     deaths: list[tuple[int, tuple[int, ...]]] = []
     for size in (2, 3):
         for parts in combinations(candidates, size):
@@ -225,6 +225,9 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
                     labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts
                 )
                 score -= sum(labels[i] in (col.PREMIUMS, col.AGE) for i in columns)
+                # Tables print a sum's parts side by side with the total beside them: other columns between
+                # them make the sum a coincidence more likely than a table's arithmetic.
+                score -= 0.5 * (max(columns) - min(columns) + 1 - len(columns))
                 if surrender is None or score > surrender[0]:
                     surrender = (score, total, parts)
     taken = {surrender[1], *surrender[2]} if surrender is not None else set()
