@@ -2,10 +2,11 @@
 
 Labels come first (`columns.column_role`). Where they leave a column unknown, name two columns alike, or name a
 guaranteed + non-guaranteed = total that does not add up, the table's own arithmetic decides: the total is the
-column that is the sum of two or three others, the premiums paid never fall and stop growing after the payment
-term (premium x min(year, term)), the age is the policy year plus a constant, the death benefit is at least the
-premiums paid. A role that only the arithmetic gave is recorded on the block, so that its values are reported
-below the confidence that is trusted without asking.
+column that is the sum of two or three others (and a sum with a death-benefit column in it is the death-benefit
+section's), the premiums paid never fall and stop growing after the payment term (premium x min(year, term)), the
+age is the policy year plus a constant, an unnamed column never below the total is the death benefit. A role that
+only the arithmetic gave is recorded on the block, so that its values are reported below the confidence that is
+trusted without asking.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _SUM_ROLES = (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)
 _UNIQUE = (col.YEAR, col.AGE, col.PREMIUMS, col.GUARANTEED, col.TOTAL, col.DEATH)
 
 
-def cell_number(cell: Cell | None) -> float | None:
+def _cell_number(cell: Cell | None) -> float | None:
     if cell is None:
         return None
     if DASH_RE.fullmatch(cell.text):
@@ -67,7 +68,7 @@ def check_roles_together(blocks: list[Block]) -> None:
 
 
 def _numbers(rows: list[list[Cell | None]], index: int) -> list[float | None]:
-    return [cell_number(row[index]) for row in rows]
+    return [_cell_number(row[index]) for row in rows]
 
 
 def _labels_hold(labels: list[str | None], rows: list[list[Cell | None]]) -> bool:
