@@ -10,39 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
-from typing import NamedTuple
 
+from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
+from .grid import Block, Cell
 from .normalize import display_width
 from .numbers import DASH_RE, parse_amount_token
-
-
-class Cell(NamedTuple):
-    text: str  # folded
-    start: int
-    end: int
-    x: int = 0  # display column where the cell starts (space-aligned text only)
-    x_end: int = 0
-
-
-@dataclass
-class Block:
-    kind: str  # "text", "html" or "pipe"
-    titles: list[str]
-    header_lines: list[
-        list[Cell]
-    ]  # text blocks: header words line by line; html/pipe: header cells row by row
-    rows: list[list[Cell]]  # data rows; for html/pipe already one cell per column
-    first_line: int
-    roles: list[str | None] = field(default_factory=list)  # one per column, filled by assign_columns
-    columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
-    header_texts: list[str] = field(default_factory=list)  # one per column, for notes
-    issues: list[str] = field(default_factory=list)
-    guessed: set[int] = field(default_factory=set)  # columns whose role only a pattern of values suggests
-
 
 _LINE_RE = re.compile(r"[^\n]*")
 # A dash or underscore glued to the front of a number is a column rule OCR read, its own (noise) token.
@@ -77,6 +52,8 @@ _ROWSPAN_RE = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,9})")
 _SPACED_DECIMAL_RE = re.compile(r"(?<=\d\.) (?=\d)|(?<=\d) (?=\.\d)")
 _MAX_COLSPAN = 16  # columns a group header may span beyond the widest row's cell count
 _TAG_RE = re.compile(r"<[^>]+>")
+_STACKED_NUMBER_RE = re.compile(r"\d\s{0,3}<br")  # a number with another under it in the same cell
+_BR_PIECE_RE = re.compile(r"(?:<br\s*/?>)?((?:[^<]|<(?!br))*)")  # a cell's text from one <br> to the next
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
 _PARENTHESES_RE = re.compile(r"\([^)]*\)")
 
@@ -177,7 +154,10 @@ def find_blocks(folded: str) -> list[Block]:
             before = folded[position:table_start].strip()
             if before:
                 titles.append(before)
-            blocks.append(_html_block(folded, match, titles, line_number))
+            blocks.append(
+                _stacked_html_block(folded, match, titles, line_number)
+                or _html_block(folded, match, titles, line_number)
+            )
             html_index += 1
             titles, pending_headers, current = [], [], None
             after = folded.find("\n", table_end)
@@ -200,13 +180,39 @@ def find_blocks(folded: str) -> list[Block]:
         ):
             position = line_end + 1
             continue
-        tokens = _data_tokens(folded, position, line_end)
-        if tokens is not None:
+        stacked = regrid.stacked_rows(folded, position, line_end) if "/" in line else None
+        tokens = _data_tokens(folded, position, line_end) if stacked is None else None
+        if stacked is not None or tokens is not None:
             if current is None or titles or pending_headers:
                 current = Block("text", titles, pending_headers, [], line_number)
                 blocks.append(current)
                 titles, pending_headers = [], []
-            current.rows.append(_placed_cells(folded, position, tokens))
+            if stacked is not None:
+                current.rows.extend(stacked)
+            else:
+                current.rows.append(_placed_cells(folded, position, tokens))
+        elif (years := regrid.years_across(folded, position, line_end)) is not None and (
+            grid := regrid.transposed_grid(folded, position, line_end, years)
+        ) is not None:
+            labels, rows, stop = grid
+            header = [[Cell(label, position, position) for label in labels]]
+            blocks.append(Block("transposed", titles, header, rows, line_number))
+            titles, pending_headers, current = [], [], None
+            line_number += folded.count("\n", line_end, stop - 1)
+            position = stop
+            continue
+        elif pending_headers and regrid.single_value(folded, position, line_end) is not None:
+            block = _cell_by_cell_block(folded, position, pending_headers, titles, line_number)
+            if block is None:
+                titles.append(stripped)
+                pending_headers = []
+            else:
+                block, stop = block
+                blocks.append(block)
+                titles, pending_headers, current = [], [], None
+                line_number += folded.count("\n", line_end, stop - 1)
+                position = stop
+                continue
         elif _is_header_line(line):
             words = list(_WORD_RE.finditer(folded, position, line_end))
             pending_headers.append(_placed_cells(folded, position, words))
@@ -216,6 +222,26 @@ def find_blocks(folded: str) -> list[Block]:
             pending_headers = []
         position = line_end + 1
     return blocks
+
+
+def _cell_by_cell_block(
+    folded: str, position: int, header_lines: list[list[Cell]], titles: list[str], line_number: int
+) -> tuple[Block, int] | None:
+    """A table extracted one value a line under `header_lines`; its cells placed under the header's phrases, so
+    that columns are found as for any space-aligned block."""
+    columns = max((_chunks(line) for line in header_lines), key=len)
+    found = regrid.cell_by_cell(folded, position, len(columns))
+    if found is None:
+        return None
+    rows, stop = found
+    placed = [
+        [
+            Cell(cell.text, cell.start, cell.end, x, x_end)
+            for cell, (_, x, x_end) in zip(row, columns, strict=True)
+        ]
+        for row in rows
+    ]
+    return Block("text", titles, header_lines, placed, line_number), stop
 
 
 def _pipe_run_end(folded: str, position: int) -> int:
@@ -320,6 +346,50 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
 def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
     header_rows, data_rows = _split_rows(_html_grid(folded, table))
     return Block("html", titles, header_rows, data_rows, line_number)
+
+
+def _stacked_html_block(
+    folded: str, table: re.Match[str], titles: list[str], line_number: int
+) -> Block | None:
+    """An HTML table whose cells hold several years each, one per `<br>` (`<td>1<br>2<br>3</td>`); None for
+    any other table."""
+    if _STACKED_NUMBER_RE.search(folded, table.start(1), table.end(1)) is None:
+        return None
+    header_rows: list[list[Cell]] = []
+    data_rows: list[list[Cell]] = []
+    stacked = False
+    for row in _HTML_ROW_RE.finditer(folded, table.start(1), table.end(1)):
+        stacks: list[list[Cell]] = []
+        for cell in _HTML_CELL_RE.finditer(folded, row.start(1), row.end(1)):
+            stacks += [_br_pieces(folded, cell.start(3), cell.end(3))] * _span(
+                cell.group(2), _COLSPAN_RE, _MAX_COLSPAN
+            )
+        heights = {len(pieces) for pieces in stacks}
+        if len(stacks) >= 3 and len(heights) == 1 and all(regrid.is_value(c.text) for p in stacks for c in p):
+            data_rows += [list(cells) for cells in zip(*stacks, strict=True)]
+            stacked = stacked or heights != {1}
+        elif not data_rows:
+            header_rows.append([_joined(pieces) for pieces in stacks])
+    if not stacked:
+        return None
+    return Block("html", titles, header_rows, data_rows, line_number)
+
+
+def _br_pieces(folded: str, start: int, end: int) -> list[Cell]:
+    """The pieces of an HTML cell's content between its `<br>` tags, tags inside them dropped."""
+    pieces = []
+    for match in _BR_PIECE_RE.finditer(folded, start, end):
+        text = match.group(1).strip()
+        if text:
+            offset = match.start(1) + match.group(1).find(text)
+            pieces.append(Cell(" ".join(_TAG_RE.sub(" ", text).split()), offset, offset + len(text)))
+    return pieces
+
+
+def _joined(pieces: list[Cell]) -> Cell:
+    if not pieces:
+        return Cell("", 0, 0)
+    return Cell(" ".join(piece.text for piece in pieces), pieces[0].start, pieces[-1].end)
 
 
 # Column assignment
@@ -438,10 +508,11 @@ def assign_text_columns(
         for line, chunks in zip(block.header_lines, header_chunks, strict=True):
             if len(chunks) == width:
                 for index, (text, _x, _x_end) in enumerate(chunks):
-                    headers[index] += " " + text
+                    headers[index] = regrid.join_label(headers[index], text)
             else:
                 for word in line:
-                    headers[geometry.column_of(word)] += " " + word.text
+                    column = geometry.column_of(word)
+                    headers[column] = regrid.join_label(headers[column], word.text)
         block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
     elif inherited is not None and len(inherited) == width:

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .grounding import blank_grounding
+
 # Traditional or variant -> Simplified, one character each, limited to the vocabulary of proposals.
 _TRADITIONAL = (
     "單单 險险 険险 額额 費费 繳缴 證证 証证 價价 価价 終终 結结 齡龄 齢龄 歲岁 歳岁 賠赔 償偿 紅红 "
@@ -112,6 +114,7 @@ _FOLDABLE_RE = re.compile("([" + "".join(re.escape(char) for char in _FOLDED_CHA
 
 def fold(text: str) -> str:
     """Return `text` folded for matching; same length, so offsets carry over to the original."""
+    text = blank_grounding(text)
     if text.isascii():
         return text.translate(_FOLD_TABLE)  # str.translate has a fast path for ASCII text
     # Otherwise str.translate looks every character up one by one, several times slower on proposals than

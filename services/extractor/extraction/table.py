@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -19,6 +18,7 @@ from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
 from .normalize import fold_document
 from .numbers import DASH_RE, parse_amount_token
+from .roles import check_roles, check_roles_together
 from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
 
 CLEAN = 0.95
@@ -27,6 +27,7 @@ REPAIRED_CONFIRMED = 0.8
 REPAIRED_UNCONFIRMED = 0.6
 DERIVED = 0.6
 FAILED_CHECK = 0.3
+ROLE_FROM_ARITHMETIC = 0.75
 
 _CONTINUATION_RE = re.compile(r"续|cont(?:inued|'d|\.)|接上页")
 _TITLE_RE = re.compile(
@@ -95,7 +96,7 @@ def _distractor(title: str, roles: set[str]) -> str | None:
 def group_tables(folded: str) -> list[Candidate]:
     tables: list[Candidate] = []
     roles_by_width: dict[int, list[str | None]] = {}
-    roles_by_header: dict[str, list[str | None]] = {}
+    blocks_by_header: dict[str, Block] = {}
     for block in find_blocks(folded):
         if not block.rows:
             continue
@@ -108,185 +109,45 @@ def group_tables(folded: str) -> list[Candidate]:
         if inherited is None or (block.kind == "text" and len(inherited) != width):
             inherited = roles_by_width.get(width)
         signature = header_signature(block)
+        known = blocks_by_header.get(signature) if signature else None
         if block.kind == "text":
-            assign_text_columns(block, inherited, roles_by_header.get(signature) if signature else None)
+            assign_text_columns(block, inherited, known.roles if known is not None else None)
         else:
             assign_cell_columns(block, inherited)
-        if not block.roles:
-            _infer_roles(block)
-        confirm_roles_by_sums(block)
+        if known is not None and len(known.roles) == len(block.roles):
+            # A header seen before (a table wrapped into groups) means what it meant then, however few rows
+            # this group has to check it by.
+            block.roles, block.uncertain_roles = list(known.roles), set(known.uncertain_roles)
+            block.label_roles = list(known.label_roles)
+        else:
+            check_roles(block)
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
-                roles_by_header.setdefault(signature, block.roles)
-        same_roles = previous is not None and previous.blocks[-1].roles == block.roles
+                blocks_by_header.setdefault(signature, block)
+        # A block continues a table whose columns mean the same, by its header or by its numbers (the arithmetic
+        # of each page may name a column a little differently, and a header may leave one unnamed).
+        same_roles = previous is not None and (
+            previous.blocks[-1].label_roles == block.label_roles or previous.blocks[-1].roles == block.roles
+        )
         if previous is not None and not new_title and (same_roles or not block.header_lines):
             if continuation and previous.distractor is None and _distractor(title, set()) is not None:
                 previous.distractor = _distractor(title, set())
             previous.blocks.append(block)
             continue
         tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
+    for table in tables:
+        # A header heads its own block and the headerless blocks after it (pages that do not repeat it).
+        under_header: dict[str, list[Block]] = {}
+        signature = ""
+        for block in table.blocks:
+            signature = header_signature(block) if block.header_lines else signature
+            if signature:
+                under_header.setdefault(signature, []).append(block)
+        for blocks in under_header.values():
+            if len(blocks) > 1 and len({len(block.columns[0]) for block in blocks}) == 1:
+                check_roles_together(blocks)
     return tables
-
-
-def _cell_number(cell: Cell | None) -> float | None:
-    if cell is None:
-        return None
-    if DASH_RE.fullmatch(cell.text):
-        return 0.0
-    return parse_amount_token(cell.text)[0]
-
-
-def _infer_roles(block: Block) -> None:
-    """A table printed without headers: find year, age and the guaranteed + non-guaranteed = total triple."""
-    rows = [[_cell_number(cell) for cell in row] for row in block.columns]
-    if len(rows) < 3:
-        return
-    width = len(block.columns[0])
-    roles: list[str | None] = [None] * width
-    roles[0] = col.YEAR
-    differences = {row[1] - row[0] for row in rows if row[0] is not None and row[1] is not None}
-    if width > 1 and len(differences) == 1:
-        roles[1] = col.AGE
-    amount_columns = [index for index in range(width) if roles[index] is None]
-    for guaranteed in amount_columns:
-        for non_guaranteed in amount_columns:
-            for total in amount_columns:
-                if len({guaranteed, non_guaranteed, total}) < 3 or not guaranteed < non_guaranteed < total:
-                    continue
-                agree = sum(
-                    1
-                    for row in rows
-                    if None not in (row[guaranteed], row[non_guaranteed], row[total])
-                    and abs(row[guaranteed] + row[non_guaranteed] - row[total]) <= 1  # type: ignore[operator]
-                )
-                if agree >= 0.8 * len(rows):
-                    roles[guaranteed], roles[non_guaranteed], roles[total] = (
-                        col.GUARANTEED,
-                        col.NON_GUARANTEED,
-                        col.TOTAL,
-                    )
-                    before = [i for i in amount_columns if i < guaranteed]
-                    after = [i for i in amount_columns if i > total]
-                    if before:
-                        roles[before[-1]] = col.PREMIUMS
-                    if after:
-                        roles[after[0]] = col.DEATH
-                    block.roles = roles
-                    block.issues.append("no column headers: columns inferred from the table's arithmetic")
-                    return
-
-
-class _ColumnNumbers(dict[int, list[float | None]]):
-    """Each column's cells as numbers, read when first asked: checking the headers needs only a few columns."""
-
-    def __init__(self, block: Block) -> None:
-        super().__init__()
-        self.block = block
-
-    def __missing__(self, index: int) -> list[float | None]:
-        self[index] = series = [_cell_number(row[index]) for row in self.block.columns]
-        return series
-
-
-def _sum_check(numbers: _ColumnNumbers, parts: Sequence[int], total: int) -> tuple[int, int, int]:
-    """Rows where the parts and the total can be read, rows where the total equals the sum of the parts, and
-    rows where two parts are not zero (`x + 0 = x` proves nothing about which column is which)."""
-    checked = agreeing = nonzero = 0
-    for printed, *values in zip(numbers[total], *(numbers[index] for index in parts), strict=True):
-        if printed is None or None in values:
-            continue
-        checked += 1
-        agreeing += abs(sum(values) - printed) <= len(values)
-        nonzero += sum(1 for value in values if value) >= 2
-    return checked, agreeing, nonzero
-
-
-def _sum_agrees(numbers: _ColumnNumbers, parts: Sequence[int], total: int) -> bool:
-    checked, agreeing, nonzero = _sum_check(numbers, parts, total)
-    return checked >= 3 and agreeing >= 0.8 * checked and nonzero >= 0.5 * checked
-
-
-def _sum_groups(numbers: _ColumnNumbers, start: int, width: int) -> list[tuple[range, int]]:
-    """(parts, total) column groups from `start` on, left to right, where the total adds up its parts."""
-    groups: list[tuple[range, int]] = []
-    total = start + 2
-    while total < width:
-        found = next(
-            (
-                range(total - count, total)
-                for count in (3, 2)
-                if total - count >= start and _sum_agrees(numbers, range(total - count, total), total)
-            ),
-            None,
-        )
-        if found is None:
-            total += 1
-            continue
-        groups.append((found, total))
-        start, total = total + 1, total + 3
-    return groups
-
-
-def confirm_roles_by_sums(block: Block) -> None:
-    """Where the headers name a total that does not add up (OCR garbles multi-row headers), give the amount
-    columns their roles from the sums the table prints: guaranteed + bonuses = total surrender value, and in
-    the death-benefit section after it, guaranteed death benefit + bonuses = total death benefit or the
-    higher of the guaranteed amount and the cash value with bonuses."""
-    roles = block.roles
-    if col.TOTAL not in roles or not block.columns:
-        return
-    width = len(roles)
-    numbers = _ColumnNumbers(block)
-    parts = [index for index, role in enumerate(roles) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
-    if roles.count(col.TOTAL) == 1 and col.GUARANTEED in roles:
-        checked, agreeing, _ = _sum_check(numbers, parts, roles.index(col.TOTAL))
-        if checked < 3 or agreeing >= 0.5 * checked:  # too little against the headers' reading
-            return
-    first_amount = next((i for i, role in enumerate(roles) if role not in (col.YEAR, col.AGE)), width)
-    groups = _sum_groups(numbers, first_amount + 1, width)
-    if not groups:
-        return
-    (surrender_parts, surrender_total), *death_groups = groups
-    new_roles: list[str | None] = [role if role in (col.YEAR, col.AGE) else None for role in roles]
-    if col.YEAR not in new_roles and col.AGE not in new_roles:
-        new_roles[0] = col.YEAR
-    before = [i for i in range(surrender_parts.start) if new_roles[i] is None]
-    if before and _never_falls(numbers[before[-1]]):
-        new_roles[before[-1]] = col.PREMIUMS
-        block.guessed.add(before[-1])
-    new_roles[surrender_parts.start] = col.GUARANTEED
-    for index in surrender_parts[1:]:
-        new_roles[index] = col.NON_GUARANTEED
-    new_roles[surrender_total] = col.TOTAL
-    after = list(range(surrender_total + 1, width))
-    for index in after:
-        new_roles[index] = col.IGNORED
-    if death_groups:
-        new_roles[death_groups[0][1]] = col.DEATH
-    elif after:
-        highest = [i for i in after if _highest_in_most_rows(numbers, i, after)]
-        if highest:
-            new_roles[highest[-1]] = col.DEATH
-            block.guessed.add(highest[-1])
-    block.roles = new_roles
-    block.issues.append("column roles taken from the sums the table prints; its headers did not add up")
-
-
-def _never_falls(series: list[float | None]) -> bool:
-    read = [value for value in series if value is not None]
-    return len(read) >= 2 and all(b >= a for a, b in pairwise(read))
-
-
-def _highest_in_most_rows(numbers: _ColumnNumbers, index: int, among: list[int]) -> bool:
-    """The higher-of column: in nearly every row no other column of its section is larger."""
-    checked = highest = 0
-    for value, *others in zip(numbers[index], *(numbers[other] for other in among), strict=True):
-        if value is None:
-            continue
-        checked += 1
-        highest += all(other is None or other <= value + 1 for other in others)
-    return checked >= 3 and highest >= 0.9 * checked
 
 
 # Reading rows
@@ -328,17 +189,10 @@ def _read_small_int(cell: Cell) -> Field:
     return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
 
 
-def _read_row(roles: list[str | None], slots: list[Cell | None], guessed: set[int]) -> RawRow:
+def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
     row = RawRow()
-    for index, (role, cell) in enumerate(zip(roles, slots, strict=False)):
+    for role, cell in zip(roles, slots, strict=False):
         if cell is None or role is None or role == col.IGNORED:
-            continue
-        if index in guessed:
-            # Only a pattern of values named the column: its cells wait for a check to confirm them.
-            amount, alternatives = _read_amount(cell)
-            row.amounts[role] = _with(amount, confidence=min(amount.confidence, PLAUSIBLE))
-            if alternatives:
-                row.alternatives[role] = alternatives
             continue
         if role == col.YEAR:
             label = _AGE_LABEL_RE.fullmatch(cell.text)
@@ -749,9 +603,7 @@ def _amount_values(row: RawRow) -> list[object]:
 
 
 def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
-    raw_rows = [
-        _read_row(block.roles, slots, block.guessed) for block in candidate.blocks for slots in block.columns
-    ]
+    raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
     issues = [issue for block in candidate.blocks for issue in block.issues]
     _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
@@ -845,6 +697,16 @@ def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
     if cap < 1.0:
         rows = [
             {name: _with(f, confidence=min(f.confidence, cap)) for name, f in row.items()} for row in rows
+        ]
+    uncertain = {role for block in chosen.blocks for role in block.uncertain_roles}
+    if uncertain:
+        # The column was named by its numbers alone: right as far as the arithmetic goes, yet worth a look.
+        rows = [
+            {
+                name: _with(f, confidence=min(f.confidence, ROLE_FROM_ARITHMETIC)) if name in uncertain else f
+                for name, f in row.items()
+            }
+            for row in rows
         ]
     columns = ", ".join(text for text in chosen.blocks[0].header_texts if text)
     notes.insert(
