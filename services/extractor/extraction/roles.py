@@ -200,6 +200,12 @@ def _roles_from_arithmetic(
     return roles, inferred
 
 
+def _gaps(columns: tuple[int, ...]) -> int:
+    """Other columns printed between those of a sum. Tables print a sum's parts side by side with the total
+    beside them: columns between them make the sum a coincidence more likely than a table's arithmetic."""
+    return max(columns) - min(columns) + 1 - len(columns)
+
+
 def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set[int], give) -> None:
     """Find guaranteed + non-guaranteed (in one or two parts) = total among the free columns, preferring the
     columns whose labels say so. A sum with a death-benefit column among it is the death-benefit section's
@@ -211,7 +217,7 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
     if len(candidates) > MAX_SUM_COLUMNS:
         return
     surrender: tuple[float, int, tuple[int, ...]] | None = None
-    deaths: list[tuple[int, tuple[int, ...]]] = []
+    deaths: list[tuple[int, tuple[int, ...], int]] = []
     for size in (2, 3):
         for parts in combinations(candidates, size):
             for total in candidates:
@@ -229,7 +235,7 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
                 if not _adds_up(numbers, parts, total, named):
                     continue
                 if in_death_section:
-                    deaths.append((total, parts))
+                    deaths.append((total, parts, _gaps(columns)))
                     continue
                 if set_aside.intersection(columns):
                     continue
@@ -237,15 +243,15 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
                     labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts
                 )
                 score -= sum(labels[i] in (col.PREMIUMS, col.AGE) for i in columns)
-                # Tables print a sum's parts side by side with the total beside them: other columns between
-                # them make the sum a coincidence more likely than a table's arithmetic.
-                score -= 0.5 * (max(columns) - min(columns) + 1 - len(columns))
+                score -= 0.5 * _gaps(columns)
                 if surrender is None or score > surrender[0]:
                     surrender = (score, total, parts)
     taken = {surrender[1], *surrender[2]} if surrender is not None else set()
-    deaths = [(total, parts) for total, parts in deaths if not taken & {total, *parts}]
+    deaths = [found for found in deaths if not taken & {found[0], *found[1]}]
     if deaths:
-        total, parts = max(deaths, key=lambda found: sum(v or 0 for v in numbers[found[0]]))
+        # The largest total; of sums giving it, the one printed side by side (the premiums paid may equal the
+        # guaranteed death benefit and make a sum with the section's bonuses too).
+        total, parts, _ = max(deaths, key=lambda found: (sum(v or 0 for v in numbers[found[0]]), -found[2]))
         give(total, col.DEATH, labels[total] == col.DEATH)
         for part in parts:
             give(part, col.IGNORED, True)
