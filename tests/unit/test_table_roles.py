@@ -33,3 +33,52 @@ def test_premiums_equal_to_the_guaranteed_death_benefit_stay_the_premiums_paid()
     assert [row["total_premiums_paid"] for row in rows] == [2000, 4000, 6000, 8000, 10000, 10000]
     assert [row["death_benefit"] for row in rows] == [2070, 4150, 6250, 8370, 10510, 10660]
     assert [row["total_surrender_value"] for row in rows] == [50, 1010, 2790, 4790, 7210, 7940]
+
+
+# The second page repeats the heading and a header OCR garbled into other meanings (the guaranteed death
+# benefit's words pushed over the cash value); its years carry on and the first page's sums add up in it.
+TWO_PAGES = (
+    EN_BASIC
+    + """
+Surrender Values (USD)
+Yr   Total Prem Paid   Gtd CV   Terminal Bonus   Total
+1        2,000             0          50            50
+2        4,000           900         110         1,010
+3        6,000         2,600         190         2,790
+Page 1 of 2
+Surrender Values (USD)
+Yr   Total Prem Paid   Gtd Death   Terminal Bonus   Death
+4        8,000         4,500         290         4,790
+5       10,000         6,800         410         7,210
+6       10,000         7,400         540         7,940
+"""
+)
+
+
+def test_a_page_whose_years_carry_on_keeps_the_columns_of_the_page_before() -> None:
+    rows = extract_value_table(TWO_PAGES, extract_basic_info(TWO_PAGES)).values()
+    assert [row["policy_year"] for row in rows] == [1, 2, 3, 4, 5, 6]
+    assert [row["guaranteed_cash_value"] for row in rows] == [0, 900, 2600, 4500, 6800, 7400]
+    assert [row["total_surrender_value"] for row in rows] == [50, 1010, 2790, 4790, 7210, 7940]
+
+
+# OCR joined a group header (`Non-guaranteed`) onto the guaranteed cash value's label: every part of the
+# total reads as non-guaranteed.
+NO_GUARANTEED_LABEL = (
+    EN_BASIC
+    + """
+Surrender Values (USD)
+Yr   Total Prem Paid   Non-gtd Cash Val   Rev Bonus   Term Bonus   Total
+1        2,000              0                 40          10           50
+2        4,000            900                 80          30        1,010
+3        6,000          2,600                130          60        2,790
+4        8,000          4,500                190         100        4,790
+"""
+)
+
+
+def test_a_total_of_non_guaranteed_parts_alone_is_checked_for_its_guaranteed_part() -> None:
+    table = extract_value_table(NO_GUARANTEED_LABEL, extract_basic_info(NO_GUARANTEED_LABEL))
+    assert [row["guaranteed_cash_value"] for row in table.values()] == [0, 900, 2600, 4500]
+    assert [row["non_guaranteed_value"] for row in table.values()] == [50, 110, 190, 290]
+    assert all(row["guaranteed_cash_value"].confidence < 0.8 for row in table.rows)

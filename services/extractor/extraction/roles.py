@@ -67,18 +67,53 @@ def check_roles_together(blocks: list[Block]) -> None:
     blocks[0].issues += [f"{issue}, over {len(blocks)} groups under one header" for issue in whole.issues]
 
 
+def continues(previous: Block, block: Block) -> bool:
+    """`block` is the next page of `previous`'s table, whatever its garbled header says: as wide, its policy
+    years carry on where `previous` stopped (or turn to age rows), and the sum `previous`'s roles name adds up
+    in its rows too."""
+    roles = previous.roles
+    if (
+        not block.columns
+        or not previous.columns
+        or len(block.columns[0]) != len(roles)
+        or not {col.YEAR, col.GUARANTEED, col.TOTAL} <= set(roles)
+    ):
+        return False
+    year = roles.index(col.YEAR)
+    last, first = _cell_number(previous.columns[-1][year]), block.columns[0][year]
+    if first is None or last is None:
+        return False
+    first_year = _cell_number(first)
+    if not (first.text.endswith("岁") or (first_year is not None and last < first_year <= last + 10)):
+        return False
+    parts = [index for index, role in enumerate(roles) if role in (col.GUARANTEED, col.NON_GUARANTEED)]
+    total = roles.index(col.TOTAL)
+    numbers = {index: _numbers(block.columns, index) for index in (*parts, total)}
+    if len(block.columns) >= 3:
+        return _adds_up(numbers, parts, total)
+    sums = [
+        (sum(values), whole)
+        for whole, *values in zip(numbers[total], *(numbers[part] for part in parts), strict=True)
+        if whole is not None and None not in values
+    ]
+    return bool(sums) and all(abs(value - whole) <= len(parts) for value, whole in sums)
+
+
 def _numbers(rows: list[list[Cell | None]], index: int) -> list[float | None]:
     return [_cell_number(row[index]) for row in rows]
 
 
 def _labels_hold(labels: list[str | None], rows: list[list[Cell | None]]) -> bool:
-    """The labels name each column once, leave no filled column unnamed, and add up where they can."""
+    """The labels name each column once, leave no filled column unnamed, name the guaranteed part of a total,
+    and add up where they can."""
     named = [role for role in labels if role in _UNIQUE]
     if len(named) != len(set(named)):
         return False
     for index, role in enumerate(labels):
         if role is None and sum(row[index] is not None for row in rows) >= len(rows) / 2:
             return False
+    if col.TOTAL in labels and col.NON_GUARANTEED in labels and col.GUARANTEED not in labels:
+        return False  # a total of non-guaranteed parts alone: OCR garbled the guaranteed value's label
     if col.TOTAL in labels and col.NON_GUARANTEED in labels and col.GUARANTEED in labels:
         sums = [index for index, role in enumerate(labels) if role in _SUM_ROLES]
         numbers = {index: _numbers(rows, index) for index in sums}

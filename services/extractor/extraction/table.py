@@ -18,7 +18,7 @@ from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
 from .normalize import fold_document
 from .numbers import DASH_RE, parse_amount_token
-from .roles import check_roles, check_roles_together
+from .roles import check_roles, check_roles_together, continues
 from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
 
 CLEAN = 0.95
@@ -121,6 +121,21 @@ def group_tables(folded: str) -> list[Candidate]:
             block.label_roles = list(known.label_roles)
         else:
             check_roles(block)
+        if (
+            previous is not None
+            and previous.blocks[-1].roles != block.roles
+            and _distractor(title, set()) is None
+            and continues(previous.blocks[-1], block)
+        ):
+            block.roles, block.uncertain_roles = (
+                list(previous.blocks[-1].roles),
+                set(previous.blocks[-1].uncertain_roles),
+            )
+            block.issues.append(
+                "columns as on the page before: its policy years carry on and its sums add up"
+            )
+            previous.blocks.append(block)
+            continue
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
