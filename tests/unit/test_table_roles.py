@@ -82,3 +82,30 @@ def test_a_total_of_non_guaranteed_parts_alone_is_checked_for_its_guaranteed_par
     assert [row["guaranteed_cash_value"] for row in table.values()] == [0, 900, 2600, 4500]
     assert [row["non_guaranteed_value"] for row in table.values()] == [50, 110, 190, 290]
     assert all(row["guaranteed_cash_value"].confidence < 0.8 for row in table.rows)
+
+
+# Age rows at the end of an OCR'd Hong Kong table (issue age 10): one label read as letters, one with 歲 read
+# as digits, and column rules read as dashes before a number, widening their rows by a cell.
+HK_AGE_ROWS = """\
+擬受保人 : CHAN SIU MING   性別 / 年齡 / 收費標準 : 男/10/標準
+每年保費 : 1,000   保費繳付期 : 3 年
+保單年度終結   繳付保費總額   保證現金價值(A)   終期紅利(B)   總額(A)+(B)   身故賠償
+1              1,000              0               10            10         1,010
+2              2,000            800               30           830         2,030
+3              3,000          1,900 | __          60         1,960         3,060
+60歲           3,000          5,000            4,000         9,000         9,500
+65歲           3,000          5,500            5,000        10,500        11,000
+70歲           3,000          6,000            6,500        12,500        13,000
+OS BE          3,000          6,500            8,000        14,500        15,000
+8088           3,000          7,000            9,500        16,500 | —_   17,000
+"""
+
+
+def test_age_rows_whose_labels_ocr_garbled_take_their_ages_from_the_sequence() -> None:
+    table = extract_value_table(HK_AGE_ROWS, extract_basic_info(HK_AGE_ROWS))
+    rows = {row["policy_year"].value: row for row in table.rows}
+    assert sorted(rows) == [1, 2, 3, 50, 55, 60, 65, 70]
+    assert rows[65]["age"].value == 75 and rows[65]["total_surrender_value"].value == 14500
+    assert rows[70]["age"].value == 80 and rows[70]["death_benefit"].value == 17000
+    assert rows[3]["guaranteed_cash_value"].value == 1900 and rows[3]["death_benefit"].value == 3060
+    assert all(rows[year]["policy_year"].confidence < 0.8 for year in (65, 70))

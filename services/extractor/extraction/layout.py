@@ -52,6 +52,7 @@ _ROWSPAN_RE = re.compile(r"rowspan\s*=\s*[\"']?(\d{1,9})")
 _SPACED_DECIMAL_RE = re.compile(r"(?<=\d\.) (?=\d)|(?<=\d) (?=\.\d)")
 _MAX_COLSPAN = 16  # columns a group header may span beyond the widest row's cell count
 _TAG_RE = re.compile(r"<[^>]+>")
+_MAX_GARBLED_LABEL = 6  # characters of an age label (`100歲`) as OCR may garble it
 _STACKED_NUMBER_RE = re.compile(r"\d\s{0,3}<br")  # a number with another under it in the same cell
 _BR_PIECE_RE = re.compile(r"(?:<br\s*/?>)?((?:[^<]|<(?!br))*)")  # a cell's text from one <br> to the next
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
@@ -62,6 +63,34 @@ def is_numeric_token(token: str) -> bool:
     if DASH_RE.fullmatch(token):
         return True
     return parse_amount_token(token)[0] is not None or bool(_YEAR_LABEL_RE.fullmatch(token))
+
+
+def _is_noise(folded: str, token: re.Match[str]) -> bool:
+    """Punctuation OCR read from column rules, or a dash or underscore glued to the number after it."""
+    text = token.group()
+    return bool(_NOISE_TOKEN_RE.fullmatch(text)) or (
+        text[-1] in "-_" and folded[token.end() : token.end() + 1].isdigit()
+    )
+
+
+def _row_with_garbled_label(folded: str, start: int, end: int, block: Block) -> list[Cell] | None:
+    """A row of `block` whose label OCR turned into a word or two (`os be` for `95歲`), then as many numbers as
+    the block's rows hold after their label; the label one cell, for the sequence of age rows to read."""
+    width = Counter(len(row) for row in block.rows).most_common(1)[0][0]
+    tokens = [token for token in _TOKEN_RE.finditer(folded, start, end) if not _is_noise(folded, token)]
+    label = next((index for index, token in enumerate(tokens) if is_numeric_token(token.group())), 0)
+    if (
+        not 1 <= label <= 2
+        or len(tokens) - label != width - 1
+        or tokens[label - 1].end() - tokens[0].start() > _MAX_GARBLED_LABEL
+        or HEADER_WORD_RE.search(folded, tokens[0].start(), tokens[label - 1].end())
+        or not all(is_numeric_token(token.group()) for token in tokens[label:])
+    ):
+        return None
+    cells = _placed_cells(folded, start, tokens)
+    first, last = cells[0], cells[label - 1]
+    joined = Cell(folded[first.start : last.end], first.start, last.end, first.x, last.x_end)
+    return [joined, *cells[label:]]
 
 
 def _data_tokens(folded: str, start: int, end: int) -> list[re.Match[str]] | None:
@@ -75,9 +104,7 @@ def _data_tokens(folded: str, start: int, end: int) -> list[re.Match[str]] | Non
     numeric = 0
     for match in _TOKEN_RE.finditer(folded, start, end):
         token = match.group()
-        if _NOISE_TOKEN_RE.fullmatch(token) or (
-            token[-1] in "-_" and folded[match.end() : match.end() + 1].isdigit()
-        ):
+        if _is_noise(folded, match):
             continue
         tokens.append(match)
         if _CLEAN_NUMERIC_RE.fullmatch(token) or (
@@ -191,6 +218,13 @@ def find_blocks(folded: str) -> list[Block]:
                 current.rows.extend(stacked)
             else:
                 current.rows.append(_placed_cells(folded, position, tokens))
+        elif (
+            current is not None
+            and not titles
+            and not pending_headers
+            and (garbled := _row_with_garbled_label(folded, position, line_end, current)) is not None
+        ):
+            current.rows.append(garbled)
         elif (years := regrid.years_across(folded, position, line_end)) is not None and (
             grid := regrid.transposed_grid(folded, position, line_end, years)
         ) is not None:
@@ -402,6 +436,19 @@ def _median(values: list[int]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _without_column_rules(row: list[Cell], width: int) -> list[Cell]:
+    """A row one or more cells wider than its table: a dash printed right before a number is a column rule OCR
+    read (`1,309,229 | __ 2,382,655`), not a cell of its own."""
+    if len(row) <= width:
+        return row
+    kept = [
+        cell
+        for cell, following in pairwise(row)
+        if not (DASH_RE.fullmatch(cell.text) and following.x - cell.x_end <= 2)
+    ] + row[-1:]
+    return kept if len(kept) == width else row
+
+
 def merge_broken_rows(rows: list[list[Cell]], width: int) -> tuple[list[list[Cell]], int]:
     """Join a row OCR broke over two lines: two short lines whose cells add up to a full row."""
     merged: list[list[Cell]] = []
@@ -477,7 +524,7 @@ def assign_text_columns(
     """
     counts = Counter(len(row) for row in block.rows)
     width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
-    rows, joins = merge_broken_rows(block.rows, width)
+    rows, joins = merge_broken_rows([_without_column_rules(row, width) for row in block.rows], width)
     if joins:
         block.issues.append(f"joined {joins} row(s) broken over two lines")
     header_chunks = [_chunks(line) for line in block.header_lines]

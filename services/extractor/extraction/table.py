@@ -173,7 +173,7 @@ def group_tables(folded: str) -> list[Candidate]:
 class RawRow:
     year: Field = MISSING
     age_label: int | None = None  # the row was labelled by age (65歲) instead of policy year
-    age_label_unreadable: bool = False  # an age label OCR garbled (`了(歲`, `108%` for `70歲`)
+    unreadable_label: str = ""  # an age label OCR garbled (`了(歲`, `108%` for `70歲`, `10088` for `100歲`)
     age: Field = MISSING
     amounts: dict[str, Field] = field(default_factory=dict)
     non_guaranteed_parts: list[Field] = field(default_factory=list)
@@ -204,6 +204,14 @@ def _read_small_int(cell: Cell) -> Field:
     return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
 
 
+def _garbled_age_label(text: str) -> bool:
+    """An unreadable year cell that may be what OCR left of an age label: the age with 歲 read as more digits
+    (`10088`), or letters alone (`os be`)."""
+    if text.isdigit():
+        return len(text) >= 4
+    return not any(char.isdigit() for char in text) and not DASH_RE.fullmatch(text)
+
+
 def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
     row = RawRow()
     for role, cell in zip(roles, slots, strict=False):
@@ -215,10 +223,12 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 row.age_label = int(label.group(1) or label.group(2))
                 row.year = Field(None, 0.0, (cell.start, cell.end))
             elif "岁" in cell.text or cell.text.endswith("%"):
-                row.age_label_unreadable = True
+                row.unreadable_label = cell.text
                 row.year = Field(None, 0.0, (cell.start, cell.end), (f"unreadable age label {cell.text!r}",))
             else:
                 row.year = _read_small_int(cell)
+                if row.year.value is None and _garbled_age_label(cell.text):
+                    row.unreadable_label = cell.text
         elif role == col.AGE:
             label = _AGE_LABEL_RE.fullmatch(cell.text)
             if label:
@@ -521,9 +531,13 @@ def _restore_age_labels(raw_rows: list[RawRow]) -> None:
             continue  # past the last label only a step seen twice says where the sequence goes
         if following is not None and labels[following] != expected + step * (following - index):
             continue
-        if row.age_label_unreadable or row.year.value == expected:
+        garbled = row.unreadable_label
+        # A label of digits alone is the age with 歲 read as more digits: it starts with the age.
+        if (garbled and not (garbled.isdigit() and not garbled.startswith(str(expected)))) or (
+            row.year.value == expected
+        ):
             row.age_label = expected
-            row.age_label_unreadable = False
+            row.unreadable_label = ""
             row.year = Field(None, 0.0, row.year.span, ("age label taken from the sequence of age rows",))
 
 
@@ -538,7 +552,7 @@ def _repair_years_from_sequence(raw_rows: list[RawRow]) -> None:
         year = row.year.value
         following_index = following_year[index]
         following = years[following_index] if following_index is not None else None
-        if row.age_label is not None or row.age_label_unreadable or previous is None or following is None:
+        if row.age_label is not None or row.unreadable_label or previous is None or following is None:
             previous = year if year is not None else previous
             continue
         if year is None:
