@@ -81,6 +81,10 @@ bench-http: install ## save and status requests/s and latency beside a bare Falc
 bench-soak: install ## a steady stream for minutes while workers are killed and Redis restarts empty
 	$(BIN)/python bench/soak.py $(CORPUS)
 
+.PHONY: bench-oracle
+bench-oracle: install ## llm and hybrid against a model answering right (the corpus's answers): accuracy, calls (CORPUS)
+	$(BIN)/python bench/oracle.py $(CORPUS)
+
 .PHONY: bench-llm-cost
 bench-llm-cost: install ## LLM calls and tokens of llm vs hybrid mode against a local fake API (CORPUS or examples/)
 	$(BIN)/python bench/llm_cost.py $(if $(wildcard $(CORPUS)),$(CORPUS),)

@@ -133,6 +133,28 @@ def _get(args: argparse.Namespace, settings: Settings) -> int:
     return run_get(args)
 
 
+def _delete(args: argparse.Namespace, settings: Settings) -> int:
+    from .client import run_delete
+
+    return run_delete(args)
+
+
+def _purge(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from illustra_shared.database import open_database
+    from illustra_shared.models import utcnow
+    from illustra_shared.retention import purge
+
+    days = args.older_than_days if args.older_than_days is not None else settings.retention_days
+    database = open_database(settings.database_url)
+    with database.connection_context():
+        purged = purge(database, utcnow() - timedelta(days=days) if days else None)
+    kept = f"older than {days} day(s)" if days else "(retention off: ILLUSTRA_RETENTION_DAYS=0)"
+    print(f"purged {purged.documents} document(s) {kept} and {purged.cache_entries} orphaned cache entries")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="illustra", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -190,6 +212,18 @@ def build_parser() -> argparse.ArgumentParser:
     get = commands.add_parser("get", help="print a document's result as JSON, or its value table as CSV")
     client.add_get_arguments(get)
     get.set_defaults(run=_get)
+    delete = commands.add_parser(
+        "delete", help="delete a document with its results, attempts and cached model replies"
+    )
+    client.add_delete_arguments(delete)
+    delete.set_defaults(run=_delete)
+    purge = commands.add_parser(
+        "purge",
+        help="delete documents older than the retention period (ILLUSTRA_RETENTION_DAYS) and cached replies "
+        "no document needs",
+    )
+    purge.add_argument("--older-than-days", type=int, help="default: ILLUSTRA_RETENTION_DAYS")
+    purge.set_defaults(run=_purge)
 
     queue = commands.add_parser(
         "queue", help="what the broker holds per queue; `queue redrive` sends dead letters back"
@@ -228,6 +262,15 @@ def _prepare_metrics(argv: list[str]) -> None:
         prepare_multiprocess_dir(words[1])
 
 
+def _serving_host(args: argparse.Namespace) -> str | None:
+    """The address a serving command listens on ("" for every interface); None for a command that serves none."""
+    if args.command == "serve":
+        return args.bind.rpartition(":")[0]
+    if args.command == "demo" and not args.no_serve:
+        return args.host
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _prepare_metrics(argv)
@@ -237,5 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigurationError as error:
         print(f"illustra: {error}", file=sys.stderr)
         return 2
+    if args.command in ("serve", "worker", "demo", "up"):
+        refusal = settings.refusal_to_serve(_serving_host(args))
+        if refusal is not None:
+            print(f"illustra: refusing to start: {refusal}", file=sys.stderr)
+            return 2
     configure_logging(settings.log_level, service=getattr(args, "service", None) or args.command)
     return args.run(args, settings)

@@ -1,4 +1,5 @@
-"""``illustra submit | status | get``: the command line's client of a running gateway (standard library HTTP only).
+"""``illustra submit | status | get | delete``: the command line's client of a running gateway (standard library
+HTTP only).
 
 Exit codes: 0 success; 1 a document ended in error, a file was skipped, or the API refused a request; 2 usage
 errors; 3 the server cannot be reached (or answers 503: a service behind it is unavailable)."""
@@ -117,6 +118,9 @@ class Client:
     def document(self, document_id: int) -> dict[str, Any]:
         return self.request("GET", f"/api/ocr/documents/{document_id}/")["data"]
 
+    def delete(self, document_id: int) -> None:
+        self.request("DELETE", f"/api/ocr/documents/{document_id}/")
+
 
 # -- pure parts: files, CSV, progress ---------------------------------------------------------------------
 
@@ -144,12 +148,20 @@ def read_document(path: Path) -> str:
     return text
 
 
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    # Text is never left for a spreadsheet to evaluate; numbers (negative ones too) stay numbers.
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def value_table_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] = TABLE_COLUMNS) -> str:
@@ -276,6 +288,38 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _read_token(path: str) -> str:
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise argparse.ArgumentTypeError(f"cannot read the token file {path}: {error}") from None
+    if not token:
+        raise argparse.ArgumentTypeError(f"the token file {path} is empty")
+    return token
+
+
+class _TokenFile(argparse.Action):
+    """``--token-file PATH``: the token is read from the file, so it never appears in the process list."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        try:
+            setattr(namespace, self.dest, _read_token(str(values)))
+        except argparse.ArgumentTypeError as error:
+            parser.error(str(error))
+
+
+def _default_token() -> str | None:
+    if os.environ.get("ILLUSTRA_TOKEN"):
+        return os.environ["ILLUSTRA_TOKEN"]
+    path = os.environ.get("ILLUSTRA_TOKEN_FILE")
+    if not path:
+        return None
+    try:
+        return _read_token(path)
+    except argparse.ArgumentTypeError as error:
+        raise SystemExit(f"illustra: ILLUSTRA_TOKEN_FILE: {error}") from None
+
+
 def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--url",
@@ -283,10 +327,15 @@ def _add_connection_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("ILLUSTRA_URL") or DEFAULT_URL,
         help="the gateway's URL (default: $ILLUSTRA_URL or %(default)s)",
     )
+    # Never a --token: a command line is visible to every user of the machine (ps, /proc).
     parser.add_argument(
-        "--token",
-        default=os.environ.get("ILLUSTRA_TOKEN") or None,
-        help="API token, sent as 'Authorization: Bearer TOKEN' (default: $ILLUSTRA_TOKEN)",
+        "--token-file",
+        dest="token",
+        action=_TokenFile,
+        default=_default_token(),
+        metavar="PATH",
+        help="file holding the API token, sent as 'Authorization: Bearer TOKEN' "
+        "(default: $ILLUSTRA_TOKEN, else the file $ILLUSTRA_TOKEN_FILE)",
     )
 
 
@@ -320,6 +369,12 @@ def add_submit_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_status_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = "Print a document's processing status (the API's data) as JSON."
+    parser.add_argument("document_id", type=_positive_int, metavar="ID")
+    _add_connection_arguments(parser)
+
+
+def add_delete_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Delete a document with its results, attempts and cached model replies."
     parser.add_argument("document_id", type=_positive_int, metavar="ID")
     _add_connection_arguments(parser)
 
@@ -454,6 +509,16 @@ def run_status(args: argparse.Namespace, *, out: TextIO | None = None, err: Text
     except (Unreachable, ApiError) as error:
         return _fail("status", error, err)
     print(json.dumps(data, ensure_ascii=False, indent=2), file=out)
+    return EXIT_OK
+
+
+def run_delete(args: argparse.Namespace, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        Client(args.url, args.token).delete(args.document_id)
+    except (Unreachable, ApiError) as error:
+        return _fail("delete", error, err)
+    print(f"document {args.document_id} deleted", file=out)
     return EXIT_OK
 
 

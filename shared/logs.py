@@ -16,7 +16,7 @@ _context = threading.local()
 
 # Fields a caller may attach with ``extra=`` or ``bind``; anything else on a record is the logging module's own.
 CONTEXT_FIELDS = ("document_id", "stage", "attempt", "message_id", "user_id", "route")
-_SECRET = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(sk-[A-Za-z0-9]{8,})")
+_SECRET = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(sk-[A-Za-z0-9_-]{8,})")
 
 
 def bind(**fields: Any) -> None:

@@ -51,6 +51,8 @@ class Document(BaseModel):
     file_name = CharField(max_length=255)
     ocr_content = TextField()
     content_sha256 = CharField(max_length=64, index=True)
+    # The text's size in UTF-8, summed for the user's quota (migration 0008).
+    content_bytes = BigIntegerField(default=0)
     processing_stage = CharField(max_length=32, default="pending", index=True)
     progress_percentage = SmallIntegerField(default=0)
     status = CharField(max_length=16, default="pending")
@@ -156,9 +158,11 @@ class ValueTableResult(BaseModel):
 
 class LLMCacheEntry(BaseModel):
     """A validated LLM reply, keyed by what produced it: the document's content, the stage, the model, the prompt
-    version and the part asked (see illustra_extractor.llm.cache)."""
+    version and the part asked (see illustra_extractor.llm.cache). It belongs to the documents with that content
+    (``content_sha256``, as ``Document`` keeps it) and is deleted with them (migration 0008)."""
 
     key = CharField(max_length=64, primary_key=True)
+    content_sha256 = CharField(max_length=64, index=True, default="")
     response = TextField()
     prompt_tokens = IntegerField(default=0)
     completion_tokens = IntegerField(default=0)

@@ -211,14 +211,14 @@ API_DOCUMENT: dict[str, Any] = {
                         }
                     },
                 },
-                "responses": {**_ok(_ACCEPTED), **_errors(400, 401, 403, 413, 422, 429, 503)},
+                "responses": {**_ok(_ACCEPTED), **_errors(400, 401, 403, 413, 415, 422, 429, 503)},
             }
         },
         "/api/ocr/documents/{document_id}/retry/": {
             "post": {
                 "summary": "Start a document in error again from the stage that failed",
                 "parameters": [_DOCUMENT_ID],
-                "responses": {**_ok(_ACCEPTED), **_errors(401, 404, 409, 503)},
+                "responses": {**_ok(_ACCEPTED), **_errors(401, 404, 409, 415, 503)},
             }
         },
         "/api/ocr/documents/{document_id}/status/": {
@@ -236,7 +236,12 @@ API_DOCUMENT: dict[str, Any] = {
                     {"name": "include_text", "in": "query", "required": False, "schema": {"type": "boolean"}},
                 ],
                 "responses": {**_ok(_success(_DOCUMENT)), **_errors(400, 401, 404, 503)},
-            }
+            },
+            "delete": {
+                "summary": "Delete a document with its results, attempts and cached model replies (its owner only)",
+                "parameters": [_DOCUMENT_ID],
+                "responses": {**_ok(_ACCEPTED), **_errors(401, 404, 503)},
+            },
         },
         "/api/ocr/documents/": {
             "get": {

@@ -1,11 +1,17 @@
-"""Per-user limits on submissions: at most N in each window of W seconds, shared by every gateway process
-through Redis (in process memory for the demo)."""
+"""Per-user limits on submissions: at most N in any W seconds (a sliding window, so no burst of 2N across the edge
+of two fixed windows), shared by every gateway process through Redis (in process memory for the demo).
+
+When Redis cannot be reached the limit is kept by each process on its own, so an outage loosens it (to N per
+process) but never lifts it."""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+import uuid
+from collections import deque
 from collections.abc import Callable
 
 import redis
@@ -19,8 +25,53 @@ class RateLimiter:
         self.window_s = window_s
 
     def hit(self, key: str) -> int | None:
-        """Count one use by ``key``; the seconds to wait when it is over the limit, else None."""
+        """Count one use by ``key``; the seconds to wait when it is over the limit (the use is then not counted),
+        else None."""
         raise NotImplementedError
+
+
+def _wait(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
+class MemoryRateLimiter(RateLimiter):
+    """The times of each key's uses in the last window, in this process."""
+
+    def __init__(self, limit: int, window_s: int, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(limit, window_s)
+        self.clock = clock
+        self.uses: dict[str, deque[float]] = {}
+        self.lock = threading.Lock()
+
+    def hit(self, key: str) -> int | None:
+        now = self.clock()
+        since = now - self.window_s
+        with self.lock:
+            if len(self.uses) > 10_000:  # forget the keys idle for a whole window
+                self.uses = {k: times for k, times in self.uses.items() if times and times[-1] > since}
+            times = self.uses.setdefault(key, deque())
+            while times and times[0] <= since:
+                times.popleft()
+            if len(times) >= self.limit:
+                return _wait(times[0] - since)
+            times.append(now)
+        return None
+
+
+# The uses in the window as a sorted set scored by time: drop those older than the window, refuse past the limit
+# (returning the seconds until the oldest leaves the window), else record this one. One script, so one round trip
+# and no race between gateway processes.
+_SLIDING_WINDOW = """
+local since = tonumber(ARGV[1]) - tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', since)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) - since)
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[2] + 1)
+return false
+"""
 
 
 class RedisRateLimiter(RateLimiter):
@@ -30,38 +81,16 @@ class RedisRateLimiter(RateLimiter):
         super().__init__(limit, window_s)
         self.client = client
         self.clock = clock
+        self.script = client.register_script(_SLIDING_WINDOW)
+        self.fallback = MemoryRateLimiter(limit, window_s, clock)
 
     def hit(self, key: str) -> int | None:
-        now = self.clock()
-        window = int(now // self.window_s)
-        redis_key = f"illustra:ratelimit:{key}:{window}"
         try:
-            with self.client.pipeline() as pipe:
-                pipe.incr(redis_key)
-                pipe.expire(redis_key, self.window_s + 1)
-                count, _ = pipe.execute()
+            wait = self.script(
+                keys=[f"illustra:ratelimit:{key}"],
+                args=[self.clock(), self.window_s, self.limit, uuid.uuid4().hex],
+            )
         except redis.RedisError:
-            # A limiter that cannot count lets requests through rather than refusing everyone.
-            log.warning("rate limiter unavailable; not limiting")
-            return None
-        if count <= self.limit:
-            return None
-        return max(1, int((window + 1) * self.window_s - now + 0.999))
-
-
-class MemoryRateLimiter(RateLimiter):
-    def __init__(self, limit: int, window_s: int, clock: Callable[[], float] = time.time) -> None:
-        super().__init__(limit, window_s)
-        self.clock = clock
-        self.counts: dict[tuple[str, int], int] = {}
-        self.lock = threading.Lock()
-
-    def hit(self, key: str) -> int | None:
-        now = self.clock()
-        window = int(now // self.window_s)
-        with self.lock:
-            self.counts = {k: v for k, v in self.counts.items() if k[1] >= window}
-            count = self.counts[(key, window)] = self.counts.get((key, window), 0) + 1
-        if count <= self.limit:
-            return None
-        return max(1, int((window + 1) * self.window_s - now + 0.999))
+            log.warning("rate limiter's Redis unavailable; limiting in this process alone")
+            return self.fallback.hit(key)
+        return None if wait is None else _wait(float(wait))

@@ -16,6 +16,7 @@ from .errors import ConfigurationError
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/illustra"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 MIB = 1024 * 1024
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -111,10 +112,42 @@ class Settings:
     # rules, llm or hybrid; hybrid when an LLM key is set, rules otherwise.
     extractor_mode: str = "rules"
     extra: Mapping[str, str] = field(default_factory=dict)
+    # Documents (with their results, attempts and cached LLM replies) older than this many days are deleted by
+    # `illustra purge` (the CronJob illustra-purge); 0 keeps them.
+    retention_days: int = 0
+    # What one user may keep stored at once: documents, and bytes of text (0: no limit).
+    quota_documents: int = 10_000
+    quota_bytes: int = 1024 * MIB
+    # What extraction accepts (a document past these fails with the reason) and how it is bounded: the rules
+    # stages run in extract_sandboxes child processes per worker process (0: in the worker itself, unbounded),
+    # each stopped past its CPU time or address space.
+    extract_max_chars: int = 1_000_000
+    extract_max_line_chars: int = 100_000
+    extract_max_cells: int = 20_000
+    extract_cpu_limit_s: int = 20
+    extract_memory_limit_mib: int = 1024
+    extract_sandboxes: int = 2
+    # A stage abandoned this many times (its worker died while running it) is poison: its document fails.
+    stage_max_abandoned: int = 3
 
     @property
     def is_demo(self) -> bool:
         return self.environment == "demo"
+
+    def refusal_to_serve(self, host: str | None) -> str | None:
+        """Why a service must not start with these settings, serving on ``host`` (None: it serves nothing), or
+        None. Without authentication anyone reaching the API reads every document: only a local run on the
+        loopback interface may go without it."""
+        if self.auth_required:
+            return None
+        if self.environment == "prod":
+            return "ILLUSTRA_ENV=prod needs ILLUSTRA_AUTH=required: without it anyone can read every document"
+        if host is not None and host not in LOOPBACK_HOSTS:
+            return (
+                f"serving on {host} without authentication would publish every document: set "
+                "ILLUSTRA_AUTH=required (tokens from `illustra token create`), or bind 127.0.0.1"
+            )
+        return None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -163,4 +196,16 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
             extractor_mode=_extractor_mode(env),
             extra={k: v for k, v in env.items() if k.startswith(("ILLUSTRA_", "LLM_", "EXTRACTOR_"))},
+            retention_days=_int(env, "ILLUSTRA_RETENTION_DAYS", cls.retention_days),
+            quota_documents=_int(env, "ILLUSTRA_QUOTA_DOCUMENTS", cls.quota_documents),
+            quota_bytes=_int(env, "ILLUSTRA_QUOTA_BYTES", cls.quota_bytes),
+            extract_max_chars=_int(env, "EXTRACT_MAX_CHARS", cls.extract_max_chars, minimum=1),
+            extract_max_line_chars=_int(env, "EXTRACT_MAX_LINE_CHARS", cls.extract_max_line_chars, minimum=1),
+            extract_max_cells=_int(env, "EXTRACT_MAX_CELLS", cls.extract_max_cells),
+            extract_cpu_limit_s=_int(env, "EXTRACT_CPU_LIMIT_S", cls.extract_cpu_limit_s, minimum=1),
+            extract_memory_limit_mib=_int(
+                env, "EXTRACT_MEMORY_LIMIT_MIB", cls.extract_memory_limit_mib, minimum=64
+            ),
+            extract_sandboxes=_int(env, "EXTRACT_SANDBOXES", cls.extract_sandboxes),
+            stage_max_abandoned=_int(env, "STAGE_MAX_ABANDONED", cls.stage_max_abandoned, minimum=1),
         )

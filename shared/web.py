@@ -85,6 +85,32 @@ class DatabaseConnection:
         release_connection(self.database, broken=resp.status_code == 503)
 
 
+class JsonOnly:
+    """Falcon middleware: a request with a body must say ``Content-Type: application/json`` (415 otherwise), so a
+    cross-site form, which can only send form and text bodies, cannot post to the API; and every answer carries
+    ``nosniff`` and, unless its resource set its own caching, ``Cache-Control: no-store``, so no browser or proxy
+    keeps a document's data."""
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+    ) -> None:
+        chunked = "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
+        if not (req.content_length or chunked):
+            return
+        media_type = (req.content_type or "").partition(";")[0].strip().lower()
+        if media_type != falcon.MEDIA_JSON:
+            raise falcon.HTTPUnsupportedMediaType(
+                description="a request body must be JSON, sent with Content-Type: application/json"
+            )
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        if resp.get_header("Cache-Control") is None:
+            resp.set_header("Cache-Control", "no-store")
+
+
 class HealthResource:
     """``/healthz``: the process answers."""
 

@@ -113,12 +113,18 @@ class Processes:
     def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
         self.log_dir = log_dir
         self.env = env
+        # Variables of one process only, by its name (such as its own DATABASE_URL).
+        self.process_env: dict[str, dict[str, str]] = {}
         self.processes: dict[str, subprocess.Popen] = {}
 
     def start_process(self, name: str, command: list[str]) -> None:
         with open(self.log_dir / f"{name}.log", "ab") as log:
             self.processes[name] = subprocess.Popen(
-                command, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                env={**self.env, **self.process_env.get(name, {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def check_alive(self) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from illustra_shared.errors import ConfigurationError
+from illustra_shared.errors import ConfigurationError, StageFailed
 from illustra_shared.settings import Settings
 
 from .engines import MODES, StageEngine, create_engine
@@ -63,7 +63,11 @@ def _run_file(engine: StageEngine, path: Path) -> int:
     if not path.is_file():
         print(f"extract: no such file: {path}", file=sys.stderr)
         return 1
-    extracted = _extract(engine, path.read_text(encoding="utf-8"))
+    try:
+        extracted = _extract(engine, path.read_text(encoding="utf-8"))
+    except StageFailed as error:  # past a limit of what extraction accepts
+        print(f"extract: {path}: {error}", file=sys.stderr)
+        return 1
     result = {
         "basic_info": extracted.basic.to_json(),
         "value_table": extracted.table.to_json(),

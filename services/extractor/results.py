@@ -25,6 +25,17 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+# No amount in a proposal comes near this; past it a number is an OCR or model accident (a 400-digit run reads as
+# inf, which JSON cannot carry and the page cannot show): it is stored as unknown.
+MAX_STORED_NUMBER = 1e15
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, float) and not -MAX_STORED_NUMBER < value < MAX_STORED_NUMBER:  # also inf and nan
+        return None
+    return value
+
+
 def _upsert(table: str, columns: list[str], param: str) -> str:
     """Insert, or replace all but the key and the creation time of the row already there."""
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:] if c != "created_at")
@@ -140,7 +151,7 @@ class ResultStore:
 
     def basic_info_writes(self, document_id: int, basic: BasicInfo, *, extractor: str) -> list[Statement]:
         data = basic.to_json()
-        values = [data["values"].get(name) for name in BASIC_FIELDS]
+        values = [_storable(data["values"].get(name)) for name in BASIC_FIELDS]
         return [(self.sql.upsert_basic, [document_id, *values, _json(data["meta"]), extractor, utcnow()])]
 
     def value_table_writes(self, document_id: int, table: ValueTable, *, extractor: str) -> list[Statement]:
@@ -149,7 +160,8 @@ class ResultStore:
         if data["rows"]:
             params: list[Any] = []
             for row in data["rows"]:
-                params += [document_id, *(row["values"].get(name) for name in ROW_FIELDS), _json(row["meta"])]
+                values = (_storable(row["values"].get(name)) for name in ROW_FIELDS)
+                params += [document_id, *values, _json(row["meta"])]
             writes.append((self.sql.insert_rows(len(data["rows"])), params))
         issues = _json(list(data.get("issues", [])))
         writes.append((self.sql.upsert_table, [document_id, len(data["rows"]), issues, extractor, utcnow()]))

@@ -39,6 +39,7 @@ def create_worker_broker(
         soft_time_limit_s=settings.stage_soft_time_limit_s,
         hard_time_limit_s=settings.stage_hard_time_limit_s,
         lease_s=settings.lease_s,
+        max_abandoned=settings.stage_max_abandoned,
         clock=clock,
     )
     broker.add_middleware(progress)
@@ -49,6 +50,7 @@ def create_worker_broker(
             reconcile_after_s=settings.reconcile_after_s,
             lease_s=settings.lease_s,
             max_backoff_s=settings.stage_max_backoff_s,
+            max_abandoned=settings.stage_max_abandoned,
             clock=clock,
         )
     )

@@ -17,7 +17,13 @@ from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
-from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
+from illustra_shared.web import (
+    DatabaseConnection,
+    JsonOnly,
+    RequestMetrics,
+    add_health_routes,
+    install_error_handling,
+)
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
@@ -47,12 +53,15 @@ def create_app(
         middleware=[
             RequestMetrics("gateway"),
             SubmissionMetrics(),
+            JsonOnly(),
             DatabaseConnection(database),
             Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
         ]
     )
     install_error_handling(app)
-    store = DocumentStore(database, clock)
+    store = DocumentStore(
+        database, clock, quota_documents=settings.quota_documents, quota_bytes=settings.quota_bytes
+    )
     pipeline = Pipeline(broker, settings)
     app.add_route(
         "/api/ocr/save/",

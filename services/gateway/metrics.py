@@ -14,6 +14,7 @@ _REFUSAL_REASONS = {
     403: "forbidden",
     422: "invalid",
     413: "too_large",
+    415: "invalid",
     429: "rate_limited",
     503: "unavailable",
 }

@@ -40,38 +40,67 @@ class Restart:
     error_message: str | None
 
 
+class OverQuota(falcon.HTTPForbidden):
+    def __init__(self, documents: int, max_bytes: int) -> None:
+        super().__init__(
+            description=f"storage quota reached: at most {documents} documents and {max_bytes} bytes of text per "
+            "user; delete documents (DELETE /api/ocr/documents/{id}/) to make room"
+        )
+
+
 class DocumentStore:
-    def __init__(self, database: Database, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Callable[[], datetime],
+        *,
+        quota_documents: int = 0,
+        quota_bytes: int = 0,
+    ) -> None:
         self.database = database
         self.clock = clock
+        # 0 is no limit; an unlimited side compares with the largest bigint.
+        self.quota_documents = quota_documents or 2**63 - 1
+        self.quota_bytes = quota_bytes or 2**63 - 1
         p = database.param
+        # The quota is checked by the insert itself: no row is inserted when the user's documents would pass it.
         self.insert_document = prepared(
             database,
             "illustra_insert_document",
-            "INSERT INTO documents (user_id, file_name, ocr_content, content_sha256, processing_stage,"
-            f" progress_percentage, status, created_at, last_processed_at)"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}) RETURNING id",
+            "INSERT INTO documents (user_id, file_name, ocr_content, content_sha256, content_bytes, processing_stage,"
+            " progress_percentage, status, created_at, last_processed_at)"
+            f" SELECT {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}"
+            f" FROM (SELECT count(*) AS n, coalesce(sum(content_bytes), 0) AS size FROM documents WHERE user_id = {p})"
+            f" AS stored WHERE stored.n < {p} AND stored.size + {p} <= {p} RETURNING id",
         )
 
     def create(self, submission: Submission) -> int:
         # One statement, so one round trip in the database's implicit transaction; plain SQL, as building it with
         # peewee cost as much CPU as the rest of the request.
         now = self.clock()
-        ((document_id,),) = self.database.execute_sql(
+        content = submission.ocr_content.encode("utf-8")
+        rows = self.database.execute_sql(
             self.insert_document,
             [
                 submission.user_id,
                 submission.file_name,
                 submission.ocr_content,
-                hashlib.sha256(submission.ocr_content.encode("utf-8")).hexdigest(),
+                hashlib.sha256(content).hexdigest(),
+                len(content),
                 ProcessingStage.PENDING,
                 PROGRESS_PERCENTAGE[ProcessingStage.PENDING],
                 status_of(ProcessingStage.PENDING),
                 now,
                 now,
+                submission.user_id,
+                self.quota_documents,
+                len(content),
+                self.quota_bytes,
             ],
         ).fetchall()
-        return document_id
+        if not rows:
+            raise OverQuota(self.quota_documents, self.quota_bytes)
+        return rows[0][0]
 
     def discard(self, document_id: int) -> None:
         """Undo ``create`` when the pipeline could not be started, so a refused request leaves nothing behind."""

@@ -48,7 +48,9 @@ def read_json_object(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
         raise falcon.HTTPBadRequest(description="request body is empty; send a JSON object")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except RecursionError:
+        raise falcon.HTTPBadRequest(description="request body is not valid JSON: nested too deeply") from None
+    except ValueError as error:  # malformed, not UTF-8, or an integer too long to convert
         raise falcon.HTTPBadRequest(description=f"request body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
         raise falcon.HTTPBadRequest(description="request body must be a JSON object")
@@ -70,13 +72,17 @@ def _required_text(body: dict[str, Any], field: str) -> str:
     return value
 
 
+# 2**63 - 1 has 19 digits; a longer string is refused before Python converts it (past 4,300 digits it raises).
+_MAX_ID_DIGITS = 19
+
+
 def parse_user_id(value: Any, field: str = "user_id") -> int:
     """A positive integer; a string of digits is accepted too, as form-minded frontends send it."""
     if value is None or value == "":
         raise _missing(field)
     if isinstance(value, bool):
         raise falcon.HTTPBadRequest(description=f"{field} must be a positive integer")
-    if isinstance(value, str) and value.strip().isdecimal():
+    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= _MAX_ID_DIGITS:
         value = int(value.strip())
     if not isinstance(value, int) or value <= 0 or value > 2**63 - 1:
         raise falcon.HTTPBadRequest(description=f"{field} must be a positive integer")
@@ -100,6 +106,13 @@ def parse_submission(body: dict[str, Any], authenticated_user: int | None = None
     ocr_content = _required_text(body, "ocr_content")
     if "\x00" in ocr_content or "\x00" in file_name:
         raise falcon.HTTPBadRequest(description="file_name and ocr_content must not contain NUL characters")
+    for field, value in (("file_name", file_name), ("ocr_content", ocr_content)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (\ud800) is valid JSON but no text
+            raise falcon.HTTPBadRequest(
+                description=f"{field} holds a lone surrogate, which is not text"
+            ) from None
     return Submission(
         file_name=file_name, ocr_content=ocr_content, user_id=_submitting_user(body, authenticated_user)
     )

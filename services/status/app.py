@@ -10,7 +10,13 @@ from illustra_shared.auth import Authentication, TokenCheck
 from illustra_shared.openapi import add_openapi_route
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
-from illustra_shared.web import DatabaseConnection, RequestMetrics, add_health_routes, install_error_handling
+from illustra_shared.web import (
+    DatabaseConnection,
+    JsonOnly,
+    RequestMetrics,
+    add_health_routes,
+    install_error_handling,
+)
 
 from .reader import DocumentReader
 from .resources import DocumentListResource, DocumentResource, StatusResource
@@ -20,6 +26,7 @@ def create_app(settings: Settings, *, database: Database, broker: Broker) -> fal
     app = falcon.App(
         middleware=[
             RequestMetrics("status"),
+            JsonOnly(),
             DatabaseConnection(database),
             Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
         ]

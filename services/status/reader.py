@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from peewee import Database
+from peewee import Database, fn
 
 from illustra_shared.database import prepared
 from illustra_shared.errors import DocumentNotFound
@@ -31,6 +31,19 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+_SUMMARY_COLUMNS = (
+    Document.id,
+    Document.user_id,
+    Document.file_name,
+    Document.processing_stage,
+    Document.progress_percentage,
+    Document.status,
+    Document.error_message,
+    Document.created_at,
+    Document.last_processed_at,
+)
 
 
 @dataclass(frozen=True)
@@ -92,11 +105,15 @@ class DocumentReader:
     def document(
         self, document_id: int, *, owner: int | None = None, include_text: bool = False
     ) -> dict[str, Any]:
-        document = self._visible(Document.select(), document_id, owner).first()
+        # The text's length is counted by the database: the text itself is read only when asked for.
+        columns = [*_SUMMARY_COLUMNS, fn.LENGTH(Document.ocr_content).coerce(False).alias("content_length")]
+        if include_text:
+            columns.append(Document.ocr_content)
+        document = self._visible(Document.select(*columns), document_id, owner).first()
         if document is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
         data = self._summary_of(document)
-        data["content_length"] = len(document.ocr_content)
+        data["content_length"] = document.content_length
         if include_text:
             data["ocr_content"] = document.ocr_content
 
@@ -148,17 +165,7 @@ class DocumentReader:
         return data
 
     def list_for_user(self, user_id: int, page: int, page_size: int) -> Page:
-        query = Document.select(
-            Document.id,
-            Document.user_id,
-            Document.file_name,
-            Document.processing_stage,
-            Document.progress_percentage,
-            Document.status,
-            Document.error_message,
-            Document.created_at,
-            Document.last_processed_at,
-        ).where(Document.user_id == user_id)
+        query = Document.select(*_SUMMARY_COLUMNS).where(Document.user_id == user_id)
         total = query.count()
         documents = query.order_by(Document.id.desc()).paginate(page, page_size)
         return Page([self._summary_of(d) for d in documents], page, page_size, total)

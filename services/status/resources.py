@@ -5,6 +5,8 @@ from __future__ import annotations
 import falcon
 
 from illustra_shared.auth import owner_filter
+from illustra_shared.errors import DocumentNotFound
+from illustra_shared.retention import delete_document
 from illustra_shared.settings import Settings
 
 from .reader import DocumentReader
@@ -23,7 +25,7 @@ def _positive_int(req: falcon.Request, name: str, default: int | None, maximum: 
         if default is None:
             raise falcon.HTTPBadRequest(description=f"query parameter {name} is required")
         return default
-    if not raw.isdecimal() or int(raw) < 1:
+    if not raw.isdecimal() or len(raw) > 19 or int(raw) < 1:  # 19 digits hold every bigint
         raise falcon.HTTPBadRequest(description=f"query parameter {name} must be a positive integer")
     value = int(raw)
     if maximum is not None and value > maximum:
@@ -51,7 +53,9 @@ class StatusResource:
 
 
 class DocumentResource:
-    """``GET /api/ocr/documents/{id}/``: the document with whatever its stages have produced so far."""
+    """``GET /api/ocr/documents/{id}/``: the document with whatever its stages have produced so far.
+    ``DELETE``: the document, its results, attempts and cached LLM replies, for its owner. It is served here, not
+    by the gateway, because the Ingress routes by path and this path is the status service's."""
 
     def __init__(self, reader: DocumentReader) -> None:
         self.reader = reader
@@ -60,6 +64,11 @@ class DocumentResource:
         include_text = _boolean(req, "include_text")
         data = self.reader.document(document_id, owner=owner_filter(req), include_text=include_text)
         resp.media = {"status": "success", "data": data}
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
+        if not delete_document(self.reader.database, document_id, owner=owner_filter(req)):
+            raise DocumentNotFound(f"document {document_id} does not exist")
+        resp.media = {"status": "success", "message": "已刪除 / deleted", "document_id": document_id}
 
 
 class DocumentListResource:

@@ -221,6 +221,14 @@ def test_a_broker_pastes_a_proposal_follows_its_progress_and_reads_the_result(
     page.wait_for_selector("body[data-ready='true']")
     assert page.get_attribute("html", "lang") == "en"
     assert page.input_value("#user-id") == user_id and page.input_value("#api-token") == token
+    # The token is kept for the tab only, never where it outlives it.
+    assert page.evaluate("localStorage.getItem('illustra.token')") is None
+    assert page.evaluate("sessionStorage.getItem('illustra.token')") == token
+    formulas = page.evaluate(
+        "import('/static/format.js')"
+        ".then((f) => f.valueTableCsv([{policy_year: '=1+1', age: -5}], ['policy_year', 'age']))"
+    )
+    assert formulas.splitlines()[1] == "'=1+1,-5"
     assert wait_done(page) == document_id
     assert page.inner_text("#basic-card [data-field='premium_term_years']") == "5 years"
     page.screenshot(path=str(artifacts / "page-en.png"), full_page=True)

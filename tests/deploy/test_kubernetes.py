@@ -16,6 +16,9 @@ CUSTOM_RESOURCE_KINDS = {"ScaledObject", "TriggerAuthentication", "ServiceMonito
 SECRET_NAME = "illustra-secrets"
 SECRET_KEYS = {
     "DATABASE_URL",
+    "GATEWAY_DATABASE_URL",
+    "STATUS_DATABASE_URL",
+    "EXTRACTOR_DATABASE_URL",
     "REDIS_URL",
     "LLM_API_KEY",
     "REDIS_ADDRESS",
@@ -31,11 +34,14 @@ UID = 10001
 
 
 def pod_templates(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    """(workload name, pod spec) of every Deployment and Job."""
+    """(workload name, pod spec) of every Deployment, Job and CronJob."""
     return [
         (d["metadata"]["name"], d["spec"]["template"]["spec"])
         for d in docs
         if d["kind"] in ("Deployment", "Job")
+    ] + [
+        (d["metadata"]["name"], d["spec"]["jobTemplate"]["spec"]["template"]["spec"])
+        for d in find(docs, "CronJob")
     ]
 
 
@@ -247,7 +253,8 @@ def test_secrets_are_only_referenced(docs: list[dict[str, Any]]) -> None:
 def test_each_service_gets_the_secrets_it_needs(docs: list[dict[str, Any]]) -> None:
     for service in SERVICES:
         env = effective_env(docs, main_container(docs, service))
-        assert env["DATABASE_URL"] == f"secret:{SECRET_NAME}/DATABASE_URL", service
+        # Each service its own database role; the table owner's URL is for the migrations and the purge alone.
+        assert env["DATABASE_URL"] == f"secret:{SECRET_NAME}/{service.upper()}_DATABASE_URL", service
         assert env["REDIS_URL"] == f"secret:{SECRET_NAME}/REDIS_URL", service
         assert ("LLM_API_KEY" in env) == (service == "extractor"), (
             f"{service}: the LLM key is for the extractor only"
@@ -257,9 +264,9 @@ def test_each_service_gets_the_secrets_it_needs(docs: list[dict[str, Any]]) -> N
 def test_environment_settings(target: str, docs: list[dict[str, Any]]) -> None:
     for workload, _, container in containers(docs):
         env = effective_env(docs, container)
+        assert env["ILLUSTRA_AUTH"] == "required", workload
         if target == "prod":
             assert env["ILLUSTRA_ENV"] == "prod", workload
-            assert env["ILLUSTRA_AUTH"] == "required", workload
         else:
             assert env["ILLUSTRA_ENV"] == "dev", workload
 
@@ -448,5 +455,21 @@ def test_network_policies(docs: list[dict[str, Any]]) -> None:
             expected.add(("ingress-nginx", "http"))
         assert allowed == expected, (service, allowed)
     assert egress_ports("extractor") == {53, 5432, 6379, 443}
+    for spec in policies_for(docs, pod_labels(docs, "extractor"), "Egress"):
+        for rule in spec.get("egress", []):
+            assert rule.get("to"), f"egress to any address: {rule}"
+            for peer in rule["to"]:
+                if "ipBlock" in peer and peer["ipBlock"]["cidr"] == "0.0.0.0/0":
+                    assert "169.254.0.0/16" in peer["ipBlock"]["except"], (
+                        "the cloud metadata address is reachable"
+                    )
     for service in WEB_SERVICES:
         assert egress_ports(service) == {53, 5432, 6379}, service
+
+
+def test_stored_documents_are_purged_after_the_retention_period(docs: list[dict[str, Any]]) -> None:
+    (cronjob,) = find(docs, "CronJob")
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["illustra", "purge"]
+    assert int(effective_env(docs, container)["ILLUSTRA_RETENTION_DAYS"]) > 0

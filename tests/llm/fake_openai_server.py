@@ -7,9 +7,16 @@ with the next scripted behaviour, or the default one:
   document (so it is right for any fixture), restricted to the keys and policy years the request asks for;
   ``override`` / ``row_override`` replace values in it (what a model that invents or obeys injected text does);
 - ``invented``: correct, with numbers and names that are in no document;
+- ``oracle``: the answer a right model gives, from a corpus file's answers (``corpus``: its path): the document
+  is found by the text between the ``<document>`` markers (masked or not, whole or a part), and only what the
+  part holds is answered (the table rows printed in it), in the stage's reply schema, with the placeholders of
+  masked values where the text had them;
 - ``chatty`` (text around the JSON), ``malformed`` (cut JSON), ``wrong_schema``, ``empty``, ``truncated``
   (half the JSON with finish_reason "length"), ``status`` (any HTTP status, with headers and body), ``slow``
   (``delay`` seconds, then correct).
+
+Like the real API, a reply longer than the request's ``max_tokens`` (by the estimate below, characters / 3) is
+cut there and ends with finish_reason "length".
 
 Control: ``POST /_script`` with ``{"reset": true, "default": {...}, "queue": [{...}, ...]}``; ``GET /_requests``
 returns what it received (the Authorization header is not recorded, only whether it was there).
@@ -58,6 +65,113 @@ def _answer(messages: list[dict[str, Any]]) -> dict[str, Any]:
     else:
         values = extract_summary(document, basic, extract_value_table(document, basic)).values()
     return {key: values.get(key) for key in template}
+
+
+_PLACEHOLDER_RE = re.compile(r"\[(?:NAME|ID|PHONE|POLICY|EMAIL)_\d+\]")
+_PART_RE = re.compile(r"characters (\d+)-(\d+) of (\d+)")
+_ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
+_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
+
+
+class _Oracle:
+    """The answers of one corpus file, looked up by the text a request carries."""
+
+    def __init__(self, path: str) -> None:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        self.documents = [json.loads(line) for line in lines if line.strip()]
+        self._rows: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+
+    def find(self, sent: str, length: int) -> dict[str, Any]:
+        """The document of that length holding most of the text's lines (a part may start with column headers
+        carried over from elsewhere in the text, and documents share boilerplate)."""
+        pieces = [p for p in re.split(rf"{_PLACEHOLDER_RE.pattern}|\n", sent) if len(p.strip()) > 3]
+        best, held = None, 0
+        for document in self.documents:
+            text = document["ocr_content"]
+            if len(text) == length:
+                found = sum(len(piece) for piece in pieces if piece in text)
+                if found > held:
+                    best, held = document, found
+        if best is None:
+            raise LookupError("the oracle knows no document with this text")
+        return best
+
+    def row_starts(self, document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+        """Where each answer row is printed: the start of the line (or HTML row) holding most of its values."""
+        if document["id"] not in self._rows:
+            from illustra_extractor.extraction.normalize import fold
+            from illustra_extractor.extraction.numbers import find_amounts
+
+            folded = _TAG_RE.sub(lambda tag: " " * len(tag.group()), fold(document["ocr_content"]))
+            units, start = [], 0
+            for end in [m.end() for m in _ROW_END_RE.finditer(folded)] + [len(folded)]:
+                units.append((start, [a.value for a in find_amounts(folded, start, end)]))
+                start = end
+            located = []
+            for row in document["expected"]["value_table"]:
+                wanted = [v for k, v in row.items() if v is not None and k != "policy_year"]
+
+                def hits(unit: tuple[int, list[float]], wanted: list[float] = wanted) -> int:
+                    return sum(any(abs(value - n) < 0.01 for n in unit[1]) for value in wanted)
+
+                best = max(units, key=hits)
+                located.append((best[0] if hits(best) >= 2 else -1, row))
+            self._rows[document["id"]] = located
+        return self._rows[document["id"]]
+
+
+_ORACLES: dict[str, _Oracle] = {}
+
+
+def _placeholders(sent: str, original: str) -> dict[str, str]:
+    """Original value -> placeholder, for each placeholder in a masked text, read off the unmasked text."""
+    found: dict[str, str] = {}
+    pieces = _PLACEHOLDER_RE.split(sent)
+    for index, match in enumerate(_PLACEHOLDER_RE.finditer(sent)):
+        before, after = pieces[index][-20:], pieces[index + 1][:20]
+        if not before or not after:
+            continue
+        value = re.search(re.escape(before) + "(.{1,80}?)" + re.escape(after), original, re.S)
+        if value:
+            found[value.group(1)] = match.group()
+    return found
+
+
+def _masked(value: Any, placeholders: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for original in sorted(placeholders, key=len, reverse=True):
+            value = value.replace(original, placeholders[original])
+        return value
+    if isinstance(value, list):
+        return [_masked(item, placeholders) for item in value]
+    return value
+
+
+def _oracle_answer(messages: list[dict[str, Any]], corpus: str) -> dict[str, Any]:
+    oracle = _ORACLES.get(corpus) or _ORACLES.setdefault(corpus, _Oracle(corpus))
+    task = next(m["content"] for m in messages if m["role"] == "user" and "template" in m["content"])
+    template = json.loads(task.splitlines()[1])
+    sent = next(m["content"] for m in messages if m["content"].startswith("<document>"))
+    sent = sent[len("<document>\n") : -len("\n</document>")]
+    start, end, length = (int(n) for n in _PART_RE.search(task).groups())  # type: ignore[union-attr]
+    document = oracle.find(sent, length)
+    expected = document["expected"]
+    placeholders = _placeholders(sent, document["ocr_content"])
+    if "rows" in template:
+        keys = list(template["rows"][0])
+        years_line = re.search(r"policy years: ([\d, ]+)\.", task)
+        wanted = {int(y) for y in years_line.group(1).split(",")} if years_line else None
+        rows = [
+            {key: row[key] for key in keys}
+            for printed, row in oracle.row_starts(document)
+            if start <= printed < end and (wanted is None or row["policy_year"] in wanted)
+        ]
+        return {"rows": rows}
+    values = {**expected["basic_info"], **expected["summary"]}
+    if "overview" in template:
+        basic = expected["basic_info"]
+        values["overview"] = f"{basic['product_name']} by {basic['insurer']}."
+    return {key: _masked(values.get(key), placeholders) for key in template}
 
 
 def _apply(answer: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
@@ -166,12 +280,21 @@ class _Handler(BaseHTTPRequestHandler):
             content = '{"rows": [{"policy_year": 1, "age": '
         elif kind == "wrong_schema":
             content = json.dumps({"answer": "see attached", "sum_assured": "a lot"})
+        elif kind == "oracle":
+            try:
+                content = json.dumps(_oracle_answer(body["messages"], spec["corpus"]), ensure_ascii=False)
+            except LookupError as error:
+                self._send(400, {"error": {"message": str(error)}})
+                return
         else:
             content = json.dumps(_apply(_answer(body["messages"]), spec), ensure_ascii=False)
             if kind == "chatty":
                 content = f"Sure! Here is the JSON you asked for:\n```json\n{content}\n```\nAnything else?"
             elif kind == "truncated":
                 content, finish = content[: len(content) // 2], "length"
+        limit = body.get("max_tokens")
+        if limit is not None and len(content) // 3 + 1 > limit:
+            content, finish = content[: limit * 3], "length"
         prompt = sum(len(message["content"]) for message in body["messages"])
         self._send(
             200,

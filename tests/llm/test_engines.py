@@ -7,7 +7,7 @@ import time
 import pytest
 from prometheus_client import REGISTRY
 
-from illustra_extractor.extraction import extract_document
+from illustra_extractor.extraction import ROW_FIELDS, extract_document
 from illustra_extractor.llm.cache import MemoryCache
 from illustra_extractor.report import begin_report
 from tests.support import free_port
@@ -68,8 +68,7 @@ def test_instructions_in_the_document_change_nothing(fake: FakeOpenAIServer) -> 
     run = run_document(llm_engine(fake), INJECTION)
     assert run.basic.get("sum_assured") == 40000.0
     assert run.basic.get("insured_name") == "黃志強"
-    assert "instruction-like line" in run.notes()
-    assert "model value rejected" in run.notes()
+    assert "99999999.0 not found where the document gives its sum_assured" in run.notes()
 
 
 def test_a_chatty_reply_is_read_from_its_json(fake: FakeOpenAIServer) -> None:
@@ -225,20 +224,23 @@ def test_hybrid_makes_no_call_when_the_rules_are_confident(fake: FakeOpenAIServe
     run = run_document(llm_engine(fake, mode="hybrid"), CONFIDENT)
     assert run.reports["basic_info"].llm_calls == 0 and run.reports["table"].llm_calls == 0
     assert run.reports["basic_info"].extractor == "rules"
-    # The summary asks only for the narrative.
+    # The summary asks only for what the rules left empty or are unsure of; never for the overview, which is
+    # built from the extracted values.
     (request,) = fake.received()
-    assert '"overview"' in request["body"]["messages"][1]["content"]
-    assert '"proposal_date"' not in request["body"]["messages"][1]["content"]
+    task = request["body"]["messages"][1]["content"]
+    assert '"valid_until"' in task and '"breakeven_year"' in task
+    assert '"overview"' not in task and '"proposal_date"' not in task
+    assert run.summary.get("overview") == _rules(CONFIDENT)[2].get("overview")
 
 
-def test_hybrid_asks_only_for_the_unsure_cells(fake: FakeOpenAIServer) -> None:
+def test_hybrid_asks_every_column_of_the_unsure_rows(fake: FakeOpenAIServer) -> None:
     run = run_document(llm_engine(fake, mode="hybrid"), HK)
     table_task = next(
         r["body"]["messages"][1]["content"]
         for r in fake.received()
         if '"rows"' in r["body"]["messages"][1]["content"]
     )
-    assert '"death_benefit"' in table_task and '"guaranteed_cash_value"' not in table_task
+    assert all(f'"{name}"' in table_task for name in ROW_FIELDS)
     assert "Only the rows for these policy years" in table_task
     assert run.table.values() == _rules(HK)[1].values()
     assert run.reports["basic_info"].llm_calls == 0

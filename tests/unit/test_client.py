@@ -58,6 +58,10 @@ def test_the_value_table_csv_has_a_header_row_and_one_row_per_policy_year() -> N
 
 def test_an_empty_table_is_just_the_header_and_odd_values_are_quoted() -> None:
     assert value_table_csv([]) == ",".join(client.TABLE_COLUMNS) + "\n"
+    formulas = value_table_csv(
+        [{"policy_year": '=HYPERLINK("http://x")', "age": -5.0}], ("policy_year", "age")
+    )
+    assert formulas.splitlines()[1] == '"\'=HYPERLINK(""http://x"")",-5'
     text = value_table_csv([{"policy_year": 'a,"b"'}], columns=("policy_year",))
     assert text == 'policy_year\n"a,""b"""\n'
 
@@ -147,7 +151,7 @@ def _parse(*argv: str) -> argparse.Namespace:
     return build_parser().parse_args(list(argv))
 
 
-def test_submit_arguments_take_their_defaults_from_the_environment(monkeypatch) -> None:
+def test_submit_arguments_take_their_defaults_from_the_environment(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv("ILLUSTRA_URL", raising=False)
     monkeypatch.delenv("ILLUSTRA_TOKEN", raising=False)
     args = _parse("submit", "a.txt", "b.md")
@@ -169,7 +173,14 @@ def test_submit_arguments_take_their_defaults_from_the_environment(monkeypatch) 
         12,
         True,
     )
-    assert _parse("submit", "a.txt", "--url", "http://h:1", "--token", "t").token == "t"
+    token_file = tmp_path / "token"
+    token_file.write_text("t\n")
+    assert _parse("submit", "a.txt", "--url", "http://h:1", "--token-file", str(token_file)).token == "t"
+    monkeypatch.delenv("ILLUSTRA_TOKEN")
+    monkeypatch.setenv("ILLUSTRA_TOKEN_FILE", str(token_file))
+    assert _parse("submit", "a.txt").token == "t"
+    with pytest.raises(SystemExit):
+        _parse("submit", "a.txt", "--token", "t")  # a token on the command line is visible to everyone
 
 
 @pytest.mark.parametrize(

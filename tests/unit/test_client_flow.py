@@ -126,8 +126,9 @@ def _write(tmp_path: Path, name: str, text: str = "受保人: 陳大文") -> str
 def test_submit_sends_each_file_follows_it_to_the_end_and_prints_one_line_each(api, tmp_path) -> None:
     fake, url = api
     a, b = _write(tmp_path, "a.txt", "text A"), _write(tmp_path, "b.md", "text B")
+    token_file = _write(tmp_path, "token", "tk\n")
     code, out, err = _run(
-        client.run_submit, _args("submit", a, b, "--url", url, "--user-id", "7", "--token", "tk")
+        client.run_submit, _args("submit", a, b, "--url", url, "--user-id", "7", "--token-file", token_file)
     )
     assert code == 0
     assert out.splitlines() == [f"1\t{a}\tall_completed", f"2\t{b}\tall_completed"]

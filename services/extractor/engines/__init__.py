@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from illustra_shared.settings import Settings
 
+from ..limits import ExtractionLimits
 from ..llm.cache import DatabaseCache, ReplyCache
 from ..llm.config import LLMConfig
+from ..sandbox import Sandbox
 from .base import StageEngine
 from .hybrid import HybridEngine
 from .llm import LLMEngine
@@ -14,17 +16,23 @@ from .rules import RulesEngine
 MODES = ("rules", "llm", "hybrid")
 
 
+def _bounded_rules(settings: Settings) -> RulesEngine:
+    limits = ExtractionLimits.from_settings(settings)
+    return RulesEngine(limits, Sandbox.from_limits(limits) if limits.sandboxes else None)
+
+
 def create_engine(
     mode: str, settings: Settings | None = None, *, cache: ReplyCache | None = None
 ) -> StageEngine:
     """The engine for ``mode``; llm and hybrid read LLM_* from ``settings`` and keep replies in ``cache`` (the
-    database table llm_cache unless told otherwise)."""
+    database table llm_cache unless told otherwise). With ``settings`` the rules run within the EXTRACT_* limits."""
+    rules = _bounded_rules(settings) if settings is not None else RulesEngine()
     if mode == "rules":
-        return RulesEngine()
+        return rules
     if mode in ("llm", "hybrid"):
         config = LLMConfig.from_settings(settings or Settings.from_env())
         engine = LLMEngine if mode == "llm" else HybridEngine
-        return engine(config, cache if cache is not None else DatabaseCache())
+        return engine(config, cache if cache is not None else DatabaseCache(), rules=rules)
     raise ValueError(f"extractor mode must be one of {', '.join(MODES)}, not {mode!r}")
 
 

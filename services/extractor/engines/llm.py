@@ -1,12 +1,12 @@
 """The LLM engine: every stage is computed by the rules first (the fallback, and a second reader), then asked of
-the model; the model's answer is validated, grounded in the OCR text and reconciled with the rules field by
-field. Whatever goes wrong with the model, the stage ends with a result."""
+the model; the model's answer is validated, grounded in the OCR text at the place each value belongs and
+reconciled with the rules field by field, by evidence. Whatever goes wrong with the model, the stage ends with a
+result."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import extraction
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 from ..llm.asker import Answers, Ask, Asker
 from ..llm.cache import ReplyCache
@@ -15,9 +15,14 @@ from ..llm.config import LLMConfig
 from ..llm.deadline import Deadline
 from ..llm.grounding import Grounder, ground_basic, ground_row, ground_summary
 from ..llm.masking import Masker
-from ..llm.reconcile import reconcile_fields, reconcile_table
+from ..llm.reconcile import DOUBTFUL, reconcile_fields, reconcile_table
 from ..report import StageReport, current_report
 from .base import StageEngine
+from .rules import RulesEngine
+
+# The overview is never the model's: it is built from the extracted values (by the rules' summary), so it can
+# only say what they say.
+MODEL_SUMMARY_FIELDS = tuple(name for name in SUMMARY_FIELDS if name != "overview")
 
 
 def _first_grounded(
@@ -39,86 +44,130 @@ def _first_grounded(
     return fields, {name: reason for name, reason in rejected.items() if name not in fields}
 
 
+def _nulls(answers: Answers, keys: tuple[str, ...]) -> set[str]:
+    """The fields every part of a complete answer says the document does not give."""
+    if not answers.complete:
+        return set()
+    return {key for key in keys if all(reply.get(key) in (None, []) for reply in answers.replies)}
+
+
 class LLMEngine(StageEngine):
     name = "llm"
 
-    def __init__(self, config: LLMConfig, cache: ReplyCache, client: LLMClient | None = None) -> None:
+    def __init__(
+        self,
+        config: LLMConfig,
+        cache: ReplyCache,
+        client: LLMClient | None = None,
+        rules: StageEngine | None = None,
+    ) -> None:
         self.config = config
+        self.rules = rules or RulesEngine()
         self.asker = Asker(client or LLMClient(config), cache)
 
     # What to ask the model for: everything. HybridEngine asks only for what the rules are unsure of.
 
-    def basic_keys(self, rules: BasicInfo) -> tuple[str, ...]:
+    def basic_keys(self, rules: BasicInfo, weak: set[str]) -> tuple[str, ...]:
         return BASIC_FIELDS
 
-    def table_ask(self, rules: ValueTable) -> Ask | None:
+    def table_ask(self, rules: ValueTable, grounder: Grounder) -> Ask | None:
         return Ask("table", ROW_FIELDS)
 
     def summary_keys(self, rules: Summary) -> tuple[str, ...]:
-        return SUMMARY_FIELDS
+        return MODEL_SUMMARY_FIELDS
 
     # The stages
 
     def basic_info(self, text: str) -> BasicInfo:
         report = current_report()
-        rules = extraction.extract_basic_info(text)
-        keys = self.basic_keys(rules)
+        rules = self.rules.basic_info(text)
+        grounder = Grounder(text)
+        weak = {name for name in BASIC_FIELDS if not grounder.rules_value_placed(name, rules.fields[name])}
+        keys = self.basic_keys(rules, weak)
         answers = (
             self._ask(Ask("basic_info", keys), text, rules.get("insured_name"), report) if keys else None
         )
         if answers is None or not answers.replies:
             return rules
-        grounder = self._grounder(text, report)
         fields, rejected = _first_grounded([ground_basic(grounder, reply) for reply in answers.replies])
+        premium = fields.get("annual_premium")
+        if (
+            premium is not None
+            and grounder.paid_in_year_one(premium.value)
+            and not grounder.paid_in_year_one(rules.get("annual_premium"))
+        ):
+            weak.add("annual_premium")  # the rules' premium fails the table's check, the model's passes it
         notes: list[str] = []
-        merged = reconcile_fields("basic_info", BASIC_FIELDS, rules.fields, fields, rejected, notes)
+        merged = reconcile_fields(
+            "basic_info",
+            BASIC_FIELDS,
+            rules.fields,
+            fields,
+            rejected,
+            notes,
+            weak=weak,
+            nulls=_nulls(answers, keys),
+        )
         self._finish(report, notes)
         return BasicInfo(merged)
 
     def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
         report = current_report()
-        rules = extraction.extract_value_table(text, basic)
-        ask = self.table_ask(rules)
+        rules = self.rules.value_table(text, basic)
+        grounder = Grounder(text)
+        ask = self.table_ask(rules, grounder)
         answers = self._ask(ask, text, basic.get("insured_name"), report) if ask is not None else None
         if ask is None or answers is None or not answers.replies:
             return rules
-        grounder = self._grounder(text, report)
         notes: list[str] = []
         model_rows: dict[int, dict[str, Field]] = {}
         rejected: dict[int, dict[str, str]] = {}
+        nulls: dict[int, set[str]] = {}
         for reply in answers.replies:
             for values in reply["rows"]:
                 year = values["policy_year"]
-                if ask.years is not None and year not in ask.years:
-                    continue  # not asked for: the rules were sure of it
                 row, bad = ground_row(grounder, values, basic)
-                if "policy_year" not in row:
+                if not row:
                     notes.append(f"table: model row for policy year {year} rejected: no such row in the text")
                     continue
                 if year not in model_rows:
                     model_rows[year] = row
+                    nulls[year] = {key for key in ask.keys if values.get(key) is None}
                     if bad:
                         rejected[year] = bad
-        table = reconcile_table(rules, model_rows, rejected, notes)
+        no_such_rows: set[int] = set()
+        if answers.complete and model_rows:
+            # A rules row the model, having answered, does not have: removed when the rules doubt it too (a
+            # model may skip a row; it does not make a sure one go).
+            scope = set(ask.years) if ask.years is not None else None
+            no_such_rows = {
+                year
+                for row in rules.rows
+                if (year := row["policy_year"].value) is not None
+                and (scope is None or year in scope)
+                and year not in model_rows
+                and year not in rejected
+                and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
+            }
+        table = reconcile_table(rules, model_rows, rejected, notes, nulls=nulls, no_such_rows=no_such_rows)
         self._finish(report, notes)
         return table
 
     def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
         report = current_report()
-        rules = extraction.extract_summary(text, basic, table)
+        rules = self.rules.summary(text, basic, table)
         keys = self.summary_keys(rules)
         answers = self._ask(Ask("summary", keys), text, basic.get("insured_name"), report) if keys else None
         if answers is None or not answers.replies:
             return rules
-        grounder = self._grounder(text, report)
+        grounder = Grounder(text)
         fields, rejected = _first_grounded(
             [ground_summary(grounder, reply, table) for reply in answers.replies]
         )
         notes: list[str] = []
-        merged = reconcile_fields("summary", SUMMARY_FIELDS, rules.fields, fields, rejected, notes)
-        if "overview" in fields:
-            # The rules can only fill a template; a grounded narrative from the model replaces it.
-            merged["overview"] = fields["overview"]
+        merged = reconcile_fields(
+            "summary", SUMMARY_FIELDS, rules.fields, fields, rejected, notes, nulls=_nulls(answers, keys)
+        )
         self._finish(report, notes)
         return Summary(merged)
 
@@ -141,15 +190,6 @@ class LLMEngine(StageEngine):
         elif not answers.replies:
             report.note(f"{ask.stage}: no usable model reply; fell back to the rules result")
         return answers
-
-    @staticmethod
-    def _grounder(text: str, report: StageReport) -> Grounder:
-        grounder = Grounder(text)
-        if grounder.instruction_lines:
-            report.note(
-                f"{grounder.instruction_lines} instruction-like line(s) in the document: not used as evidence"
-            )
-        return grounder
 
     def _finish(self, report: StageReport, notes: list[str]) -> None:
         for note in notes:

@@ -2,19 +2,33 @@ from __future__ import annotations
 
 from .. import extraction
 from ..extraction.types import BasicInfo, Summary, ValueTable
+from ..limits import ExtractionLimits
+from ..sandbox import Sandbox
 from .base import StageEngine
 
 
 class RulesEngine(StageEngine):
-    """The deterministic, offline extractor."""
+    """The deterministic, offline extractor. With ``limits``, a document past them is refused, and with a
+    ``sandbox`` the stages run in its child processes, stopped from outside past their CPU time or memory."""
 
     name = "rules"
 
+    def __init__(self, limits: ExtractionLimits | None = None, sandbox: Sandbox | None = None) -> None:
+        self.limits = limits
+        self.sandbox = sandbox
+
+    def _run(self, stage: str, *args):
+        if self.limits is not None:
+            self.limits.check(args[0])
+        if self.sandbox is not None:
+            return self.sandbox.call(stage, *args)
+        return getattr(extraction, f"extract_{stage}")(*args)
+
     def basic_info(self, text: str) -> BasicInfo:
-        return extraction.extract_basic_info(text)
+        return self._run("basic_info", text)
 
     def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
-        return extraction.extract_value_table(text, basic)
+        return self._run("value_table", text, basic)
 
     def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
-        return extraction.extract_summary(text, basic, table)
+        return self._run("summary", text, basic, table)

@@ -52,7 +52,7 @@ _CURRENCIES = (
 _BARE_YUAN_RE = re.compile(r"元")
 _SINGLE_RE = re.compile(r"整付|趸交|趸缴|趸|一次过|一次性|single")
 _TERM_YEARS_RE = re.compile(r"(\d{1,2})\s*(?:年|years?|yrs?)(?![a-z])")
-_TERM_TO_AGE_RE = re.compile(r"(?:至|to\s+age|until\s+age)\s*(?:受保人|被保险人)?\s*(\d{2,3})")
+_TERM_TO_AGE_RE = re.compile(r"(?:至|to\s+age|until\s+age)\s*(?:(?:受保人|被保险人)\s*)?(\d{2,3})")
 _MODES = (
     ("single", _SINGLE_RE),
     ("monthly", re.compile(r"月缴|月交|月付|每月|按月|monthly")),
@@ -61,19 +61,22 @@ _MODES = (
     ("annual", re.compile(r"年缴|年交|年付|每年|按年|annual|yearly")),
 )
 _COVER_AGE_RE = re.compile(
-    r"(?:至|to\s+age|up\s+to\s+age|until\s+age|age)\s*(?:受保人|被保险人)?\s*(\d{2,3})|(\d{2,3})\s*(?:岁|周岁)"
+    r"(?:至|to\s+age|up\s+to\s+age|until\s+age|age)\s*(?:(?:受保人|被保险人)\s*)?(\d{2,3})|(\d{2,3})\s*(?:岁|周岁)"
 )
 _WHOLE_LIFE_RE = re.compile(r"终身|whole\s+life|lifetime")
-_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:]+|[\s'`\".,|:]+$")
+_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:]+|(?<![\s'`\".,|:])[\s'`\".,|:]+$")
 
-_CJK_COMPANY_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff()]*?(?:股份有限公司|有限公司|公司)")
+# Company names are short: bounded, so a long run is not scanned again from each of its characters.
+_CJK_COMPANY_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff()]{0,60}?(?:股份有限公司|有限公司|公司)")
 _EN_COMPANY_RE = re.compile(
-    r"[a-z][a-z0-9&.,'() -]*?(?<![a-z])"
+    r"[a-z][a-z0-9&.,'() -]{0,100}?(?<![a-z])"
     r"(?:limited|ltd\.?|company|corporation|corp\.?|inc\.?|berhad|plc)(?![a-z])"
     r"(?:\s+(?:limited|ltd\.?)(?![a-z]))?"
 )
 _INSURER_WORDS_RE = re.compile(r"保险|人寿|寿险|life|insurance|assurance")
-_PRODUCT_TITLE_RE = re.compile(r"[#*\s]*(.+?)\s*(?:保险计划书|计划书|建议书|利益演示)\s*$")
+# A title is the product's name, then one of these (the first that ends the line wins), then blanks.
+_PRODUCT_TITLE_ENDS = ("保险计划书", "计划书", "建议书", "利益演示")
+_TITLE_MARKUP_RE = re.compile(r"[#*\s]*")
 
 
 _AMOUNT_ONLY_RE = re.compile(r"[\d,.\s]+")
@@ -320,17 +323,29 @@ def _cjk_insurer(text: str, folded: str) -> Field | None:
     )
 
 
+def _product_title(folded: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the product's name is on a title line, in time linear in the line (a pattern for it backtracked
+    over runs of blanks)."""
+    line = folded[start:end].rstrip()
+    for title_end in _PRODUCT_TITLE_ENDS:
+        if line.endswith(title_end):
+            name_end = start + len(line[: -len(title_end)].rstrip())
+            name_start = _TITLE_MARKUP_RE.match(folded, start, name_end).end()
+            return (name_start, name_end) if name_start < name_end else None
+    return None
+
+
 def _product_from_title(text: str, folded: str) -> Field | None:
     position = 0
     for _ in range(6):
         line_end = folded.find("\n", position)
         if line_end < 0:
             line_end = len(folded)
-        match = _PRODUCT_TITLE_RE.match(folded, position, line_end)
-        if match and not _CJK_COMPANY_RE.search(match.group(1)) and len(match.group(1)) > 2:
-            candidate = match.group(1)
+        span = _product_title(folded, position, line_end)
+        if span and not _CJK_COMPANY_RE.search(folded, *span) and span[1] - span[0] > 2:
+            candidate = folded[span[0] : span[1]]
             if candidate not in ("人寿保险", "保险", "life insurance"):
-                start, end = match.span(1)
+                start, end = span
                 return Field(
                     text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
                 )
@@ -588,7 +603,7 @@ def _doubted(found: Field, note: str) -> Field:
 
 
 _COVER_SENTENCE_RE = re.compile(
-    r"(?:保障|cover|protection)[^\n]{0,20}?(?:至|to\s+age|up\s+to\s+age)\s*(?:受保人|被保险人)?\s*(\d{2,3})"
+    r"(?:保障|cover|protection)[^\n]{0,20}?(?:至|to\s+age|up\s+to\s+age)\s*(?:(?:受保人|被保险人)\s*)?(\d{2,3})"
 )
 
 

@@ -336,9 +336,10 @@ class Pair:
 
 
 _LINE_RE = re.compile(r"[^\n]+")
-_SEGMENT_RE = re.compile(r"[^|\t]+?(?=\s{2,}|[|\t]|$)")
+_SEGMENT_RE = re.compile(r"[^|\t]+?(?=\s\s|[|\t]|$)")
 _LABEL_TRIM = " *#>•·-_\t"
-_VALUE_NOISE_RE = re.compile(r"(?:\s+[.'`\"|,;:]+|[|'`\"]+|\s+)$")
+# Each alternative starts only where its run starts, so a long run is not scanned again from every position in it.
+_VALUE_NOISE_RE = re.compile(r"(?<!\s)(?:\s+[.'`\"|,;:]+|\s+)$|(?<![|'`\"])[|'`\"]+$")
 
 
 def trim_value(folded: str, start: int, end: int) -> tuple[int, int]:
@@ -459,7 +460,8 @@ def _split_spans(text: str, start: int, end: int, separator: str) -> list[tuple[
         position = found + 1
 
 
-_SPACED_RE = re.compile(r"\s*(\S(?:.*?\S)?)\s{2,}(\S(?:.*?\S)?)\s*$")
+# A label is at most 30 characters; the value runs to the last non-blank (greedy, so never scanned twice).
+_SPACED_RE = re.compile(r"\s*(\S(?:.{0,28}?\S)?)\s{2,}(\S(?:.*\S)?)\s*$")
 _TWO_BLANKS_RE = re.compile(r"\s\s")
 
 

@@ -9,6 +9,7 @@ scenario, withdrawals).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import cached_property
 from itertools import pairwise
@@ -34,7 +35,7 @@ _PLAIN_ROW_RE = re.compile(
     r"(?:[\s|]+(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}))+[\s|]*"
 )
 _NUMERIC_LOOKING_RE = re.compile(
-    r"[-~_]{1,3}|n/a|nil|[0-9olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
+    r"[-~_]{1,3}|n/a|nil|[olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
 _YEAR_LABEL_RE = re.compile(r"(?:\d{1,3}|[0-9oli]{1,3})(?:\s?岁)?|age\s?\d{1,3}|" + _GARBLED_AGE_LABEL)
 _PAGE_NOISE_RE = re.compile(
@@ -56,7 +57,8 @@ _MAX_GARBLED_LABEL = 6  # characters of an age label (`100歲`) as OCR may garbl
 _STACKED_NUMBER_RE = re.compile(r"\d\s{0,3}<br")  # a number with another under it in the same cell
 _BR_PIECE_RE = re.compile(r"(?:<br\s*/?>)?((?:[^<]|<(?!br))*)")  # a cell's text from one <br> to the next
 _PIPE_RULE_RE = re.compile(r"[\s|:-]+")
-_PARENTHESES_RE = re.compile(r"\([^)]*\)")
+# Bounded: unbounded, each "(" of a long run without ")" was scanned to the end of the line.
+_PARENTHESES_RE = re.compile(r"\([^)]{0,200}\)")
 
 
 def is_numeric_token(token: str) -> bool:
@@ -498,16 +500,11 @@ class ColumnGeometry:
         return start_spread <= end_spread
 
     def column_of(self, cell: Cell, tolerance: int = 2) -> int:
+        # Starts and ends are in column order (medians of positions that are in that order in every row), so a
+        # binary search finds the column: a scan made a row of thousands of cells quadratic.
         if self.left_aligned:
-            column = 0
-            for index, start in enumerate(self.starts):
-                if start <= cell.x + tolerance:
-                    column = index
-            return column
-        for index, end in enumerate(self.ends):
-            if end >= cell.x_end - tolerance:
-                return index
-        return len(self.ends) - 1
+            return max(bisect_right(self.starts, cell.x + tolerance) - 1, 0)
+        return min(bisect_left(self.ends, cell.x_end - tolerance), len(self.ends) - 1)
 
 
 def header_signature(block: Block) -> str:

@@ -149,7 +149,7 @@ def _years(values: list[float | None]) -> bool:
     whole = [value for value in values if value is not None]
     return (
         len(whole) >= len(values) / 2
-        and all(value == int(value) and 1 <= value <= 150 for value in whole)
+        and all(1 <= value <= 150 and value == int(value) for value in whole)
         and all(b > a for a, b in pairwise(whole))
     )
 

@@ -16,7 +16,9 @@ _HIGHLIGHTS_WORD_RE = re.compile(
     r"plan\s+highlights|key\s+features|highlights|product\s+features|key\s+points"
 )
 _HEADING_PREFIX_RE = re.compile(r"[#*\s\d.,、一二三四五六七八九十]*")  # numbering, markup and blanks
-_BULLET_RE = re.compile(r"\s*(?:[•·●▪◆■◇○*]|-(?!\s*\d+\s*-\s*$)|\d{1,2}[.)](?!\d)|[①②③④⑤⑥⑦⑧⑨])\s*(\S.*?)\s*$")
+_BULLET_RE = re.compile(
+    r"\s*(?:[•·●▪◆■◇○*]|-(?!\s*\d+\s*-\s*$)|\d{1,2}[.)](?!\d)|[①②③④⑤⑥⑦⑧⑨])\s*(\S(?:.*\S)?)\s*$"
+)
 _BREAKEVEN_YEAR_RE = re.compile(
     r"第\s*(\d{1,3})\s*个?\s*(?:保单)?(?:年度|年)|policy\s+year\s+(\d{1,3})|(?<![a-z])year\s+(\d{1,3})"
 )

@@ -199,7 +199,7 @@ def _read_amount(cell: Cell) -> tuple[Field, list[float]]:
 
 def _read_small_int(cell: Cell) -> Field:
     value, repairs = parse_amount_token(cell.text)
-    if value is None or value != int(value) or not 0 <= value < 200:
+    if value is None or not 0 <= value < 200 or value != int(value):
         return Field(None, 0.0, (cell.start, cell.end), (f"unreadable number {cell.text!r}",))
     return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
 

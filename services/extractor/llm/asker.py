@@ -41,6 +41,12 @@ class Answers:
     notes: list[str] = field(default_factory=list)
     failure: str | None = None  # why asking stopped before every part was answered
     cached: int = 0
+    rejected_parts: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Every part of the text asked about was answered: the model's silence is its answer."""
+        return self.failure is None and self.rejected_parts == 0 and bool(self.replies)
 
 
 class _PartRejected(Exception):
@@ -78,6 +84,7 @@ class Asker:
                     self._ask_part(ask, text, document_hash, part, masker, deadline, answers, 0)
                 )
             except _PartRejected as rejected:
+                answers.rejected_parts += 1
                 answers.notes.append(f"{ask.stage} {label}: model reply rejected: {rejected}")
             except LLMUnavailable as error:
                 answers.failure = f"LLM unavailable ({error})"

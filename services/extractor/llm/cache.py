@@ -2,7 +2,11 @@
 
 The key covers everything the reply depends on: the document's content, the stage, the model, the prompt
 version and the part asked (which lines, which fields, masked or not). A reply is stored only once it has
-passed validation, so a bad answer is asked again next time instead of being served forever."""
+passed validation, so a bad answer is asked again next time instead of being served forever.
+
+What is stored is the reply before the personal data is put back: with masking on (the default) it holds
+placeholders, not names. Each entry keeps the SHA-256 of the text it answered, the one its documents keep, so it is
+deleted with them (``illustra_shared.retention``)."""
 
 from __future__ import annotations
 
@@ -25,29 +29,35 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def cache_key(content: str, stage: str, model: str, prompt_version: str, part: str) -> str:
-    material = "\x1f".join((content, stage, model, prompt_version, part))
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+@dataclass(frozen=True)
+class CacheKey:
+    content_sha256: str  # the text's, which ties the entry to its documents
+    digest: str  # of everything the reply depends on
+
+
+def cache_key(content_sha256: str, stage: str, model: str, prompt_version: str, part: str) -> CacheKey:
+    material = "\x1f".join((content_sha256, stage, model, prompt_version, part))
+    return CacheKey(content_sha256, hashlib.sha256(material.encode("utf-8")).hexdigest())
 
 
 class ReplyCache(Protocol):
-    def get(self, key: str) -> CachedReply | None: ...
+    def get(self, key: CacheKey) -> CachedReply | None: ...
 
-    def put(self, key: str, reply: CachedReply) -> None: ...
+    def put(self, key: CacheKey, reply: CachedReply) -> None: ...
 
 
 class MemoryCache:
     """For one process without a database (``illustra extract``, the cost bench)."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, CachedReply] = {}
+        self._entries: dict[CacheKey, CachedReply] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> CachedReply | None:
+    def get(self, key: CacheKey) -> CachedReply | None:
         with self._lock:
             return self._entries.get(key)
 
-    def put(self, key: str, reply: CachedReply) -> None:
+    def put(self, key: CacheKey, reply: CachedReply) -> None:
         with self._lock:
             self._entries.setdefault(key, reply)
 
@@ -55,16 +65,17 @@ class MemoryCache:
 class DatabaseCache:
     """The table llm_cache, shared by every worker; uses the connection the worker middleware opened."""
 
-    def get(self, key: str) -> CachedReply | None:
-        entry = LLMCacheEntry.get_or_none(LLMCacheEntry.key == key)
+    def get(self, key: CacheKey) -> CachedReply | None:
+        entry = LLMCacheEntry.get_or_none(LLMCacheEntry.key == key.digest)
         if entry is None:
             return None
         return CachedReply(entry.response, entry.prompt_tokens, entry.completion_tokens)
 
-    def put(self, key: str, reply: CachedReply) -> None:
+    def put(self, key: CacheKey, reply: CachedReply) -> None:
         # Two workers may answer the same part at once; the first stored wins, the other is the same reply.
         LLMCacheEntry.insert(
-            key=key,
+            key=key.digest,
+            content_sha256=key.content_sha256,
             response=reply.response,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,

@@ -1,6 +1,8 @@
-"""Cutting a document into parts the model can read and answer in full: at page breaks first, then by line
-ranges. No part is ever dropped: the parts cover the whole text, in order. A table part that starts without
-its column headers carries the headers of the part before it, so the model knows what the columns are."""
+"""Cutting a document into parts the model can read and answer in full: at page breaks first, then between
+rows. A row is a line, or an HTML table row: PDF conversions print a whole table on one line, and its size is
+its rows, not its lines. No part is ever dropped: the parts cover the whole text, in order. A table part that
+starts without its column headers carries the headers of the part before it, so the model knows what the
+columns are."""
 
 from __future__ import annotations
 
@@ -13,11 +15,14 @@ from ..extraction.numbers import find_amounts
 
 # Page breaks as OCR services print them: a Markdown rule, a form feed, "第 2 頁，共 3 頁", "Page 2 of 3", "- 2 -".
 _PAGE_BREAK_RE = re.compile(
-    r"^[ \t]*(?:-{3,}|\f|第\s*\d+\s*[页頁](?:\s*[,，]?\s*共\s*\d+\s*[页頁])?|page\s+\d+(?:\s+of\s+\d+)?|-\s*\d+\s*-)"
+    r"^[ \t]*(?:-{3,}|\f|第\s*\d+\s*[页頁](?:\s*(?:[,，]\s*)?共\s*\d+\s*[页頁])?"
+    r"|page\s+\d+(?:\s+of\s+\d+)?|-\s*\d+\s*-)"
     r"[ \t]*$|\f",
     re.I | re.M,
 )
 _HEADER_LINES = 4
+_ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
+_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
 
 
 @dataclass(frozen=True)
@@ -32,22 +37,23 @@ class Chunk:
 
 
 def is_row(line: str) -> bool:
-    """A line that looks like a table row: three numbers or more."""
-    return len(find_amounts(fold(line))) >= 3
+    """A line (or HTML row) that looks like a table row: three numbers or more (in its text, not its tags)."""
+    return len(find_amounts(_TAG_RE.sub(" ", fold(line)))) >= 3
 
 
 def count_rows(text: str) -> int:
-    return sum(1 for line in text.splitlines() if is_row(line))
+    return sum(1 for start, end in _lines(text, 0, len(text)) if is_row(text[start:end]))
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The lines of text[start:end], a line holding HTML rows cut after each row."""
     spans = []
     position = start
-    while position < end:
-        newline = text.find("\n", position, end)
-        stop = end if newline < 0 else newline + 1
-        spans.append((position, stop))
-        position = stop
+    for match in _ROW_END_RE.finditer(text, start, end):
+        spans.append((position, match.end()))
+        position = match.end()
+    if position < end:
+        spans.append((position, end))
     return spans
 
 
@@ -76,24 +82,29 @@ def _split_page(text: str, start: int, end: int, max_chars: int, max_rows: int) 
     return parts
 
 
-def _header(text: str, start: int, end: int) -> str | None:
-    """The lines just above the first row of text[start:end], if any come before it."""
+def _headers(text: str, start: int, end: int) -> tuple[str | None, str | None]:
+    """The lines just above the first row of text[start:end], and those above the first row of its last run of
+    rows (the header to carry into the next part), each None when no line comes before the rows."""
     lines = _lines(text, start, end)
+    found: list[str | None] = []
+    previous_row = False
     for index, (line_start, line_end) in enumerate(lines):
-        if is_row(text[line_start:line_end]):
+        row = is_row(text[line_start:line_end])
+        if row and not previous_row:
             above = [text[a:b].rstrip("\n") for a, b in lines[max(0, index - _HEADER_LINES) : index]]
-            above = [line for line in above if line.strip()]
-            return "\n".join(above) if above else None
-    return None
+            above = [line for line in above if line.strip() and not is_row(line)]
+            found.append("\n".join(above) if above else None)
+        previous_row = row or (previous_row and not text[line_start:line_end].strip())
+    return (found[0], found[-1]) if found else (None, None)
 
 
 def with_headers(text: str, spans: list[tuple[int, int]]) -> list[Chunk]:
     chunks: list[Chunk] = []
     header = ""
     for start, end in spans:
-        own = _header(text, start, end)
+        own, last = _headers(text, start, end)
         chunks.append(Chunk(start, end, "" if own else header))
-        header = own or header
+        header = last or header
     return chunks
 
 
@@ -111,13 +122,13 @@ def chunk(text: str, *, max_chars: int, max_rows: int) -> list[Chunk]:
 
 
 def halve(text: str, part: Chunk) -> tuple[Chunk, Chunk] | None:
-    """The part cut in two at a line break near its middle (for a reply cut off by max_tokens); None when it is
-    a single line."""
+    """The part cut in two between rows near its middle (for a reply cut off by max_tokens); None when it is
+    a single row."""
     lines = _lines(text, part.start, part.end)
     if len(lines) < 2:
         return None
     middle = lines[len(lines) // 2][0]
     left = Chunk(part.start, middle, part.context)
-    header = _header(text, part.start, middle) or part.context
-    right_own = _header(text, middle, part.end)
+    header = _headers(text, part.start, middle)[1] or part.context
+    right_own = _headers(text, middle, part.end)[0]
     return left, Chunk(middle, part.end, "" if right_own else header)

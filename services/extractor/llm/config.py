@@ -39,7 +39,8 @@ class LLMConfig:
     timeout_s: float = 120.0
     max_attempts: int = 3  # calls in total per request, the first included
     backoff_s: float = 1.0  # first wait between attempts; doubles each time, with jitter
-    mask_pii: bool = False
+    # On everywhere unless LLM_MASK_PII=0 says otherwise: personal data never leaves by default.
+    mask_pii: bool = True
     # Everything the LLM part of one stage may take: it must end before the stage's soft time limit, which
     # would otherwise kill the stage and lose the rules result it falls back to.
     stage_budget_s: float = 1200.0
@@ -55,7 +56,7 @@ class LLMConfig:
             timeout_s=_number(extra, "LLM_TIMEOUT_S", cls.timeout_s, 0.1),
             max_attempts=int(_number(extra, "LLM_MAX_ATTEMPTS", cls.max_attempts, 1)),
             backoff_s=_number(extra, "LLM_BACKOFF_S", cls.backoff_s, 0.0),
-            mask_pii=_flag(extra.get("LLM_MASK_PII"), settings.environment == "prod"),
+            mask_pii=_flag(extra.get("LLM_MASK_PII"), cls.mask_pii),
             # Leave a tenth of the limit (at least 2 s) for the rules, the database and the reconciliation.
             stage_budget_s=max(0.5, soft - max(2.0, soft / 10)),
         )

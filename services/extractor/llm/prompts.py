@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PROMPT_VERSION = "2025-06-01.1"
+PROMPT_VERSION = "2026-11-29.1"
 
 _COMMON = (
     "You read the OCR text of one life-insurance proposal (benefit illustration) from Hong Kong or mainland "
@@ -36,8 +36,7 @@ SYSTEM_PROMPTS = {
     "summary": _COMMON
     + " Task: the plan summary. proposal_date and valid_until as YYYY-MM-DD; breakeven_year the first policy "
     "year in which the total surrender value reaches the total premiums paid, as the highlights state it; "
-    "key_points the plan highlights, each copied exactly as printed; overview two or three plain sentences "
-    "describing the plan, using only facts and numbers printed in the document.",
+    "key_points the plan highlights, each copied exactly as printed.",
 }
 
 _TEMPLATE_VALUES: dict[str, Any] = {
@@ -51,7 +50,6 @@ _TEMPLATE_VALUES: dict[str, Any] = {
     "proposal_date": "YYYY-MM-DD",
     "valid_until": "YYYY-MM-DD",
     "key_points": ["string"],
-    "overview": "string",
 }
 
 

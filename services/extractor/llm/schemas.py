@@ -15,7 +15,6 @@ from illustra_shared.schema import ROW_FIELDS
 Checker = Callable[[Any], Any]
 
 _MAX_TEXT = 300
-_MAX_OVERVIEW = 2000
 _MAX_KEY_POINTS = 30
 _MAX_ROWS = 400
 
@@ -104,7 +103,6 @@ SUMMARY_CHECKS: dict[str, Checker] = {
     "valid_until": _nullable(_iso_date),
     "breakeven_year": _nullable(_whole),
     "key_points": _key_points,
-    "overview": _nullable(_text(_MAX_OVERVIEW)),
 }
 
 

@@ -38,6 +38,7 @@ from illustra_shared.stages import (
 )
 
 from ..report import StageReport, begin_report, end_report
+from .reconciler import set_aside_if_poison
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,10 @@ class StageProgress(Middleware):
         hard_time_limit_s: float,
         lease_s: float,
         clock: Callable[[], datetime],
+        max_abandoned: int = 3,
     ) -> None:
         self.database = database
+        self.max_abandoned = max_abandoned
         self.sql = _Statements(database)
         self.pipeline = pipeline
         self.soft_time_limit_s = soft_time_limit_s
@@ -265,9 +268,13 @@ class StageProgress(Middleware):
             if self._claimed_elsewhere(document_id, step, now):
                 log.info("skipping %s of document %s: a live worker runs it", step.actor_name, document_id)
                 raise SkipMessage()
-            (attempt_id,) = self.database.execute_sql(
-                self.sql.open_attempt, [document_id, step.name, attempt, message_id, now, now]
-            ).fetchone()
+            poison = set_aside_if_poison(document_id, step, now, self.max_abandoned)
+            if poison is None:
+                (attempt_id,) = self.database.execute_sql(
+                    self.sql.open_attempt, [document_id, step.name, attempt, message_id, now, now]
+                ).fetchone()
+        if poison is not None:
+            raise StageFailed(poison)  # not retried: dead-lettered
         return attempt_id
 
     def _claimed_elsewhere(self, document_id: int, step: PipelineStep, now: datetime) -> bool:

@@ -15,7 +15,7 @@ from peewee import Database, fn
 
 from illustra_shared.models import Document, StageAttempt
 from illustra_shared.pipeline import Pipeline
-from illustra_shared.stages import STEPS, PipelineStep, ProcessingStage, next_step
+from illustra_shared.stages import STEPS, DocumentStatus, PipelineStep, ProcessingStage, next_step
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,37 @@ def step_to_resume(stage: str) -> PipelineStep | None:
     return None
 
 
+def set_aside_if_poison(
+    document_id: int, step: PipelineStep, now: datetime, max_abandoned: int
+) -> str | None:
+    """A stage abandoned ``max_abandoned`` times (its worker died while running it: killed for its memory, or
+    frozen and killed) would kill the next worker too, however it is sent again (redelivered by the broker or by
+    the reconciler): its document moves to ``error`` with the reason, which is returned; None for any other."""
+    abandoned = (
+        StageAttempt.select(fn.COUNT(StageAttempt.id))
+        .where(
+            StageAttempt.document == document_id,
+            StageAttempt.stage == step.name,
+            StageAttempt.outcome == "abandoned",
+        )
+        .scalar()
+    )
+    if abandoned < max_abandoned:
+        return None
+    reason = (
+        f"{step.label} failed: its worker stopped while running it {abandoned} times;"
+        " the document is set aside so that it stops no more workers"
+    )
+    Document.update(
+        processing_stage=ProcessingStage.ERROR,
+        status=DocumentStatus.ERROR,
+        error_message=reason,
+        last_processed_at=now,
+    ).where(Document.id == document_id, Document.processing_stage.not_in([ProcessingStage.ERROR])).execute()
+    log.error("document %s set aside as poison: %s", document_id, reason)
+    return reason
+
+
 class Reconciler(Middleware):
     def __init__(
         self,
@@ -43,9 +74,11 @@ class Reconciler(Middleware):
         reconcile_after_s: float,
         lease_s: float,
         max_backoff_s: float,
+        max_abandoned: int,
         clock: Callable[[], datetime],
     ) -> None:
         self.database = database
+        self.max_abandoned = max_abandoned
         self.pipeline = pipeline
         self.quiet_for = timedelta(seconds=reconcile_after_s)
         self.lease = timedelta(seconds=lease_s)
@@ -88,6 +121,8 @@ class Reconciler(Middleware):
             for document in idle:
                 step = step_to_resume(document.processing_stage)
                 if step is None or self._busy(document.id, step, now):
+                    continue
+                if set_aside_if_poison(document.id, step, now, self.max_abandoned):
                     continue
                 # Touching the document keeps the other workers' reconcilers from sending it a second time.
                 touched = (

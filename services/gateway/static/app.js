@@ -53,18 +53,19 @@ const BASIC_FIELDS = [
 
 const $ = (id) => document.getElementById(id);
 
-function remember(key, value) {
+// The token is kept for the tab only (sessionStorage): it is gone once the tab is closed.
+function remember(key, value, area = "localStorage") {
   try {
-    if (value) localStorage.setItem(key, value);
-    else localStorage.removeItem(key);
+    if (value) window[area].setItem(key, value);
+    else window[area].removeItem(key);
   } catch {
     /* storage may be disabled; the page still works */
   }
 }
 
-function recall(key) {
+function recall(key, area = "localStorage") {
   try {
-    return localStorage.getItem(key);
+    return window[area].getItem(key);
   } catch {
     return null;
   }
@@ -662,7 +663,8 @@ function start() {
   const preferred = (navigator.languages || [navigator.language]).some((tag) => /^zh/i.test(tag || "")) ? "zh-Hant" : "en";
   setLanguage(stored || preferred);
   $("user-id").value = recall(STORAGE.userId) || "";
-  $("api-token").value = recall(STORAGE.token) || "";
+  remember(STORAGE.token, null); // a token an earlier version kept beyond the tab
+  $("api-token").value = recall(STORAGE.token, "sessionStorage") || "";
 
   $("lang-toggle").addEventListener("click", toggleLanguage);
   $("submit-form").addEventListener("submit", onSubmit);
@@ -681,7 +683,7 @@ function start() {
     loadList();
   });
   $("api-token").addEventListener("change", () => {
-    remember(STORAGE.token, $("api-token").value.trim());
+    remember(STORAGE.token, $("api-token").value.trim(), "sessionStorage");
     loadList();
   });
   $("retry-button").addEventListener("click", onRetry);

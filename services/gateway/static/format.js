@@ -51,7 +51,8 @@ export function formatDateTime(locale, iso) {
 
 function csvField(value) {
   if (value === null || value === undefined) return "";
-  const text = String(value);
+  // Text starting like a formula is never left for a spreadsheet to evaluate; numbers stay numbers.
+  const text = typeof value === "number" ? String(value) : String(value).replace(/^[=+\-@\t\r]/, "'$&");
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

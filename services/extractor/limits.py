@@ -1,0 +1,54 @@
+"""What the extractor accepts: a document past these limits fails its stage with the reason, before any pattern
+runs over it. Real proposals stay far below them (the longest seen: 18,000 characters, a line of 12,000, an HTML
+table written on one line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from illustra_shared.errors import StageFailed
+from illustra_shared.settings import Settings
+
+
+class DocumentRefused(StageFailed):
+    """The document is past a limit of what extraction accepts; running it again would do the same."""
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    max_chars: int
+    max_line_chars: int
+    max_cells: int
+    cpu_limit_s: int
+    memory_limit_mib: int
+    sandboxes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExtractionLimits:
+        return cls(
+            max_chars=settings.extract_max_chars,
+            max_line_chars=settings.extract_max_line_chars,
+            max_cells=settings.extract_max_cells,
+            cpu_limit_s=settings.extract_cpu_limit_s,
+            memory_limit_mib=settings.extract_memory_limit_mib,
+            sandboxes=settings.extract_sandboxes,
+        )
+
+    def check(self, text: str) -> None:
+        """Raise DocumentRefused when ``text`` is past a limit; linear in the text, as all that follows must be."""
+        if len(text) > self.max_chars:
+            raise DocumentRefused(
+                f"the document has {len(text):,} characters, more than the {self.max_chars:,} extraction accepts"
+            )
+        if len(text) > self.max_line_chars:
+            longest = max(map(len, text.splitlines()))
+            if longest > self.max_line_chars:
+                raise DocumentRefused(
+                    f"the document has a line of {longest:,} characters, more than the {self.max_line_chars:,}"
+                    " extraction accepts"
+                )
+        cells = text.count("<td") + text.count("<th") + text.count("<TD") + text.count("<TH")
+        if cells > self.max_cells:
+            raise DocumentRefused(
+                f"the document has {cells:,} table cells, more than the {self.max_cells:,} extraction accepts"
+            )
