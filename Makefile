@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CORPUS ?= ../shared/corpus/dev.jsonl
+ACCURACY_CORPORA ?= $(CORPUS) $(wildcard ../shared/corpus/ocr_hk_dev.jsonl ../shared/realworld/real_dev.jsonl)
 
 .DEFAULT_GOAL := help
 
@@ -59,8 +60,8 @@ format: install ## fix style
 	$(BIN)/ruff format .
 
 .PHONY: bench-accuracy
-bench-accuracy: install ## score the rules extractor on CORPUS (default ../shared/corpus/dev.jsonl)
-	$(BIN)/python bench/accuracy.py $(CORPUS)
+bench-accuracy: install ## score the rules extractor per corpus: CORPUS, or the dev, ocr_hk_dev and real_dev corpora
+	$(BIN)/python bench/accuracy.py $(if $(filter command line environment,$(origin CORPUS)),$(CORPUS),$(ACCURACY_CORPORA))
 
 .PHONY: bench-pipeline
 bench-pipeline: install ## illustra vs the Celery design end to end: throughput and latency (CORPUS)

@@ -12,8 +12,9 @@ from illustra_shared.errors import ConfigurationError, StageFailed
 from illustra_shared.settings import Settings
 
 from .engines import MODES, StageEngine, create_engine
-from .extraction import BasicInfo, Summary, ValueTable
+from .extraction.record import Extracted, corpus_record
 from .llm.cache import MemoryCache
+from .report import begin_report, end_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,10 +47,16 @@ def run(args: argparse.Namespace) -> int:
     return _run_file(engine, args.file)
 
 
-def _extract(engine: StageEngine, text: str) -> tuple[BasicInfo, ValueTable, Summary]:
+def _extract(engine: StageEngine, text: str) -> Extracted:
+    begin_report()
     basic = engine.basic_info(text)
+    basic_by = end_report().extractor
+    begin_report()
     table = engine.value_table(text, basic)
-    return basic, table, engine.summary(text, basic, table)
+    table_by = end_report().extractor
+    begin_report()
+    summary = engine.summary(text, basic, table)
+    return Extracted(basic, table, summary, (basic_by, table_by, end_report().extractor))
 
 
 def _run_file(engine: StageEngine, path: Path) -> int:
@@ -57,11 +64,15 @@ def _run_file(engine: StageEngine, path: Path) -> int:
         print(f"extract: no such file: {path}", file=sys.stderr)
         return 1
     try:
-        basic, table, summary = _extract(engine, path.read_text(encoding="utf-8"))
+        extracted = _extract(engine, path.read_text(encoding="utf-8"))
     except StageFailed as error:  # past a limit of what extraction accepts
         print(f"extract: {path}: {error}", file=sys.stderr)
         return 1
-    result = {"basic_info": basic.to_json(), "value_table": table.to_json(), "summary": summary.to_json()}
+    result = {
+        "basic_info": extracted.basic.to_json(),
+        "value_table": extracted.table.to_json(),
+        "summary": extracted.summary.to_json(),
+    }
     json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
@@ -76,13 +87,7 @@ def _run_corpus(engine: StageEngine, corpus: Path, out: Path) -> int:
     with out.open("w", encoding="utf-8") as sink:
         for done, line in enumerate(lines, start=1):
             document = json.loads(line)
-            basic, table, summary = _extract(engine, document["ocr_content"])
-            record = {
-                "id": document.get("id"),
-                "basic_info": basic.values(),
-                "value_table": table.values(),
-                "summary": summary.values(),
-            }
+            record = corpus_record(document.get("id"), _extract(engine, document["ocr_content"]))
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
             _progress(done, len(lines), sys.stderr)
     sys.stderr.write("\n")

@@ -123,3 +123,102 @@ def test_json_round_trip_is_exact() -> None:
 def test_missing_fields_have_zero_confidence() -> None:
     info = extract_basic_info("nothing useful here")
     assert all(field.value is None and field.confidence == 0.0 for field in info.fields.values())
+
+
+HONG_KONG_OCR = """\
+Ill Brightway BER
+重要事項:
+此文件僅概括說明閣下保單的預計退保價值及身故賠償。
+康裕終身壽險計劃 (卓越版)
+擬受保人              : CHAN TAI MAN
+性別 / 年齡 / 收費標準           : 女/12/非吸煙
+計劃摘要
+貨幣: 美元
+基本計劃名義金額1: 300,000
+投保時保險 投保時每年            保費繳費至
+保障項目                  金額^       保費     保證保費3     年齡     保障至年齡
+基本計劃 (a)                             15,210.50 15,210.50      是        22        終身
+康裕終身壽險計劃 (卓越版)
+(保費繳付期: 10 年)
+合資格推廣                                        1,521.05
+基本計劃首個保單年度10%保費折扣 (b)
+投保時每年總保費 (a) - (b)                                                 13,689.45
+保險業監管局 (「保監局」) 保費徵費                      13.69
+第1頁,共3頁                      日期: 2025年03月03日
+本建議書有效期至 2025年03月31日
+明道人壽保險 (百慕達) 有限公司
+(於百慕達註冊成立之有限責任公司)
+康裕終身壽險計劃 (卓越版)
+擬受保人            : CHAN TAI MAN               性別 / 年齡 / 收費標準    : 女/12/非吸煙
+明道人壽保險 (百慕達) 有限公司
+"""
+
+
+def test_hong_kong_proposal_lines_as_ocr_gives_them() -> None:
+    info = extract_basic_info(HONG_KONG_OCR)
+    assert info.values() == {
+        "insured_name": "CHAN TAI MAN",  # label, a gap, then the colon
+        "gender": "F",
+        "issue_age": 12,
+        "smoker": False,
+        "insurer": "明道人壽保險 (百慕達) 有限公司",  # page footer, not the garbled logo
+        "product_name": "康裕終身壽險計劃 (卓越版)",  # the line heading every page
+        "currency": "USD",
+        "sum_assured": 300000.0,  # 基本計劃名義金額, not a product name
+        "annual_premium": 15210.5,  # the plan's premium, not the discounted (a) - (b) nor the levy
+        "premium_term_years": 10,
+        "payment_mode": "annual",
+        "coverage_to_age": None,
+    }
+    assert info.fields["insurer"].confidence >= 0.8  # printed on two pages
+    # no table to say which amount of the plan row is the premium the table accumulates
+    assert info.fields["annual_premium"].confidence < 0.8
+
+
+def test_a_repeated_label_that_reads_differently_is_not_confident() -> None:
+    garbled = HONG_KONG_OCR.replace("擬受保人            : CHAN TAI MAN", "擬受保人            : ER")
+    info = extract_basic_info(garbled)
+    assert info.values()["insured_name"] == "CHAN TAI MAN"
+    assert info.fields["insured_name"].confidence < 0.8
+    assert info.fields["product_name"].confidence >= 0.8
+
+
+ABBREVIATED = """\
+Harbourline Assurance Company Limited
+Plan: Legacy Saver Single Pay
+Insured: LEE MEI
+Sex: F   Age: 45   Smoker: N
+Ccy: HKD
+Notional Amt: HKD 701,900.00
+Single Prem: HKD 520,000.00
+Prem Term: 1 year
+Mode: Single Premium
+"""
+
+
+def test_abbreviated_english_labels() -> None:
+    values = extract_basic_info(ABBREVIATED).values()
+    assert values["product_name"] == "Legacy Saver Single Pay"
+    assert values["smoker"] is False
+    assert values["currency"] == "HKD"
+    assert values["sum_assured"] == 701900.0
+    assert values["annual_premium"] == 520000.0
+    assert values["premium_term_years"] == 1
+    assert values["payment_mode"] == "single"
+
+
+PDF_TEXT = """\
+宏泰 壽保險（國際）有限公司
+人
+擬受保人: 何家欣
+基本計劃名義 額: 50,000
+金
+"""
+
+
+def test_pdf_text_with_labels_and_names_broken_mid_word() -> None:
+    info = extract_basic_info(PDF_TEXT)
+    assert info.values()["sum_assured"] == 50000.0  # not a product named "50,000"
+    assert info.values()["product_name"] is None
+    assert info.fields["sum_assured"].confidence < 0.8
+    assert info.fields["insurer"].confidence < 0.8  # a character of the name is missing

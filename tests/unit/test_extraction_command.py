@@ -67,3 +67,19 @@ def test_missing_file_and_llm_mode_without_a_key(
     monkeypatch.delenv("LLM_API_KEY", raising=False)
     assert _run(["--mode", "llm", str(tmp_path / "nope.txt")]) == 2
     assert "needs LLM_API_KEY" in capsys.readouterr().err
+
+
+def test_corpus_lines_carry_extraction_meta_shaped_as_the_api_gives_it(tmp_path: Path) -> None:
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text(json.dumps({"id": "doc-0", "ocr_content": TEXT}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert _run(["--corpus", str(corpus), "--out", str(out)]) == 0
+    meta = json.loads(out.read_text(encoding="utf-8"))["extraction_meta"]
+    assert meta["basic_info"]["extractor"] == "rules"
+    start, end = meta["basic_info"]["fields"]["annual_premium"]["span"]
+    assert TEXT[start:end] == "1,000"
+    assert meta["value_table"]["extractor"] == "rules"
+    assert isinstance(meta["value_table"]["issues"], list)
+    assert len(meta["value_table"]["rows"]) == 2
+    assert meta["value_table"]["rows"][1]["total_surrender_value"]["confidence"] >= 0.8
+    assert set(meta["summary"]["fields"]["breakeven_year"]) == {"confidence", "span", "issues"}

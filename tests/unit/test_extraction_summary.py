@@ -83,3 +83,11 @@ def test_summary_and_table_json_round_trip() -> None:
     _basic, table, summary = extract_document(DOC)
     assert Summary.from_json(summary.to_json()) == summary
     assert ValueTable.from_json(table.to_json()) == table
+
+
+def test_valid_until_from_a_sentence_without_a_label_of_its_own() -> None:
+    text = "第1頁,共3頁          日期: 2025年03月03日\n本建議書有效期至 2025年03月31日\n"
+    _basic, _table, summary = extract_document(text)
+    assert summary.values()["proposal_date"] == "2025-03-03"
+    assert summary.values()["valid_until"] == "2025-03-31"
+    assert summary.fields["valid_until"].confidence >= 0.8

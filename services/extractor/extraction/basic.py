@@ -6,16 +6,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import fold_document
-from .numbers import first_amount, first_int
+from .numbers import Amount, find_amounts, first_amount, first_int
+from .table import value_table_from
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
 CONFIDENCE_EXACT = 0.95
-CONFIDENCE_FUZZY_LABEL = 0.8
+CONFIDENCE_FUZZY_LABEL = 0.7  # a label one character off is a guess at what it says: not to be trusted blind
 CONFIDENCE_SPACED_LABEL = 0.75
 CONFIDENCE_INFERRED = 0.6
 REPAIR_PENALTY = 0.2
+CONFIDENCE_DISAGREEING = 0.5  # two readings of the same thing differ
+CONFIDENCE_UNCHECKED = 0.75  # a sentence's value the table it illustrates does not confirm
+CONFIDENCE_CHECKED = 0.9  # ... and one it confirms
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +36,8 @@ ValueParser = Callable[[str, str, int, int], Parsed | None]
 
 _FEMALE_RE = re.compile(r"女|(?<![a-z])(?:female|f)(?![a-z])")
 _MALE_RE = re.compile(r"男|(?<![a-z])(?:male|m)(?![a-z])")
-_NON_SMOKER_RE = re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no(?![a-z])|否|无")
-_SMOKER_RE = re.compile(r"吸烟|smok|(?<![a-z])yes(?![a-z])|是|有")
+_NON_SMOKER_RE = re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no?(?![a-z])|否|无")
+_SMOKER_RE = re.compile(r"吸烟|smok|(?<![a-z])y(?:es)?(?![a-z])|是|有")
 _CURRENCIES = (
     ("USD", re.compile(r"美元|美金|usd|us\$|u\.s\.")),
     ("HKD", re.compile(r"港元|港币|hkd|hk\$")),
@@ -74,10 +79,13 @@ _PRODUCT_TITLE_ENDS = ("保险计划书", "计划书", "建议书", "利益演�
 _TITLE_MARKUP_RE = re.compile(r"[#*\s]*")
 
 
+_AMOUNT_ONLY_RE = re.compile(r"[\d,.\s]+")
+
+
 def _text_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
     value = _NAME_NOISE_RE.sub("", text[start:end])
-    if not value:
-        return None
+    if not value or _AMOUNT_ONLY_RE.fullmatch(value):
+        return None  # a name is not a number: `基本計劃名義 額: 50,000` is an amount under a broken label
     offset = text.find(value, start, end)
     return Parsed(" ".join(value.split()), offset, offset + len(value))
 
@@ -92,9 +100,20 @@ def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     return None
 
 
+# A product's rule, not the case illustrated: `出生满28天至70周岁`, `18 - 65`, `本产品的保险期间为…`.
+_RANGE_RE = re.compile(r"\d\s*(?:(?:周岁|岁|天|日|个月)\s*)?(?:至|到|~|-)\s*\d")
+_NOT_YEARS_RE = re.compile(r"\s*(?:天|日|个月|月|weeks?|days?|months?)")
+_RULE_RE = re.compile(
+    r"本产品|本合同|本计划|本保险|范围|由您|约定|可选|其中一种|this\s+(?:plan|policy|product)|eligib"
+)
+_NUMBERING_RE = re.compile(r"\(\s*\d{1,2}\s*\)")  # (2)有效保险金额: a definition's number
+
+
 def _age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
+    if _RANGE_RE.search(folded, start, end):
+        return None
     found = first_int(folded, start, end)
-    if found is None or not 0 <= found.value <= 100:
+    if found is None or not 0 <= found.value <= 100 or _NOT_YEARS_RE.match(folded, found.end):
         return None
     return Parsed(
         int(found.value), found.start, found.end, found.repairs, REPAIR_PENALTY if found.repairs else 0
@@ -131,6 +150,8 @@ def _currency(_text: str, folded: str, start: int, end: int) -> Parsed | None:
 def _amount(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     found = first_amount(folded, start, end)
     if found is None or found.value <= 0:
+        return None
+    if _NUMBERING_RE.match(folded, max(start, found.start - 1), min(end, found.end + 1)):
         return None
     return Parsed(found.value, found.start, found.end, found.repairs, REPAIR_PENALTY if found.repairs else 0)
 
@@ -205,21 +226,42 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
             by_field.setdefault(pair.field, []).append(pair)
     fields: dict[str, Field] = {}
     for name, candidates in by_field.items():
-        for pair in sorted(candidates, key=_pair_rank):
-            parsed = PARSERS[name](text, folded, pair.value_start, pair.value_end)
-            if parsed is None:
-                continue
-            issues = (
-                parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
+        readings = [
+            (pair, parsed)
+            for pair in sorted(candidates, key=_pair_rank)
+            if not _RULE_RE.search(folded, pair.value_start, pair.value_end)
+            # `保险顾问：联系电话：` is a form's blank, not an insurer's name
+            and not (
+                name == "insurer" and (not pair.exact or ":" in folded[pair.value_start : pair.value_end])
             )
-            confidence = max(0.05, _pair_confidence(pair) - parsed.penalty)
-            fields[name] = Field(parsed.value, confidence, (parsed.start, parsed.end), issues)
-            break
+            and (parsed := PARSERS[name](text, folded, pair.value_start, pair.value_end)) is not None
+        ]
+        if not readings:
+            continue
+        pair, parsed = readings[0]
+        issues = parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
+        confidence = max(0.05, _pair_confidence(pair) - parsed.penalty)
+        # The same label printed again (a page's header repeats the insured's line) must read the same.
+        others = {
+            _comparable(other.value) for other_pair, other in readings[1:] if _pair_rank(other_pair) == 0
+        }
+        if others - {_comparable(parsed.value)}:
+            confidence = min(confidence, CONFIDENCE_DISAGREEING)
+            issues = (*issues, "the same label elsewhere reads differently")
+        fields[name] = Field(parsed.value, confidence, (parsed.start, parsed.end), issues)
     return fields
 
 
+def _comparable(value: object) -> object:
+    return "".join(value.split()).casefold() if isinstance(value, str) else value
+
+
 def _insurer_from_heading(text: str, folded: str) -> Field | None:
-    """The insurer's name from the letterhead: the first line naming a company that sounds like an insurer."""
+    """The insurer's name from the letterhead or a page footer: a line that starts with a company's name that
+    sounds like an insurer. Seen on several lines or at the top of the document, it is taken as sure."""
+    found = _cjk_insurer(text, folded)
+    if found is not None:
+        return found
     position = 0
     for _ in range(15):
         line_end = folded.find("\n", position)
@@ -227,9 +269,7 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
             line_end = len(folded)
         line = folded[position:line_end]
         if ":" not in line and _INSURER_WORDS_RE.search(line):
-            match = _CJK_COMPANY_RE.search(folded, position, line_end) or _EN_COMPANY_RE.search(
-                folded, position, line_end
-            )
+            match = _EN_COMPANY_RE.search(folded, position, line_end)
             if match:
                 start, end = trim_value(folded, match.start(), match.end())
                 while start < end and not folded[start].isalnum():
@@ -239,6 +279,48 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
             return None
         position = line_end + 1
     return None
+
+
+_COMPANY_END = "公司"
+_LONGEST_NAME = 60
+_CJK_GAP_RE = re.compile(r"[\u4e00-\u9fff] +[\u4e00-\u9fff]")
+_NAME_CHARS_RE = re.compile(r"[\u4e00-\u9fff() ]")
+_HEADING_MARKS = "#* \t|>"
+
+
+def _cjk_insurer(text: str, folded: str) -> Field | None:
+    """Walks back from each 公司 over Chinese characters, brackets and blanks; a name that reaches the start of
+    its line (past heading marks) and names an insurer is a candidate."""
+    names: dict[str, list[tuple[int, int]]] = {}
+    end = folded.find(_COMPANY_END)
+    while end >= 0 and len(names) < 20:
+        end += len(_COMPANY_END)
+        line_start = folded.rfind("\n", 0, end) + 1
+        start = end - len(_COMPANY_END)
+        limit = max(line_start, end - _LONGEST_NAME)  # a walk of bounded length: linear in the text
+        while start > limit and _NAME_CHARS_RE.match(folded, start - 1):
+            start -= 1
+        name_start = start
+        while name_start < end and folded[name_start] in " (":
+            name_start += 1
+        if folded[line_start:start].strip(_HEADING_MARKS) == "" and _INSURER_WORDS_RE.search(
+            folded, name_start, end
+        ):
+            key = "".join(folded[name_start:end].split())
+            names.setdefault(key, []).append((name_start, end))
+        end = folded.find(_COMPANY_END, end)
+    if not names:
+        return None
+    spans = next(iter(names.values()))
+    start, end = spans[0]
+    near_top = folded.count("\n", 0, start) < 3
+    confidence = 0.9 if near_top or len(spans) > 1 else 0.75
+    if _CJK_GAP_RE.search(folded, start, end):
+        # `宏利 壽保險（國際）有限公司`: a glyph of the name was pushed elsewhere by the PDF's font
+        confidence = CONFIDENCE_INFERRED
+    return Field(
+        " ".join(text[start:end].split()), confidence, (start, end), ("insurer read from a heading",)
+    )
 
 
 def _product_title(folded: str, start: int, end: int) -> tuple[int, int] | None:
@@ -271,6 +353,34 @@ def _product_from_title(text: str, folded: str) -> Field | None:
             return None
         position = line_end + 1
     return None
+
+
+_PLAN_NAME_LINE_RE = re.compile(
+    r"[#*\s]*(?P<name>[^\s:#*(][^:\n]{1,40}?(?:计划|保险|寿险|年金|plan)(?:\s*\([^()\n]{1,12}\))?)[\s*]*"
+)
+_GENERIC_PLAN_RE = re.compile(r"基本计划|basic plan|附加|rider")
+
+
+def _product_from_repeated_line(text: str, folded: str) -> Field | None:
+    """The plan's name as it heads every page: a line of its own, ending in a plan word (and a version in
+    brackets), printed more than once."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for line in re.finditer(r"[^\n]+", folded):
+        if len(line.group()) > 60:
+            continue
+        match = _PLAN_NAME_LINE_RE.fullmatch(folded, *line.span())
+        if (
+            match is None
+            or _GENERIC_PLAN_RE.match(match.group("name"))
+            or _COMPANY_END in match.group("name")
+        ):
+            continue
+        seen.setdefault("".join(match.group("name").split()), []).append(match.span("name"))
+    repeated = [spans for spans in seen.values() if len(spans) > 1]
+    if not repeated:
+        return None
+    start, end = max(repeated, key=len)[0]
+    return Field(text[start:end], 0.85, (start, end), ("product name heading the pages",))
 
 
 def _reconcile(fields: dict[str, Field], folded: str) -> None:
@@ -330,14 +440,21 @@ def extract_basic_info(text: str) -> BasicInfo:
 def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInfo:
     """Stage 1 on text already folded and cut into label pairs (shared when the stages run together)."""
     fields = _read_labelled(text, folded, pairs)
+    example = find_example(text, folded)
+    if example is not None:
+        _take_example(fields, example.fields)
     if "insurer" not in fields:
         insurer = _insurer_from_heading(text, folded)
         if insurer is not None:
             fields["insurer"] = insurer
     if "product_name" not in fields:
-        product = _product_from_title(text, folded)
+        product = _product_from_title(text, folded) or _product_from_repeated_line(text, folded)
         if product is not None:
             fields["product_name"] = product
+    if "annual_premium" not in fields:
+        premium = _premium_from_plan_row(folded, fields)
+        if premium is not None:
+            fields["annual_premium"] = premium
     if "currency" not in fields:
         currency = _currency_fallback(folded, fields)
         if currency is not None:
@@ -345,7 +462,144 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
     if "coverage_to_age" not in fields:
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)
+    if example is not None:
+        _check_against_table(folded, fields, example.fields)
     return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
+
+
+def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
+    """The example's values are the case illustrated; a labelled value that says otherwise makes both doubtful."""
+    for name, found in example.items():
+        labelled = fields.get(name)
+        if labelled is not None and labelled.value != found.value:
+            note = f"a label elsewhere says {labelled.value!r}"
+            found = Field(found.value, CONFIDENCE_DISAGREEING, found.span, (*found.issues, note))
+        fields[name] = found
+
+
+_TABLE_INPUTS = ("issue_age",)  # not the premium or term: the table would repair its reading to them
+
+
+def _table_rows(folded: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
+    """The value table as read on its own (with the issue age for age-labelled rows), to check against it."""
+    table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in _TABLE_INPUTS}))
+    return [row for row in table.rows if row["policy_year"].value is not None]
+
+
+def _first_year(rows: list[dict[str, Field]]) -> dict[str, Field] | None:
+    return next((row for row in rows if row["policy_year"].value == 1), None)
+
+
+_PLAN_ROW_RE = re.compile(r"(?m)^[ \t]*(?:基本计划|basic plan)")
+
+
+def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | None:
+    """`基本計劃 (a)   20,861.36 20,861.36  是  18  終身`: the plan summary's row of the basic plan. Its premium is
+    the one the value table accumulates, which tells it from the amount insured beside it."""
+    amounts: list[Amount] = []
+    for row in _PLAN_ROW_RE.finditer(folded):
+        line_end = folded.find("\n", row.end())
+        line_end = len(folded) if line_end < 0 else line_end
+        if ":" not in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
+            amounts = [
+                amount
+                for amount in find_amounts(folded, row.end(), line_end)
+                if amount.value >= 100 and not amount.repairs
+            ]
+            break
+    if not amounts:
+        return None
+    if len({amount.value for amount in amounts}) == 1:
+        # One amount, however many columns print it: the table's first year prints it again, rounded.
+        amount = amounts[0]
+        if _printed_again(folded, round(amount.value), line_end):
+            return Field(
+                amount.value,
+                0.85,
+                (amount.start, amount.end),
+                ("the plan's premium, paid again in the table",),
+            )
+        return Field(amount.value, CONFIDENCE_INFERRED, (amount.start, amount.end), ("the basic plan's row",))
+    first = _first_year(_table_rows(folded, fields))
+    paid = first["total_premiums_paid"].value if first is not None else None
+    for amount in amounts:
+        if paid is not None and abs(amount.value - paid) <= 1:
+            return Field(amount.value, 0.9, (amount.start, amount.end), ("premium the table accumulates",))
+    amount = amounts[-1]
+    return Field(
+        amount.value,
+        CONFIDENCE_INFERRED,
+        (amount.start, amount.end),
+        ("last amount of the basic plan's row",),
+    )
+
+
+def _printed_again(folded: str, value: int, start: int) -> bool:
+    """Whether `value` stands as an amount of its own (`20,861`) after `start`."""
+    token = f"{value:,}"
+    found = folded.find(token, start)
+    while found >= 0:
+        before = folded[found - 1] if found > 0 else " "
+        after = folded[found + len(token)] if found + len(token) < len(folded) else " "
+        if not (before.isdigit() or before in ",.") and not (after.isdigit() or after in ",."):
+            return True
+        found = folded.find(token, found + 1)
+    return False
+
+
+def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
+    """Where the sentence and the table it illustrates both speak (premium, ages, term), they must agree; where
+    they do not, the table wins and the field is not confident. What the table cannot confirm is not sure."""
+    rows = _table_rows(folded, fields)
+    first = _first_year(rows) or {}
+    verdicts: dict[str, str | None] = {}  # field -> None when the table agrees, else why not
+    paid = first.get("total_premiums_paid", MISSING)
+    premium = fields.get("annual_premium")
+    if premium is not None and paid.value is not None:
+        if abs(paid.value - premium.value) <= 1:
+            verdicts["annual_premium"] = None
+        else:
+            fields["annual_premium"] = Field(
+                paid.value,
+                min(CONFIDENCE_DISAGREEING, paid.confidence),
+                paid.span,
+                (f"the sentence says {premium.value:g}; the table's first year was paid {paid.value:g}",),
+            )
+    age, printed_age = fields.get("issue_age"), first.get("age", MISSING).value
+    if age is not None and printed_age is not None:
+        agrees = printed_age - age.value in (0, 1)
+        verdicts["issue_age"] = None if agrees else f"the table's first row prints age {printed_age}"
+    term, premium = fields.get("premium_term_years"), fields.get("annual_premium")
+    paid_values = [row["total_premiums_paid"].value for row in rows if row["total_premiums_paid"].value]
+    if term is not None and premium is not None and premium.value and paid_values:
+        years_paid = round(max(paid_values) / premium.value)
+        if years_paid == term.value:
+            verdicts["premium_term_years"] = None
+        elif max(row["policy_year"].value for row in rows) >= term.value:
+            verdicts["premium_term_years"] = f"the table accumulates {years_paid} premiums"
+    for name in ("annual_premium", "issue_age", "premium_term_years"):
+        found = fields.get(name)
+        if found is None or found is not example.get(name):
+            continue
+        if name not in verdicts:
+            fields[name] = Field(
+                found.value,
+                min(found.confidence, CONFIDENCE_UNCHECKED),
+                found.span,
+                (*found.issues, "the table does not confirm it"),
+            )
+        elif verdicts[name] is None:
+            fields[name] = Field(
+                found.value, max(found.confidence, CONFIDENCE_CHECKED), found.span, found.issues
+            )
+        else:
+            fields[name] = _doubted(found, verdicts[name])
+
+
+def _doubted(found: Field, note: str) -> Field:
+    return Field(
+        found.value, min(found.confidence, CONFIDENCE_DISAGREEING), found.span, (*found.issues, note)
+    )
 
 
 _COVER_SENTENCE_RE = re.compile(

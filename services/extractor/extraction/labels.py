@@ -79,9 +79,11 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "product",
         "basic plan name",
     ),
-    "currency": ("保单货币", "币种", "货币", "保单币种", "policy currency", "currency"),
+    "currency": ("保单货币", "币种", "货币", "保单币种", "policy currency", "currency", "ccy"),
     "sum_assured": (
         "名义金额",
+        "基本计划名义金额",
+        "notional amt",
         "基本金额",
         "基本保险金额",
         "投保时保额",
@@ -115,6 +117,8 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "期缴保费",
         "总保费",
         "annual premium",
+        "single prem",
+        "annual prem",
         "annualised premium",
         "annualized premium",
         "yearly premium",
@@ -138,6 +142,7 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "premium payment period",
         "premium payment term",
         "premium term",
+        "prem term",
         "payment period",
         "payment term",
         "premium paying term",
@@ -153,6 +158,7 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
         "供款方式",
         "premium payment mode",
         "payment mode",
+        "mode",
         "payment frequency",
         "premium mode",
         "mode of payment",
@@ -209,12 +215,21 @@ LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     # Look-alikes that must not be read as one of the fields above.
     "levy": ("保费征费", "征费", "levy", "包括保费征费", "including levy", "premium levy"),
+    # The first year's premium after a promotional discount, `投保時每年總保費 (a) - (b)`: not the plan premium.
+    "discounted_premium": (
+        "(a) - (b)",
+        "(a)-(b)",
+        "(a) -(b)",
+        "(a)- (b)",
+        "折扣后保费",
+        "discounted premium",
+    ),
 }
 
 _SYNONYM_FIELD = {synonym: name for name, synonyms in LABEL_SYNONYMS.items() for synonym in synonyms}
 _SYNONYM_RE = re.compile("|".join(re.escape(s) for s in sorted(_SYNONYM_FIELD, key=len, reverse=True)))
 # Exclusion labels win whenever they occur at all (the levy line often also says 保费).
-_EXCLUSIONS = frozenset({"levy"})
+_EXCLUSIONS = frozenset({"levy", "discounted_premium"})
 
 
 def _wildcard_keys(word: str) -> list[str]:
@@ -248,8 +263,23 @@ class LabelMatch:
     exact: bool
 
 
+_CJK_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
+
+
 def classify_label(label: str) -> LabelMatch | None:
-    """What a folded label means: the field of its longest synonym, or of a synonym one character away."""
+    """What a folded label means: the field of its longest synonym, or of a synonym one character away.
+
+    A label broken by a gap between two Chinese characters (PDF text pushes glyphs its font maps oddly onto
+    other lines: `基本計劃名義 額`) is read closed up, and never counts as exact.
+    """
+    closed = _CJK_GAP_RE.sub("", label)
+    if closed != label:
+        found = _classify(closed)
+        return None if found is None else LabelMatch(found.field, False)
+    return _classify(label)
+
+
+def _classify(label: str) -> LabelMatch | None:
     best = ""
     for match in _SYNONYM_RE.finditer(label):
         synonym = match.group()
@@ -257,9 +287,15 @@ def classify_label(label: str) -> LabelMatch | None:
             return LabelMatch(_SYNONYM_FIELD[synonym], True)
         if not synonym.isascii() or _word_bounded(label, match.start(), match.end()):
             best = max(best, synonym, key=len)
+    if best and len(label) > len(best) + 1 and not best.isascii():
+        # `基本計劃名義額`: a longer synonym one character away says more than the short one inside it
+        longer = _fuzzy_synonym(label)
+        if longer is not None and len(longer) > len(best) and _SYNONYM_FIELD[longer] != _SYNONYM_FIELD[best]:
+            return LabelMatch(_SYNONYM_FIELD[longer], False)
     if best:
         return LabelMatch(_SYNONYM_FIELD[best], True)
-    return _classify_fuzzy(label)
+    synonym = _fuzzy_synonym(label)
+    return None if synonym is None else LabelMatch(_SYNONYM_FIELD[synonym], False)
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:
@@ -268,7 +304,7 @@ def _word_bounded(text: str, start: int, end: int) -> bool:
     return not before.isalnum() and not after.isalnum()
 
 
-def _classify_fuzzy(label: str) -> LabelMatch | None:
+def _fuzzy_synonym(label: str) -> str | None:
     compact = label.strip()
     if len(compact) > 40:
         return None
@@ -280,10 +316,10 @@ def _classify_fuzzy(label: str) -> LabelMatch | None:
                     for key in _wildcard_keys(window):
                         synonym = _FUZZY_INDEX.get(key)
                         if synonym is not None and synonym.isascii() == window.isascii():
-                            return LabelMatch(_SYNONYM_FIELD[synonym], False)
+                            return synonym
             synonym = _DROPPED_INDEX.get(compact[start : start + length - 1])
             if synonym is not None and length > 3:
-                return LabelMatch(_SYNONYM_FIELD[synonym], False)
+                return synonym
     return None
 
 
@@ -373,6 +409,13 @@ def _colon_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair])
         if colon < 0:
             continue
         label_start, label_end = _label_span(folded, start, colon)
+        if label_start == label_end:
+            # `擬受保人            : 陳大文`: the label is the last segment before the gap
+            before = index - 1
+            while before >= 0 and folded[slice(*segments[before])].isspace():
+                before -= 1
+            if before >= 0 and ":" not in folded[slice(*segments[before])]:
+                label_start, label_end = _label_span(folded, *segments[before])
         label = folded[label_start:label_end]
         if not label or len(label) > 50:
             continue

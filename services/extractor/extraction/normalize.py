@@ -1,8 +1,10 @@
 """Length-preserving folding of OCR text, so that every match on the folded text is also a span of the
 original.
 
-Folding maps full-width forms to ASCII, upper-case ASCII to lower case, Traditional (and Japanese-variant)
-characters that occur in proposal vocabulary to Simplified, and dash / colon / bracket variants to one form.
+Folding first applies Unicode NFKC wherever it gives a single character (Kangxi radicals, compatibility
+ideographs, full-width and half-width forms), then maps upper-case ASCII to lower case, Traditional (and
+Japanese-variant) characters that occur in proposal vocabulary to Simplified, and dash / colon / bracket
+variants to one form.
 Each character maps to exactly one character, so offsets never shift and patterns need only be written in
 Simplified Chinese and English.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+
+from .grounding import blank_grounding
 
 # Traditional or variant -> Simplified, one character each, limited to the vocabulary of proposals.
 _TRADITIONAL = (
@@ -24,7 +28,7 @@ _TRADITIONAL = (
     "歷历 屆届 後后 隨随 較较 變变 動动 兌兑 匯汇 錢钱 鐘钟 報报 盤盘 關关 將将 會会 員员 撥拨 轉转 "
     "紮扎 綜综 漲涨 減减 專专 屬属 經经 濟济 設设 優优 劑剂 輸输 擔担 風风 順顺 當当 營营 運运 適适 "
     "應应 連连 頭头 藝艺 顯显 亞亚 龍龙 鳳凤 華华 寶宝 榮荣 豐丰 興兴 雙双 傳传 輝辉 慶庆 長长 壯壮 "
-    "儲储 穩稳"
+    "儲储 穩稳 檔档"
 )
 _PUNCT = {
     "：": ":",
@@ -58,8 +62,33 @@ _PUNCT = {
 }
 
 
-def _build_fold_table() -> dict[int, int]:
+# Where NFKC rewrites characters that PDF text layers and OCR produce: Latin-1 and general punctuation,
+# CJK radicals and Kangxi radicals (`⼈` for 人), CJK symbols, compatibility ideographs, half- and full-width
+# forms.
+_NFKC_RANGES = ((0x00A0, 0x0180), (0x2000, 0x2BFF), (0x2E80, 0x33FF), (0xF900, 0xFAFF), (0xFE10, 0xFFEF))
+# Compatibility mappings that would glue a digit or letter onto a neighbouring number: a footnote's `¹`
+# is not a digit of the amount before it, nor is `①` a table row.
+_NFKC_KEPT_TAGS = ("<super>", "<sub>", "<circle>", "<fraction>")
+
+
+def _nfkc_singles() -> dict[int, int]:
+    """Characters NFKC maps to exactly one other character (the rest would shift offsets)."""
     table: dict[int, int] = {}
+    for first, last in _NFKC_RANGES:
+        for code in range(first, last + 1):
+            char = chr(code)
+            normal = unicodedata.normalize("NFKC", char)
+            if (
+                len(normal) == 1
+                and normal != char
+                and not unicodedata.decomposition(char).startswith(_NFKC_KEPT_TAGS)
+            ):
+                table[code] = ord(normal)
+    return table
+
+
+def _build_fold_table() -> dict[int, int]:
+    table = _nfkc_singles()
     for pair in _TRADITIONAL.split():
         if len(pair) == 2:
             table[ord(pair[0])] = ord(pair[1])
@@ -67,11 +96,15 @@ def _build_fold_table() -> dict[int, int]:
         table[code] = code - 0xFEE0
     for source, target in _PUNCT.items():
         table[ord(source)] = ord(target)
+    # Control characters PDF text layers leave before amounts separate words, as a space would.
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)):
+        table[code] = ord(" ")
     for code in range(ord("A"), ord("Z") + 1):
         table[code] = code + 32
     for code in range(ord("Ａ"), ord("Ｚ") + 1):
         table[code] = code - 0xFEE0 + 32
-    return table
+    # NFKC first, then the folding of what it gives (`⾦` -> `金`, `⾨` -> `门`-style Traditional forms).
+    return {source: table.get(target, target) for source, target in table.items()}
 
 
 _FOLD_TABLE = _build_fold_table()
@@ -81,6 +114,7 @@ _FOLDABLE_RE = re.compile("([" + "".join(re.escape(char) for char in _FOLDED_CHA
 
 def fold(text: str) -> str:
     """Return `text` folded for matching; same length, so offsets carry over to the original."""
+    text = blank_grounding(text)
     if text.isascii():
         return text.translate(_FOLD_TABLE)  # str.translate has a fast path for ASCII text
     # Otherwise str.translate looks every character up one by one, several times slower on proposals than

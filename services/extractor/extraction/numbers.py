@@ -87,6 +87,6 @@ def first_amount(folded: str, start: int, end: int) -> Amount | None:
 def first_int(folded: str, start: int, end: int) -> Amount | None:
     """The first whole number (no separators) in folded[start:end]."""
     for amount in find_amounts(folded, start, end):
-        if amount.value == int(amount.value) and amount.value < 1000:
+        if amount.value < 1000 and amount.value == int(amount.value):  # a run of digits reads as infinity
             return amount
     return None

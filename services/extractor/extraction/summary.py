@@ -28,6 +28,7 @@ _BREAKEVEN_WORDS_RE = re.compile(
     r"at\s+least"
 )
 _PREMIUM_WORDS_RE = re.compile(r"保费|premium|回本|break[- ]?even")
+_VALID_UNTIL_WORDS_RE = re.compile(r"有效期至|有效至|valid\s+until|valid\s+till")
 _MULTIPLE_RE = re.compile(r"倍|times|(?<![a-z])x(?![a-z])|%")
 
 
@@ -51,6 +52,14 @@ def _valid_until(folded: str, pairs: tuple[Pair, ...], proposal: Field | None) -
     labelled = _date_field(folded, pairs, "valid_until")
     if labelled is not None:
         return labelled
+    for words in _VALID_UNTIL_WORDS_RE.finditer(
+        folded
+    ):  # `本建議書有效期至 2025年6月30日`, no label of its own
+        found = find_date(folded, words.end(), min(len(folded), words.end() + 24))
+        if found is not None and not folded[words.end() : found.start].strip(" :"):
+            return Field(
+                found.iso, 0.85, (found.start, found.end), ("date after 'valid until' in a sentence",)
+            )
     days = find_validity_days(folded)
     if days is not None and proposal is not None and proposal.value is not None:
         until = dt.date.fromisoformat(proposal.value) + dt.timedelta(days=days[0])
@@ -130,9 +139,37 @@ def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | N
     return None
 
 
-def _breakeven_from_table(table: ValueTable) -> Field:
+def _surrender_value(row: dict[str, Field]) -> Field:
+    """The printed total, or where the table prints none, what surrender pays: the cash value and the
+    non-guaranteed part (dividends left with the insurer)."""
+    total = row["total_surrender_value"]
+    if total.value is not None:
+        return total
+    cash, extra = row["guaranteed_cash_value"], row["non_guaranteed_value"]
+    if cash.value is None:
+        return MISSING
+    if extra.value is None:
+        return cash
+    return Field(cash.value + extra.value, min(cash.confidence, extra.confidence), cash.span)
+
+
+def _premiums_paid(row: dict[str, Field], basic: BasicInfo) -> Field:
+    """The printed premiums paid, or where the table prints none, premium x min(year, term)."""
+    paid = row["total_premiums_paid"]
+    premium, term, year = (
+        basic.get("annual_premium"),
+        basic.get("premium_term_years"),
+        row["policy_year"].value,
+    )
+    if paid.value is not None or None in (premium, term, year):
+        return paid
+    confidence = min(basic.fields["annual_premium"].confidence, basic.fields["premium_term_years"].confidence)
+    return Field(premium * min(year, term), confidence, None)
+
+
+def _breakeven_from_table(table: ValueTable, basic: BasicInfo) -> Field:
     for row in table.rows:
-        total, paid = row["total_surrender_value"], row["total_premiums_paid"]
+        total, paid = _surrender_value(row), _premiums_paid(row, basic)
         if (
             total.value is not None
             and paid.value is not None
@@ -149,14 +186,14 @@ def _breakeven_from_table(table: ValueTable) -> Field:
     return MISSING
 
 
-def _check_breakeven(stated: Field, table: ValueTable) -> Field:
+def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Field:
     """The stated year should not contradict printed rows: earlier rows below premiums, that row at or
     above."""
     for row in table.rows:
         year, total, paid = (
             row["policy_year"].value,
-            row["total_surrender_value"].value,
-            row["total_premiums_paid"].value,
+            _surrender_value(row).value,
+            _premiums_paid(row, basic).value,
         )
         if year is None or total is None or paid is None:
             continue
@@ -225,7 +262,9 @@ def summary_from(
             proposal = Field(found.iso, 0.5, (found.start, found.end), ("first date in the document",))
     points, points_span = _highlights(text, folded)
     stated = _breakeven_from_text(folded, points_span)
-    breakeven = _check_breakeven(stated, table) if stated is not None else _breakeven_from_table(table)
+    breakeven = (
+        _check_breakeven(stated, table, basic) if stated is not None else _breakeven_from_table(table, basic)
+    )
     if points:
         key_points = Field(points, 0.9, points_span)
     else:

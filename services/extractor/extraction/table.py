@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from . import columns as col
 from .layout import Block, Cell, assign_cell_columns, assign_text_columns, find_blocks, header_signature
 from .normalize import fold_document
 from .numbers import DASH_RE, parse_amount_token
+from .roles import check_roles, check_roles_together, continues
 from .types import MISSING, ROW_FIELDS, BasicInfo, Field, ValueTable
 
 CLEAN = 0.95
@@ -25,6 +27,7 @@ REPAIRED_CONFIRMED = 0.8
 REPAIRED_UNCONFIRMED = 0.6
 DERIVED = 0.6
 FAILED_CHECK = 0.3
+ROLE_FROM_ARITHMETIC = 0.75
 
 _CONTINUATION_RE = re.compile(r"续|cont(?:inued|'d|\.)|接上页")
 _TITLE_RE = re.compile(
@@ -93,7 +96,7 @@ def _distractor(title: str, roles: set[str]) -> str | None:
 def group_tables(folded: str) -> list[Candidate]:
     tables: list[Candidate] = []
     roles_by_width: dict[int, list[str | None]] = {}
-    roles_by_header: dict[str, list[str | None]] = {}
+    blocks_by_header: dict[str, Block] = {}
     for block in find_blocks(folded):
         if not block.rows:
             continue
@@ -106,78 +109,60 @@ def group_tables(folded: str) -> list[Candidate]:
         if inherited is None or (block.kind == "text" and len(inherited) != width):
             inherited = roles_by_width.get(width)
         signature = header_signature(block)
+        known = blocks_by_header.get(signature) if signature else None
         if block.kind == "text":
-            assign_text_columns(block, inherited, roles_by_header.get(signature) if signature else None)
+            assign_text_columns(block, inherited, known.roles if known is not None else None)
         else:
             assign_cell_columns(block, inherited)
-        if not block.roles:
-            _infer_roles(block)
+        if known is not None and len(known.roles) == len(block.roles):
+            # A header seen before (a table wrapped into groups) means what it meant then, however few rows
+            # this group has to check it by.
+            block.roles, block.uncertain_roles = list(known.roles), set(known.uncertain_roles)
+            block.label_roles = list(known.label_roles)
+        else:
+            check_roles(block)
+        if (
+            previous is not None
+            and previous.blocks[-1].roles != block.roles
+            and _distractor(title, set()) is None
+            and continues(previous.blocks[-1], block)
+        ):
+            block.roles, block.uncertain_roles = (
+                list(previous.blocks[-1].roles),
+                set(previous.blocks[-1].uncertain_roles),
+            )
+            block.issues.append(
+                "columns as on the page before: its policy years carry on and its sums add up"
+            )
+            previous.blocks.append(block)
+            continue
         if block.roles:
             roles_by_width[len(block.roles)] = block.roles
             if signature:
-                roles_by_header.setdefault(signature, block.roles)
-        same_roles = previous is not None and previous.blocks[-1].roles == block.roles
+                blocks_by_header.setdefault(signature, block)
+        # A block continues a table whose columns mean the same, by its header or by its numbers (the arithmetic
+        # of each page may name a column a little differently, and a header may leave one unnamed).
+        same_roles = previous is not None and (
+            previous.blocks[-1].label_roles == block.label_roles or previous.blocks[-1].roles == block.roles
+        )
         if previous is not None and not new_title and (same_roles or not block.header_lines):
             if continuation and previous.distractor is None and _distractor(title, set()) is not None:
                 previous.distractor = _distractor(title, set())
             previous.blocks.append(block)
             continue
         tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
+    for table in tables:
+        # A header heads its own block and the headerless blocks after it (pages that do not repeat it).
+        under_header: dict[str, list[Block]] = {}
+        signature = ""
+        for block in table.blocks:
+            signature = header_signature(block) if block.header_lines else signature
+            if signature:
+                under_header.setdefault(signature, []).append(block)
+        for blocks in under_header.values():
+            if len(blocks) > 1 and len({len(block.columns[0]) for block in blocks}) == 1:
+                check_roles_together(blocks)
     return tables
-
-
-def _cell_number(cell: Cell | None) -> float | None:
-    if cell is None:
-        return None
-    if DASH_RE.fullmatch(cell.text):
-        return 0.0
-    return parse_amount_token(cell.text)[0]
-
-
-# The search below tries every triple of columns (cubic in the width): no value table is wider than this.
-_MAX_INFERRED_WIDTH = 30
-
-
-def _infer_roles(block: Block) -> None:
-    """A table printed without headers: find year, age and the guaranteed + non-guaranteed = total triple."""
-    width = len(block.columns[0]) if block.columns else 0
-    if width > _MAX_INFERRED_WIDTH:
-        return
-    rows = [[_cell_number(cell) for cell in row] for row in block.columns]
-    if len(rows) < 3:
-        return
-    roles: list[str | None] = [None] * width
-    roles[0] = col.YEAR
-    differences = {row[1] - row[0] for row in rows if row[0] is not None and row[1] is not None}
-    if width > 1 and len(differences) == 1:
-        roles[1] = col.AGE
-    amount_columns = [index for index in range(width) if roles[index] is None]
-    for guaranteed in amount_columns:
-        for non_guaranteed in amount_columns:
-            for total in amount_columns:
-                if len({guaranteed, non_guaranteed, total}) < 3 or not guaranteed < non_guaranteed < total:
-                    continue
-                agree = sum(
-                    1
-                    for row in rows
-                    if None not in (row[guaranteed], row[non_guaranteed], row[total])
-                    and abs(row[guaranteed] + row[non_guaranteed] - row[total]) <= 1  # type: ignore[operator]
-                )
-                if agree >= 0.8 * len(rows):
-                    roles[guaranteed], roles[non_guaranteed], roles[total] = (
-                        col.GUARANTEED,
-                        col.NON_GUARANTEED,
-                        col.TOTAL,
-                    )
-                    before = [i for i in amount_columns if i < guaranteed]
-                    after = [i for i in amount_columns if i > total]
-                    if before:
-                        roles[before[-1]] = col.PREMIUMS
-                    if after:
-                        roles[after[0]] = col.DEATH
-                    block.roles = roles
-                    block.issues.append("no column headers: columns inferred from the table's arithmetic")
-                    return
 
 
 # Reading rows
@@ -188,6 +173,7 @@ def _infer_roles(block: Block) -> None:
 class RawRow:
     year: Field = MISSING
     age_label: int | None = None  # the row was labelled by age (65歲) instead of policy year
+    unreadable_label: str = ""  # an age label OCR garbled (`了(歲`, `108%` for `70歲`, `10088` for `100歲`)
     age: Field = MISSING
     amounts: dict[str, Field] = field(default_factory=dict)
     non_guaranteed_parts: list[Field] = field(default_factory=list)
@@ -213,9 +199,17 @@ def _read_amount(cell: Cell) -> tuple[Field, list[float]]:
 
 def _read_small_int(cell: Cell) -> Field:
     value, repairs = parse_amount_token(cell.text)
-    if value is None or value != int(value) or not 0 <= value < 200:
+    if value is None or not 0 <= value < 200 or value != int(value):
         return Field(None, 0.0, (cell.start, cell.end), (f"unreadable number {cell.text!r}",))
     return Field(int(value), REPAIRED_UNCONFIRMED if repairs else CLEAN, (cell.start, cell.end), repairs)
+
+
+def _garbled_age_label(text: str) -> bool:
+    """An unreadable year cell that may be what OCR left of an age label: the age with 歲 read as more digits
+    (`10088`), or letters alone (`os be`)."""
+    if text.isdigit():
+        return len(text) >= 4
+    return not any(char.isdigit() for char in text) and not DASH_RE.fullmatch(text)
 
 
 def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
@@ -228,8 +222,13 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
             if label:
                 row.age_label = int(label.group(1) or label.group(2))
                 row.year = Field(None, 0.0, (cell.start, cell.end))
+            elif "岁" in cell.text or cell.text.endswith("%"):
+                row.unreadable_label = cell.text
+                row.year = Field(None, 0.0, (cell.start, cell.end), (f"unreadable age label {cell.text!r}",))
             else:
                 row.year = _read_small_int(cell)
+                if row.year.value is None and _garbled_age_label(cell.text):
+                    row.unreadable_label = cell.text
         elif role == col.AGE:
             label = _AGE_LABEL_RE.fullmatch(cell.text)
             if label:
@@ -243,6 +242,13 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 row.non_guaranteed_parts.append(amount)
             elif role not in row.amounts:
                 row.amounts[role] = amount
+            elif row.amounts[role].value != amount.value:
+                # Two columns mean the same and read differently: nothing says which one is the value.
+                row.amounts[role] = _with(
+                    row.amounts[role],
+                    confidence=min(row.amounts[role].confidence, PLAUSIBLE),
+                    issue=f"another column of the same meaning reads {cell.text!r}",
+                )
             if alternatives:
                 row.alternatives[role] = alternatives
     return row
@@ -469,24 +475,116 @@ def _check_premiums(
             row[col.PREMIUMS] = _with(paid, want, DERIVED, "repaired to annual premium x min(year, term)")
 
 
-def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> int | None:
-    age = basic.get("issue_age")
-    if isinstance(age, int):
-        return age
+def _issue_age(basic: BasicInfo, raw_rows: list[RawRow]) -> tuple[int | None, float]:
+    """The issue age the table prints (age - policy year in most rows), else the one basic information
+    read (the table is the example itself, while prose may state an eligibility range); with how sure."""
     differences = Counter(
         row.age.value - row.year.value
         for row in raw_rows
         if row.age.value is not None and row.year.value is not None
     )
-    return differences.most_common(1)[0][0] if differences else None
+    if differences:
+        difference, count = differences.most_common(1)[0]
+        if count >= 0.6 * sum(differences.values()):
+            return difference, CLEAN
+    found = basic.fields.get("issue_age", MISSING)
+    return (found.value, found.confidence) if isinstance(found.value, int) else (None, 0.0)
 
 
-def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
+def _following_known(values: list[int | None]) -> list[int | None]:
+    """For each position, the index of the next position holding a value (one pass from the end)."""
+    following: list[int | None] = [None] * len(values)
+    known = None
+    for index in range(len(values) - 1, -1, -1):
+        following[index] = known
+        if values[index] is not None:
+            known = index
+    return following
+
+
+def _restore_age_labels(raw_rows: list[RawRow]) -> None:
+    """Age rows come in steps (65, 70, 75 歲): an unreadable label, or a bare number that continues them
+    (`115` for `115歲`), takes its age from the labels around it."""
+    labels = [row.age_label for row in raw_rows]
+    labelled = [index for index, label in enumerate(labels) if label is not None]
+    steps = Counter(
+        (labels[b] - labels[a]) // (b - a)  # type: ignore[operator]
+        for a, b in pairwise(labelled)
+        if (labels[b] - labels[a]) % (b - a) == 0  # type: ignore[operator]
+    )
+    if not steps:
+        return
+    step, seen = steps.most_common(1)[0]
+    if step <= 0:
+        return
+    following_label = _following_known(labels)
+    previous = None
+    for index, row in enumerate(raw_rows):
+        if row.age_label is not None:
+            previous = index
+            continue
+        if previous is None:
+            continue
+        expected = labels[previous] + step * (index - previous)  # type: ignore[operator]
+        following = following_label[index]
+        if following is None and seen < 2:
+            continue  # past the last label only a step seen twice says where the sequence goes
+        if following is not None and labels[following] != expected + step * (following - index):
+            continue
+        garbled = row.unreadable_label
+        # A label of digits alone is the age with 歲 read as more digits: it starts with the age.
+        if (garbled and not (garbled.isdigit() and not garbled.startswith(str(expected)))) or (
+            row.year.value == expected
+        ):
+            row.age_label = expected
+            row.unreadable_label = ""
+            row.year = Field(None, 0.0, row.year.span, ("age label taken from the sequence of age rows",))
+
+
+def _repair_years_from_sequence(raw_rows: list[RawRow]) -> None:
+    """OCR drops a digit of a policy year (`1` for `11`) or the whole year: a year out of order whose digits,
+    in order, belong to the one year that fits between its neighbours takes that year, and a row without
+    one between two years one apart from it takes the year between."""
+    years = [row.year.value for row in raw_rows]
+    following_year = _following_known(years)
+    previous = None
+    for index, row in enumerate(raw_rows):
+        year = row.year.value
+        following_index = following_year[index]
+        following = years[following_index] if following_index is not None else None
+        if row.age_label is not None or row.unreadable_label or previous is None or following is None:
+            previous = year if year is not None else previous
+            continue
+        if year is None:
+            if following - previous == 2 and row.amounts:
+                year = previous + 1
+                row.year = _with(row.year, year, DERIVED, "policy year restored from the table's sequence")
+        elif not previous < year < following:
+            fitting = [c for c in range(previous + 1, following) if _digits_within(str(year), str(c))]
+            if len(fitting) == 1:
+                year = fitting[0]
+                row.year = _with(row.year, year, DERIVED, "policy year restored from the table's sequence")
+        previous = year if year is not None else previous
+
+
+def _digits_within(read: str, candidate: str) -> bool:
+    remaining = iter(candidate)
+    return len(read) < len(candidate) and all(digit in remaining for digit in read)
+
+
+def _resolve_years(raw_rows: list[RawRow], issue_age: int | None, issue_age_confidence: float) -> None:
     """Policy year from an age label or the age column; ages from the year where the table has none."""
+    _restore_age_labels(raw_rows)
+    _repair_years_from_sequence(raw_rows)
     for row in raw_rows:
         if row.age_label is not None and issue_age is not None:
+            restored = row.year.issues
+            confidence = DERIVED if restored else min(0.9, issue_age_confidence)
             row.year = Field(
-                row.age_label - issue_age, 0.9, row.year.span, ("policy year = age label - issue age",)
+                row.age_label - issue_age,
+                confidence,
+                row.year.span,
+                (*restored, "policy year = age label - issue age"),
             )
             if row.age is MISSING:
                 row.age = Field(row.age_label, 0.9, row.year.span)
@@ -527,23 +625,39 @@ def _resolve_years(raw_rows: list[RawRow], issue_age: int | None) -> None:
             row.age = _with(row.age, issue_age + year, DERIVED, "age repaired to issue age + policy year")
 
 
+def _amount_values(row: RawRow) -> list[object]:
+    return [row.amounts[name].value for name in sorted(row.amounts)] + [
+        p.value for p in row.non_guaranteed_parts
+    ]
+
+
 def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
     raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
     issues = [issue for block in candidate.blocks for issue in block.issues]
-    _resolve_years(raw_rows, _issue_age(basic, raw_rows))
+    _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
     parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
     rows: list[dict[str, Field]] = []
     alternatives: list[dict[str, list[float]]] = []
-    seen_years: set[int] = set()
+    seen_years: dict[int, tuple[RawRow, int]] = {}  # policy year -> its first row and where that went
     for raw in raw_rows:
         if raw.year.value is None:
             issues.append("skipped a row without a readable policy year")
             continue
+        if raw.year.value < 1:
+            issues.append(f"skipped a row whose policy year reads {raw.year.value}: policy years start at 1")
+            continue
         if raw.year.value in seen_years:
             issues.append(f"skipped a repeated row for policy year {raw.year.value}")
+            first, position = seen_years[raw.year.value]
+            if _amount_values(first) != _amount_values(raw):
+                # Two different rows claim the year: nothing says which one holds it.
+                kept = rows[position]
+                kept.update(
+                    {name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in kept.items()}
+                )
             continue
-        seen_years.add(raw.year.value)
+        seen_years[raw.year.value] = (raw, len(rows))
         row = {
             col.YEAR: raw.year,
             col.AGE: raw.age,
@@ -559,7 +673,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
             and row[col.GUARANTEED].value is not None
         ):
             row[col.NON_GUARANTEED] = Field(
-                row[col.TOTAL].value - row[col.GUARANTEED].value,
+                round(row[col.TOTAL].value - row[col.GUARANTEED].value, 2),  # no float noise: cents
                 DERIVED,
                 None,
                 ("no non-guaranteed column: total - guaranteed",),
@@ -568,7 +682,13 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         alternatives.append(raw.alternatives)
     order = sorted(range(len(rows)), key=lambda index: rows[index][col.YEAR].value)
     if order != list(range(len(rows))):
+        # Policy years increase down a table: a row out of that order has a year nothing confirms.
         issues.append("rows reordered by policy year")
+        for position, index in enumerate(order):
+            if index != position:
+                rows[index] = {
+                    name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in rows[index].items()
+                }
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
@@ -606,6 +726,16 @@ def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
     if cap < 1.0:
         rows = [
             {name: _with(f, confidence=min(f.confidence, cap)) for name, f in row.items()} for row in rows
+        ]
+    uncertain = {role for block in chosen.blocks for role in block.uncertain_roles}
+    if uncertain:
+        # The column was named by its numbers alone: right as far as the arithmetic goes, yet worth a look.
+        rows = [
+            {
+                name: _with(f, confidence=min(f.confidence, ROLE_FROM_ARITHMETIC)) if name in uncertain else f
+                for name, f in row.items()
+            }
+            for row in rows
         ]
     columns = ", ".join(text for text in chosen.blocks[0].header_texts if text)
     notes.insert(

@@ -1,0 +1,36 @@
+"""The grid every layout reader produces: rows of cells that point into the folded text, under column headers.
+
+Whatever the printed layout (a row a line, years across, one value a line, several years stacked in a cell, HTML),
+a reader turns it into a `Block` of this form, so that giving columns their roles, checking rows against the
+table's arithmetic and repairing them is done once, in `table`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class Cell(NamedTuple):
+    text: str  # folded
+    start: int
+    end: int
+    x: int = 0  # display column where the cell starts (space-aligned text only)
+    x_end: int = 0
+
+
+@dataclass
+class Block:
+    kind: str  # "text", "html", "pipe" or "transposed" (years across, read as a grid of rows)
+    titles: list[str]
+    header_lines: list[
+        list[Cell]
+    ]  # text blocks: header words line by line; html/pipe: header cells row by row
+    rows: list[list[Cell]]  # data rows; for html/pipe already one cell per column
+    first_line: int
+    roles: list[str | None] = field(default_factory=list)  # one per column, filled by assign_columns
+    columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
+    header_texts: list[str] = field(default_factory=list)  # one per column, for notes
+    issues: list[str] = field(default_factory=list)
+    label_roles: list[str | None] = field(default_factory=list)  # roles as the labels gave them
+    uncertain_roles: set[str] = field(default_factory=set)  # roles only the table's arithmetic gave
