@@ -73,7 +73,8 @@ class Illustra(System):
         self.processes = ProcessGroups(self.name)
         self.env = {
             **os.environ,
-            "ILLUSTRA_ENV": "prod",
+            # Loopback only, without tokens: prod would refuse to serve without ILLUSTRA_AUTH=required.
+            "ILLUSTRA_ENV": "dev",
             "DATABASE_URL": self.database.url,
             "REDIS_URL": REDIS_URL,
             "BROKER_NAMESPACE": self.namespace,
