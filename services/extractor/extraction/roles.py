@@ -133,7 +133,12 @@ def _adds_up(
     sum need one such row, numbers alone a quarter of the rows."""
     parts = list(parts)
     checked = agreeing = telling = 0
-    for row, whole in enumerate(numbers[total]):
+    totals = numbers[total]
+    # Rows that disagree can only be this many while the sum still holds in AGREEMENT of the checked rows (at
+    # most all of them): past it the answer is no. The search tries thousands of column combinations, nearly
+    # all of which fail within their first rows.
+    most_disagreeing = (1 - AGREEMENT) * len(totals)
+    for row, whole in enumerate(totals):
         values = [numbers[part][row] for part in parts]
         if whole is None or None in values:
             continue
@@ -141,6 +146,8 @@ def _adds_up(
         if abs(sum(values) - whole) <= len(parts):  # type: ignore[arg-type]
             agreeing += 1
             telling += 0 not in values
+        elif checked - agreeing > most_disagreeing:
+            return False
     needed = 1 if labelled else max(2, checked / 4)
     return checked >= 3 and agreeing >= AGREEMENT * checked and telling >= needed
 
