@@ -11,11 +11,15 @@ from peewee import Database, fn
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from illustra_shared.metrics import PREFIX
+from illustra_shared.metrics import DATABASE_GAUGES, PREFIX
 from illustra_shared.models import Document
 from illustra_shared.stages import STAGE_ORDER, ProcessingStage
 
 UNFINISHED = [stage.value for stage in STAGE_ORDER if stage is not ProcessingStage.ALL_COMPLETED]
+
+
+def _gauge(name: str, labels: list[str]) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, DATABASE_GAUGES[name], labels=labels)
 
 
 class PipelineCollector(Collector):
@@ -38,15 +42,9 @@ class PipelineCollector(Collector):
         return []  # computed at scrape time; nothing to describe ahead of it
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        by_stage = GaugeMetricFamily(f"{PREFIX}_documents", "Documents by processing stage", labels=["stage"])
-        stuck = GaugeMetricFamily(
-            f"{PREFIX}_documents_stuck",
-            "Unfinished documents without progress past the deadline",
-            labels=["stage"],
-        )
-        oldest = GaugeMetricFamily(
-            f"{PREFIX}_oldest_unfinished_document_age_seconds", "Age of the oldest unfinished document"
-        )
+        by_stage = _gauge(f"{PREFIX}_documents", ["stage"])
+        stuck = _gauge(f"{PREFIX}_documents_stuck", ["stage"])
+        oldest = _gauge(f"{PREFIX}_oldest_unfinished_document_age_seconds", [])
         now = self.clock()
         with self.database.connection_context():
             counts = dict(
@@ -88,9 +86,7 @@ class PipelineCollector(Collector):
             return None  # only the Redis broker is inspected here; RabbitMQ exports its own metrics
         namespace = self.broker.namespace
         base = f"{namespace}:{self.queue_name}"
-        family = GaugeMetricFamily(
-            f"{PREFIX}_queue_messages", "Broker messages by queue and state", labels=["queue", "state"]
-        )
+        family = _gauge(f"{PREFIX}_queue_messages", ["queue", "state"])
         with client.pipeline(transaction=False) as pipe:
             pipe.llen(base)
             pipe.llen(f"{base}.DQ")
