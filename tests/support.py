@@ -4,6 +4,7 @@ services started as real processes."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import shutil
@@ -366,3 +367,71 @@ class PrivatePostgres:
         with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class PrivatePrometheus:
+    """A Prometheus server of the test's own (the ``prometheus`` Debian package), scraping ``jobs`` (job name →
+    ``host:port`` targets) and evaluating ``rule_files`` every half second."""
+
+    def __init__(self, directory: Path, jobs: dict[str, list[str]], rule_files: list[Path]) -> None:
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise AssertionError("prometheus is not installed: apt-get install -y prometheus")
+        self.binary = binary
+        self.directory = directory
+        self.port = free_port()
+        self.config = {
+            "global": {"scrape_interval": "500ms", "scrape_timeout": "450ms", "evaluation_interval": "500ms"},
+            "rule_files": [str(path) for path in rule_files],
+            "scrape_configs": [
+                {"job_name": job, "static_configs": [{"targets": targets}]} for job, targets in jobs.items()
+            ],
+        }
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> PrivatePrometheus:
+        config_file = self.directory / "prometheus.yml"
+        config_file.write_text(json.dumps(self.config))  # JSON is YAML
+        with open(self.directory / "prometheus.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    f"--config.file={config_file}",
+                    f"--storage.tsdb.path={self.directory / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_until(self._ready, 60, "Prometheus to be ready")
+        return self
+
+    def _ready(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            log = (self.directory / "prometheus.log").read_text(errors="replace")
+            raise AssertionError(f"prometheus exited with {self.process.returncode}: {log[-2000:]}")
+        return requests.get(f"http://127.0.0.1:{self.port}/-/ready", timeout=2).status_code == 200
+
+    def api(self, path: str, **params: str) -> Any:
+        answer = requests.get(f"http://127.0.0.1:{self.port}/api/v1/{path}", params=params, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["data"]
+
+    def query(self, expr: str) -> dict[tuple[tuple[str, str], ...], float]:
+        """An instant query's result: each series' labels (sorted pairs, without __name__) and its value."""
+        return {
+            tuple(sorted((k, v) for k, v in series["metric"].items() if k != "__name__")): float(
+                series["value"][1]
+            )
+            for series in self.api("query", query=expr)["result"]
+        }
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)

@@ -8,24 +8,27 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..support import EXAMPLES_DIR, Stack, free_port, wait_until
+from illustra_shared.metrics import KNOWN_LABEL_VALUES
+
+from ..llm.fake_openai_server import FakeOpenAIServer
+from ..llm.support import API_KEY
+from ..support import EXAMPLES_DIR, PROJECT_DIR, PrivatePrometheus, Stack, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 
 
+def metered(stack: Stack) -> dict[str, int]:
+    """Give each service of ``stack`` a metrics port of its own (before it starts); the ports by service."""
+    ports = {"gateway": free_port(), "status": free_port(), "extractor": free_port()}
+    for name, port in ports.items():
+        stack.process_env[name] = {"ILLUSTRA_METRICS_PORT": str(port)}
+    return ports
+
+
 @pytest.fixture(scope="module")
 def metered_stack(tmp_path_factory) -> Iterator[tuple[Stack, dict[str, int]]]:
-    ports = {"gateway": free_port(), "status": free_port(), "extractor": free_port()}
     running = Stack(tmp_path_factory.mktemp("metered"), {"WEB_WORKERS": "2", "WORKER_PROCESSES": "2"})
-    # Each service reads its metrics port from the environment; start them one by one with their own.
-    running.env["ILLUSTRA_METRICS_PORT"] = str(ports["gateway"])
-    original = running.start_process
-
-    def start_with_port(name: str, command: list[str]) -> None:
-        running.env["ILLUSTRA_METRICS_PORT"] = str(ports.get(name, 0))
-        original(name, command)
-
-    running.start_process = start_with_port  # type: ignore[method-assign]
+    ports = metered(running)
     running.start()
     try:
         yield running, ports
@@ -94,3 +97,83 @@ def test_stage_request_and_pipeline_metrics_add_up_across_processes(metered_stac
         code="200",
     )
     assert polled >= len(ids)
+
+
+_SERIES_SUFFIX = {"counter": "_total", "histogram": "_count", "gauge": ""}
+
+
+def test_a_real_prometheus_sees_every_known_series_at_zero_then_the_first_failures(tmp_path) -> None:
+    fake = FakeOpenAIServer(free_port()).start()
+    stack = Stack(
+        tmp_path,
+        {
+            "EXTRACTOR_MODE": "llm",
+            "LLM_API_KEY": API_KEY,
+            "LLM_BASE_URL": fake.base_url,
+            "LLM_MAX_ATTEMPTS": "2",
+            "LLM_BACKOFF_S": "0.05",
+        },
+    )
+    ports = metered(stack)
+    prometheus = PrivatePrometheus(
+        tmp_path,
+        {f"illustra-{name}": [f"127.0.0.1:{port}"] for name, port in ports.items()},
+        [PROJECT_DIR / "deploy" / "prometheus" / "rules" / "illustra.rules.yml"],
+    )
+    try:
+        stack.start()
+        prometheus.start()
+        wait_until(
+            lambda: len(prometheus.query("up == 1")) == len(ports), 60, "Prometheus to scrape every service"
+        )
+
+        # Before anything happened: every known label value is a series at 0 (once the extractor's processes have
+        # started), and no alert is active.
+        for metric, known in KNOWN_LABEL_VALUES.items():
+            family = metric.describe()[0]
+            expr = f"sum by ({', '.join(metric._labelnames)}) ({family.name}{_SERIES_SUFFIX[family.type]})"
+            expected = {tuple(sorted(zip(metric._labelnames, values, strict=True))): 0.0 for values in known}
+            wait_until(lambda e=expr: prometheus.query(e), 30, f"Prometheus to have {expr}")
+            assert prometheus.query(expr) == expected, expr
+        # (IllustraServiceMissing is pending from the evaluations before the first scrape until the next one.)
+        wait_until(lambda: not prometheus.api("alerts")["alerts"], 10, "no alert to be active")
+
+        # The first of each: an LLM call answered 500, a refused submission, a stage failing for good (its
+        # table is gone from the database).
+        fake.script({"kind": "status", "status": 500})
+        refused = requests.post(
+            f"{stack.origin}/api/ocr/save/",
+            data=b"{broken",
+            headers={"Content-Type": "application/json"},
+            timeout=5,
+        )
+        assert refused.status_code == 400
+        stack.database.execute("DROP TABLE value_table_rows")
+        document_id = stack.submit((EXAMPLES_DIR / "en_wealth_builder.txt").read_text(encoding="utf-8"))
+        assert stack.wait_finished(document_id, timeout=60)["processing_stage"] == "error"
+
+        for expr in (
+            'increase(illustra_stage_attempts_total{stage="table", outcome="failure"}[1m])',
+            'sum(increase(illustra_llm_errors_total{kind="server"}[1m]))',
+            'increase(illustra_documents_refused_total{reason="invalid"}[1m])',
+        ):
+            wait_until(lambda e=expr: prometheus.query(f"{e} > 0"), 30, f"Prometheus to see {expr} above 0")
+
+        # The alert rules evaluate against the real series: all without error, and the failure rate alert is
+        # pending for the failing stage (it fires after its `for`).
+        rules = [rule for group in prometheus.api("rules")["groups"] for rule in group["rules"]]
+        assert rules and all(rule["health"] == "ok" for rule in rules), rules
+
+        def failure_rate_alert() -> list[dict]:
+            return [
+                alert["labels"]
+                for alert in prometheus.api("alerts")["alerts"]
+                if alert["labels"]["alertname"] == "IllustraStageFailureRateHigh"
+            ]
+
+        labels = wait_until(failure_rate_alert, 30, "the stage failure rate alert to be pending")
+        assert [label["stage"] for label in labels] == ["table"]
+    finally:
+        prometheus.stop()
+        stack.stop()
+        fake.stop()

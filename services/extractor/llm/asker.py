@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from illustra_shared import metrics
+from illustra_shared.metrics import LLMErrorKind
 
 from .cache import CachedReply, ReplyCache, cache_key, content_hash
 from .chunking import Chunk, chunk, count_rows, halve
@@ -130,7 +131,7 @@ class Asker:
             completion_tokens += reply.completion_tokens
             if reply.finish_reason == "length":
                 # A cut-off reply is never read as if it were whole: ask for each half instead.
-                metrics.LLM_ERRORS.labels(ask.stage, "truncated").inc()
+                metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.TRUNCATED).inc()
                 halves = halve(text, part) if splits < _MAX_SPLITS else None
                 if halves is None:
                     raise _PartRejected(
@@ -157,5 +158,5 @@ class Asker:
                     CachedReply(json.dumps(cleaned, ensure_ascii=False), prompt_tokens, completion_tokens),
                 )
                 return [masker.unmask(cleaned)]
-            metrics.LLM_ERRORS.labels(ask.stage, "invalid_reply").inc()
+            metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.INVALID_REPLY).inc()
         raise _PartRejected("invalid after one correction: " + "; ".join(errors[:3]))

@@ -23,6 +23,7 @@ from typing import Any
 import openai
 
 from illustra_shared import metrics
+from illustra_shared.metrics import LLMErrorKind, LLMOutcome, TokenKind
 
 from ..report import current_report
 from .config import LLMConfig
@@ -47,14 +48,14 @@ class LLMUnavailable(Exception):
     """The API gave no usable answer within the attempts and the deadline. The message names the kind of fault
     and the status code only: never the key, never the body the server sent."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: LLMErrorKind, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
 
 
 @dataclass(frozen=True)
 class _Fault:
-    kind: str  # a label of LLM_ERRORS
+    kind: LLMErrorKind
     detail: str
     retry: bool
     wait_s: float | None = None  # what the server asked for (Retry-After)
@@ -82,17 +83,17 @@ def _retry_after(headers: Any) -> float | None:
 
 def _classify(error: Exception) -> _Fault:
     if isinstance(error, openai.RateLimitError):
-        return _Fault("rate_limited", "HTTP 429", True, _retry_after(error.response.headers))
+        return _Fault(LLMErrorKind.RATE_LIMITED, "HTTP 429", True, _retry_after(error.response.headers))
     if isinstance(error, openai.APITimeoutError):
-        return _Fault("timeout", "no answer within the timeout", True)
+        return _Fault(LLMErrorKind.TIMEOUT, "no answer within the timeout", True)
     if isinstance(error, openai.APIConnectionError):
-        return _Fault("connection", "could not connect", True)
+        return _Fault(LLMErrorKind.CONNECTION, "could not connect", True)
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         if status >= 500:
-            return _Fault("server", f"HTTP {status}", True)
+            return _Fault(LLMErrorKind.SERVER, f"HTTP {status}", True)
         # 400, 401, 403, 404, 422: the same request fails the same way again.
-        return _Fault("rejected", f"HTTP {status}", False)
+        return _Fault(LLMErrorKind.REJECTED, f"HTTP {status}", False)
     raise error
 
 
@@ -134,6 +135,7 @@ class LLMClient:
         self._jitter = jitter
         self._in_flight = threading.BoundedSemaphore(config.max_in_flight)
         self.pause = PodPause(config)
+        metrics.start_at_zero(metrics.LLM_REQUESTS, metrics.LLM_TOKENS, metrics.LLM_ERRORS)
 
     def complete(
         self, stage: str, messages: list[dict[str, str]], *, max_tokens: int, deadline: Deadline
@@ -144,11 +146,15 @@ class LLMClient:
             if attempt > 1 and not self._wait(attempt, fault, deadline):
                 break
             if not self._wait_for_pod_pause(deadline):
-                fault = _Fault("rate_limited", "the pod is paused by a 429 past the stage deadline", False)
+                fault = _Fault(
+                    LLMErrorKind.RATE_LIMITED, "the pod is paused by a 429 past the stage deadline", False
+                )
                 break
             if not self._in_flight.acquire(timeout=max(0.0, deadline.remaining() - _MIN_CALL_S)):
                 fault = _Fault(
-                    "timeout", f"{self.config.max_in_flight} calls in flight until the deadline", False
+                    LLMErrorKind.TIMEOUT,
+                    f"{self.config.max_in_flight} calls in flight until the deadline",
+                    False,
                 )
                 break
             try:
@@ -167,7 +173,7 @@ class LLMClient:
             except openai.OpenAIError as error:
                 fault = _classify(error)
                 self._count_error(stage, fault.kind)
-                if fault.kind == "rate_limited":
+                if fault.kind is LLMErrorKind.RATE_LIMITED:
                     wait = fault.wait_s if fault.wait_s is not None else self.config.backoff_s
                     self.pause.extend(time.time() + min(wait, _MAX_PAUSE_S))
                 if not fault.retry:
@@ -178,10 +184,10 @@ class LLMClient:
             completion = self._record(stage, response)
             if completion.content.strip():
                 return completion
-            fault = _Fault("invalid_reply", "empty reply", True)
+            fault = _Fault(LLMErrorKind.INVALID_REPLY, "empty reply", True)
             self._count_error(stage, fault.kind)
         if fault is None:
-            raise LLMUnavailable("timeout", "stage deadline reached before a call could be made")
+            raise LLMUnavailable(LLMErrorKind.TIMEOUT, "stage deadline reached before a call could be made")
         raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {attempt} call(s))")
 
     def _wait_for_pod_pause(self, deadline: Deadline) -> bool:
@@ -211,9 +217,9 @@ class LLMClient:
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
         current_report().add_usage(prompt_tokens, completion_tokens)
-        metrics.LLM_REQUESTS.labels(stage, "success").inc()
-        metrics.LLM_TOKENS.labels(stage, "prompt").inc(prompt_tokens)
-        metrics.LLM_TOKENS.labels(stage, "completion").inc(completion_tokens)
+        metrics.LLM_REQUESTS.labels(stage, LLMOutcome.SUCCESS).inc()
+        metrics.LLM_TOKENS.labels(stage, TokenKind.PROMPT).inc(prompt_tokens)
+        metrics.LLM_TOKENS.labels(stage, TokenKind.COMPLETION).inc(completion_tokens)
         choice = response.choices[0] if response.choices else None
         return Completion(
             content=(choice.message.content or "") if choice is not None else "",
@@ -223,6 +229,6 @@ class LLMClient:
         )
 
     @staticmethod
-    def _count_error(stage: str, kind: str) -> None:
-        metrics.LLM_REQUESTS.labels(stage, "error").inc()
+    def _count_error(stage: str, kind: LLMErrorKind) -> None:
+        metrics.LLM_REQUESTS.labels(stage, LLMOutcome.ERROR).inc()
         metrics.LLM_ERRORS.labels(stage, kind).inc()

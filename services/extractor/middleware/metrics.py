@@ -5,6 +5,7 @@ import time
 from dramatiq import Broker, Message, Middleware
 
 from illustra_shared import metrics
+from illustra_shared.metrics import StageOutcome
 from illustra_shared.stages import STEP_BY_ACTOR
 
 from .progress import is_final_failure
@@ -15,6 +16,7 @@ class StageMetrics(Middleware):
 
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
+        metrics.start_at_zero(metrics.STAGE_ATTEMPTS, metrics.STAGE_DURATION, metrics.STAGES_IN_PROGRESS)
 
     def before_process_message(self, broker: Broker, message: Message) -> None:
         step = STEP_BY_ACTOR.get(message.actor_name)
@@ -29,8 +31,10 @@ class StageMetrics(Middleware):
         step = STEP_BY_ACTOR[message.actor_name]
         metrics.STAGES_IN_PROGRESS.labels(step.name).dec()
         if exception is None:
-            outcome = "success"
+            outcome = StageOutcome.SUCCESS
+        elif is_final_failure(broker, message, exception):
+            outcome = StageOutcome.FAILURE
         else:
-            outcome = "failure" if is_final_failure(broker, message, exception) else "retry"
+            outcome = StageOutcome.RETRY
         metrics.STAGE_ATTEMPTS.labels(step.name, outcome).inc()
         metrics.STAGE_DURATION.labels(step.name, outcome).observe(time.perf_counter() - started)
