@@ -13,7 +13,12 @@ import sys
 import time
 from dataclasses import dataclass
 
-from illustra_shared.metrics_server import mark_process_dead, start_metrics_server
+from illustra_shared.metrics_server import (
+    MULTIPROC_ENV,
+    mark_process_dead,
+    prepare_multiprocess_dir,
+    start_metrics_server,
+)
 
 from .process import EXIT_RECYCLE
 
@@ -87,8 +92,6 @@ class Supervisor:
 
 
 def run_supervisor(processes: int, threads: int, prefetch: int, shutdown_timeout_s: float) -> int:
-    from illustra_shared.metrics_server import prepare_multiprocess_dir
-
     env = dict(
         os.environ,
         WORKER_THREADS=str(threads),
@@ -97,6 +100,6 @@ def run_supervisor(processes: int, threads: int, prefetch: int, shutdown_timeout
         dramatiq_queue_prefetch=str(prefetch * threads),
     )
     prepare_multiprocess_dir("extractor", env)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = env["PROMETHEUS_MULTIPROC_DIR"]
+    os.environ[MULTIPROC_ENV] = env[MULTIPROC_ENV]
     start_metrics_server()
     return Supervisor(processes, env, shutdown_timeout_s).run()
