@@ -102,6 +102,18 @@ def test_stage_request_and_pipeline_metrics_add_up_across_processes(metered_stac
 _SERIES_SUFFIX = {"counter": "_total", "histogram": "_count", "gauge": ""}
 
 
+def _known_series() -> list[tuple[str, dict[tuple[tuple[str, str], ...], float]]]:
+    """For each metric with label values known in advance: a query summing it by its labels, and its answer
+    when every known value is a series at 0."""
+    found = []
+    for metric, known in KNOWN_LABEL_VALUES.items():
+        family = metric.describe()[0]
+        labels = metric._labelnames
+        expr = f"sum by ({', '.join(labels)}) ({family.name}{_SERIES_SUFFIX[family.type]})"
+        found.append((expr, {tuple(sorted(zip(labels, values, strict=True))): 0.0 for values in known}))
+    return found
+
+
 def test_a_real_prometheus_sees_every_known_series_at_zero_then_the_first_failures(tmp_path) -> None:
     fake = FakeOpenAIServer(free_port()).start()
     stack = Stack(
@@ -129,10 +141,7 @@ def test_a_real_prometheus_sees_every_known_series_at_zero_then_the_first_failur
 
         # Before anything happened: every known label value is a series at 0 (once the extractor's processes have
         # started), and no alert is active.
-        for metric, known in KNOWN_LABEL_VALUES.items():
-            family = metric.describe()[0]
-            expr = f"sum by ({', '.join(metric._labelnames)}) ({family.name}{_SERIES_SUFFIX[family.type]})"
-            expected = {tuple(sorted(zip(metric._labelnames, values, strict=True))): 0.0 for values in known}
+        for expr, expected in _known_series():
             wait_until(lambda e=expr: prometheus.query(e), 30, f"Prometheus to have {expr}")
             assert prometheus.query(expr) == expected, expr
         # (IllustraServiceMissing is pending from the evaluations before the first scrape until the next one.)
@@ -158,6 +167,10 @@ def test_a_real_prometheus_sees_every_known_series_at_zero_then_the_first_failur
             'increase(illustra_documents_refused_total{reason="invalid"}[1m])',
         ):
             wait_until(lambda e=expr: prometheus.query(f"{e} > 0"), 30, f"Prometheus to see {expr} above 0")
+
+        # What was counted went to known label values only.
+        for expr, expected in _known_series():
+            assert set(prometheus.query(expr)) == set(expected), expr
 
         # The alert rules evaluate against the real series: all without error, and the failure rate alert is
         # pending for the failing stage (it fires after its `for`).
