@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import names
 from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import fold_document
@@ -64,7 +65,7 @@ _COVER_AGE_RE = re.compile(
     r"(?:至|to\s+age|up\s+to\s+age|until\s+age|age)\s*(?:(?:受保人|被保险人)\s*)?(\d{2,3})|(\d{2,3})\s*(?:岁|周岁)"
 )
 _WHOLE_LIFE_RE = re.compile(r"终身|whole\s+life|lifetime")
-_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:]+|(?<![\s'`\".,|:])[\s'`\".,|:]+$")
+_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:“”‘’]+|(?<![\s'`\".,|:“”‘’])[\s'`\".,|:“”‘’]+$")
 
 # Company names are short: bounded, so a long run is not scanned again from each of its characters.
 _CJK_COMPANY_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff()]{0,60}?(?:股份有限公司|有限公司|公司)")
@@ -237,6 +238,13 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
             and (parsed := PARSERS[name](text, folded, pair.value_start, pair.value_end)) is not None
         ]
         if not readings:
+            continue
+        if name == "insured_name":
+            found = names.read_name(
+                text, folded, [(_pair_confidence(pair), parsed) for pair, parsed in readings]
+            )
+            if found is not None:
+                fields[name] = found
             continue
         pair, parsed = readings[0]
         issues = parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
