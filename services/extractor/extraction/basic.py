@@ -78,6 +78,8 @@ _INSURER_WORDS_RE = re.compile(r"保险|人寿|寿险|life|insurance|assurance")
 # A title is the product's name, then one of these (the first that ends the line wins), then blanks.
 _PRODUCT_TITLE_ENDS = ("保险计划书", "计划书", "建议书", "利益演示")
 _TITLE_MARKUP_RE = re.compile(r"[#*\s]*")
+# What every proposal's title says: `人壽保險計劃建議書` names no product.
+_GENERIC_TITLE_RE = re.compile(r"(?:人寿|寿险|保险|计划|life|insurance|plan|\s)+")
 
 
 _AMOUNT_ONLY_RE = re.compile(r"[\d,.\s]+")
@@ -333,13 +335,17 @@ def _cjk_insurer(text: str, folded: str) -> Field | None:
 
 def _product_title(folded: str, start: int, end: int) -> tuple[int, int] | None:
     """Where the product's name is on a title line, in time linear in the line (a pattern for it backtracked
-    over runs of blanks)."""
+    over runs of blanks). A wide gap separates cells of a page header (`Sunbright Life      人壽保險計劃建議書`):
+    the title is the last cell."""
     line = folded[start:end].rstrip()
     for title_end in _PRODUCT_TITLE_ENDS:
         if line.endswith(title_end):
             name_end = start + len(line[: -len(title_end)].rstrip())
-            name_start = _TITLE_MARKUP_RE.match(folded, start, name_end).end()
-            return (name_start, name_end) if name_start < name_end else None
+            gap = folded.rfind("  ", start, name_end)
+            name_start = _TITLE_MARKUP_RE.match(folded, start if gap < 0 else gap, name_end).end()
+            if name_start >= name_end or _GENERIC_TITLE_RE.fullmatch(folded, name_start, name_end):
+                return None
+            return name_start, name_end
     return None
 
 
@@ -351,12 +357,10 @@ def _product_from_title(text: str, folded: str) -> Field | None:
             line_end = len(folded)
         span = _product_title(folded, position, line_end)
         if span and not _CJK_COMPANY_RE.search(folded, *span) and span[1] - span[0] > 2:
-            candidate = folded[span[0] : span[1]]
-            if candidate not in ("人寿保险", "保险", "life insurance"):
-                start, end = span
-                return Field(
-                    text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
-                )
+            start, end = span
+            return Field(
+                text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
+            )
         if line_end >= len(folded):
             return None
         position = line_end + 1
@@ -369,14 +373,18 @@ _PLAN_NAME_LINE_RE = re.compile(
 _GENERIC_PLAN_RE = re.compile(r"基本计划|basic plan|附加|rider")
 
 
+# A line's cells: runs of words parted by single blanks (a wider gap parts the cells of a page header).
+_CELL_RE = re.compile(r"[^ \n]+(?: [^ \n]+)*")
+
+
 def _product_from_repeated_line(text: str, folded: str) -> Field | None:
-    """The plan's name as it heads every page: a line of its own, ending in a plan word (and a version in
-    brackets), printed more than once."""
+    """The plan's name as it heads every page: a cell of its own (a line, or one side of a page header),
+    ending in a plan word (and a version in brackets), printed more than once."""
     seen: dict[str, list[tuple[int, int]]] = {}
-    for line in re.finditer(r"[^\n]+", folded):
-        if len(line.group()) > 60:
+    for cell in _CELL_RE.finditer(folded):
+        if len(cell.group()) > 60:
             continue
-        match = _PLAN_NAME_LINE_RE.fullmatch(folded, *line.span())
+        match = _PLAN_NAME_LINE_RE.fullmatch(folded, *cell.span())
         if (
             match is None
             or _GENERIC_PLAN_RE.match(match.group("name"))
@@ -411,16 +419,27 @@ def _reconcile(fields: dict[str, Field], folded: str) -> None:
         premium_label_single = (
             premium is not None
             and premium.span is not None
-            and bool(_SINGLE_RE.search(folded, max(0, premium.span[0] - 20), premium.span[0]))
+            and bool(_SINGLE_RE.search(folded, _column_head_start(folded, premium.span[0]), premium.span[0]))
         )
         if (term is not None and term.value == 1) or premium_label_single:
-            fields["payment_mode"] = Field(
+            fields["payment_mode"] = mode = Field(
                 "single", CONFIDENCE_INFERRED, None, ("inferred from a single premium",)
             )
         elif term is not None:
             fields["payment_mode"] = Field("annual", 0.4, None, ("no payment mode printed; assumed annual",))
-    elif term is None and mode.value == "single":
+    if term is None and mode is not None and mode.value == "single":
         fields["premium_term_years"] = Field(1, CONFIDENCE_INFERRED, mode.span, ("single premium: one year",))
+
+
+def _column_head_start(folded: str, position: int) -> int:
+    """Where to look for what an amount is: its label just before it, or the head of its column a few lines up
+    (`整付保費` over a plan summary's row printed over several lines)."""
+    start = folded.rfind("\n", 0, position)
+    for _ in range(3):
+        if start <= 0:
+            return 0
+        start = folded.rfind("\n", 0, start)
+    return max(start + 1, position - 400)
 
 
 def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
@@ -508,13 +527,22 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
     for row in _PLAN_ROW_RE.finditer(folded):
         line_end = folded.find("\n", row.end())
         line_end = len(folded) if line_end < 0 else line_end
-        if ":" not in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
+        if ":" in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
+            continue
+        # A row label printed over lines (`基本計劃 (a)` / the plan's name / `(保費繳付期: 5 年)`) has its
+        # amounts beside one of them.
+        start = row.end()
+        for _ in range(3):
             amounts = [
                 amount
-                for amount in find_amounts(folded, row.end(), line_end)
+                for amount in find_amounts(folded, start, line_end)
                 if amount.value >= 100 and not amount.repairs
             ]
-            break
+            next_end = folded.find("\n", line_end + 1)
+            if amounts or line_end >= len(folded) or ":" in folded[line_end:next_end]:
+                break
+            start, line_end = line_end + 1, len(folded) if next_end < 0 else next_end
+        break
     if not amounts:
         return None
     if len({amount.value for amount in amounts}) == 1:
