@@ -187,6 +187,9 @@ def test_death_section_after_surrender_values_gives_the_higher_of_column() -> No
         )
     ]
     assert column_roles(headers)[2:] == [GUARANTEED, NON_GUARANTEED, TOTAL, IGNORED, IGNORED, DEATH]
+    # As a PDF's text layer lays it out, the group header 身故賠償 sits over the middle columns only.
+    headers[-1] = fold("[(A+D) 或 C] 之較高者")
+    assert column_roles(headers)[2:] == [GUARANTEED, NON_GUARANTEED, TOTAL, IGNORED, IGNORED, DEATH]
 
 
 HK_THREE_ROW_HEADER = "\n".join(

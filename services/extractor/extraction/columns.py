@@ -154,7 +154,8 @@ def column_roles(headers: list[str]) -> list[str | None]:
     """Roles of a table's columns, each header read on its own and then against its neighbours.
 
     A death-benefit section printed after the surrender values repeats their columns (guaranteed,
-    bonuses, total): there the total is the death benefit and the rest are its parts. Of several death
+    bonuses, total): there the total, or the higher of two amounts, is the death benefit and the rest are its
+    parts. Of several death
     columns the one that adds the parts up (a total, the higher of two amounts) is the death benefit.
     """
     roles = [column_role(header) for header in headers]
@@ -166,7 +167,10 @@ def column_roles(headers: list[str]) -> list[str | None]:
         role = roles[index]
         if role in (GUARANTEED, NON_GUARANTEED) and role in surrender_roles:
             roles[index] = IGNORED
-        elif role == TOTAL and role in surrender_roles:
+        elif (role == TOTAL and role in surrender_roles) or (
+            role is None and _HIGHER_OF_RE.search(headers[index])
+        ):
+            # `[(A+D) 或 C] 之較高者` under 身故賠償, its group header above another column: the death benefit
             roles[index] = DEATH
     deaths = [index for index, role in enumerate(roles) if role == DEATH]
     if len(deaths) > 1:
