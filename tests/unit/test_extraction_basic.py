@@ -251,3 +251,23 @@ def test_page_header_cells_plan_row_over_lines_and_a_single_premium_column() -> 
     assert values["payment_mode"] == "single"
     assert values["premium_term_years"] == 1
     assert info.fields["payment_mode"].confidence < 0.8
+
+
+def test_a_product_name_pages_read_differently_is_not_sure() -> None:
+    misread = PAGE_HEADER_CELLS.replace(
+        "Northgate Life                                               北辰優越終身壽險計劃",
+        "Northgate Life          北辰優越終身壽險計劃\nNorthgate Life          北辰優趣終身壽險計劃\n"
+        "Northgate Life          北辰優趣終身壽險計劃",
+    )
+    info = extract_basic_info(misread)
+    assert info.values()["product_name"] in ("北辰優越終身壽險計劃", "北辰優趣終身壽險計劃")
+    assert info.fields["product_name"].confidence < 0.8
+
+
+def test_a_plan_row_whose_premium_ocr_lost_is_not_read_as_sure() -> None:
+    # OCR kept the amount insured and lost the premium; the amount insured is printed again elsewhere
+    lost = PAGE_HEADER_CELLS.replace(" 210,000.00 是", "").replace(
+        "說明 - 退保價值及身故賠償", "名義金額 : 300,000"
+    )
+    info = extract_basic_info(lost)
+    assert info.fields["annual_premium"].confidence < 0.8

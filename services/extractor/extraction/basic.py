@@ -392,11 +392,25 @@ def _product_from_repeated_line(text: str, folded: str) -> Field | None:
         ):
             continue
         seen.setdefault("".join(match.group("name").split()), []).append(match.span("name"))
-    repeated = [spans for spans in seen.values() if len(spans) > 1]
+    repeated = [key for key, spans in seen.items() if len(spans) > 1]
     if not repeated:
         return None
-    start, end = max(repeated, key=len)[0]
+    best = max(repeated, key=lambda key: len(seen[key]))
+    start, end = seen[best][0]
+    if any(_one_character_apart(best, other) for other in seen):
+        # `豐穩財富儲蓄計劃` on two pages, `豐穩財富儲苗計劃` on two others: OCR misreads a glyph, and which
+        # reading is right the votes do not tell
+        return Field(
+            text[start:end],
+            CONFIDENCE_DISAGREEING,
+            (start, end),
+            ("product name heading the pages", "other pages read one character differently"),
+        )
     return Field(text[start:end], 0.85, (start, end), ("product name heading the pages",))
+
+
+def _one_character_apart(first: str, second: str) -> bool:
+    return len(first) == len(second) and sum(a != b for a, b in zip(first, second, strict=True)) == 1
 
 
 def _reconcile(fields: dict[str, Field], folded: str) -> None:
@@ -545,10 +559,13 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         break
     if not amounts:
         return None
+    first = _first_year(_table_rows(folded, fields))
+    paid = first["total_premiums_paid"].value if first is not None else None
     if len({amount.value for amount in amounts}) == 1:
-        # One amount, however many columns print it: the table's first year prints it again, rounded.
+        # One amount, however many columns print it: the premium if the table's first year paid it (OCR may
+        # have lost the premium and left the amount insured).
         amount = amounts[0]
-        if _printed_again(folded, round(amount.value), line_end):
+        if paid is not None and abs(amount.value - paid) <= 1:
             return Field(
                 amount.value,
                 0.85,
@@ -556,8 +573,6 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
                 ("the plan's premium, paid again in the table",),
             )
         return Field(amount.value, CONFIDENCE_INFERRED, (amount.start, amount.end), ("the basic plan's row",))
-    first = _first_year(_table_rows(folded, fields))
-    paid = first["total_premiums_paid"].value if first is not None else None
     for amount in amounts:
         if paid is not None and abs(amount.value - paid) <= 1:
             return Field(amount.value, 0.9, (amount.start, amount.end), ("premium the table accumulates",))
@@ -568,19 +583,6 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         (amount.start, amount.end),
         ("last amount of the basic plan's row",),
     )
-
-
-def _printed_again(folded: str, value: int, start: int) -> bool:
-    """Whether `value` stands as an amount of its own (`20,861`) after `start`."""
-    token = f"{value:,}"
-    found = folded.find(token, start)
-    while found >= 0:
-        before = folded[found - 1] if found > 0 else " "
-        after = folded[found + len(token)] if found + len(token) < len(folded) else " "
-        if not (before.isdigit() or before in ",.") and not (after.isdigit() or after in ",."):
-            return True
-        found = folded.find(token, found + 1)
-    return False
 
 
 def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
