@@ -159,6 +159,7 @@ def column_roles(headers: list[str]) -> list[str | None]:
     columns the one that adds the parts up (a total, the higher of two amounts) is the death benefit.
     """
     roles = [column_role(header) for header in headers]
+    _roles_from_formulas(headers, roles)
     if DEATH not in roles:
         return roles
     first_death = roles.index(DEATH)
@@ -185,3 +186,29 @@ def column_roles(headers: list[str]) -> list[str | None]:
             if index != chosen:
                 roles[index] = IGNORED
     return roles
+
+
+_LETTER_RE = re.compile(r"\(([a-z])\)")
+_FORMULA_RE = re.compile(r"\([a-z]\)\s*\+\s*\([a-z]\)")
+
+
+def _roles_from_formulas(headers: list[str], roles: list[str | None]) -> None:
+    """`總額 (A)+(B)+(C)` adds up the columns headed (A), (B) and (C): with the guaranteed value and a
+    non-guaranteed one among them it is the total, though the group header a PDF's layout put over it
+    (`非保證金額` spreads over the total's column) made it look like a non-guaranteed part; with the guaranteed
+    death benefit among them it is the death benefit."""
+    lettered: dict[str, str | None] = {}
+    for header, role in zip(headers, roles, strict=True):
+        letters = _LETTER_RE.findall(header)
+        if len(letters) == 1 and "+" not in header:
+            lettered[letters[0]] = role
+    for index, header in enumerate(headers):
+        # Only a column the words took for a non-guaranteed part, or could not name: other misreadings the
+        # table's arithmetic mends, and pages of one table must keep naming their columns alike.
+        if roles[index] not in (NON_GUARANTEED, None) or not _FORMULA_RE.search(header):
+            continue
+        parts = {lettered.get(letter) for letter in _LETTER_RE.findall(header)}
+        if DEATH in parts:
+            roles[index] = DEATH
+        elif GUARANTEED in parts and NON_GUARANTEED in parts:
+            roles[index] = TOTAL
