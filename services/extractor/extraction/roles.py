@@ -43,6 +43,10 @@ def check_roles(block: Block) -> None:
     if _labels_hold(labels, block.columns):
         return
     numbers = [_numbers(block.columns, index) for index in range(width)]
+    if col.YEAR in labels and not _years(numbers[labels.index(col.YEAR)]) and _years(numbers[0]):
+        # The labels sit a column off the numbers (OCR drops a line's leading blanks, so a header line that
+        # starts under the third column is placed under the first): none of them can be trusted.
+        labels = [None] * width
     roles, inferred = _roles_from_arithmetic(labels, numbers)
     if roles == labels:
         return
