@@ -80,3 +80,10 @@ def test_a_name_printed_once_beside_garbled_repeats_is_not_sure() -> None:
     value, confidence = _name(_proposal("陳嘉欣", "ER", "ER"))
     assert value == "陳嘉欣"
     assert 0.5 < confidence < 0.8
+
+
+def test_a_name_runs_up_to_the_label_ocr_glued_after_it() -> None:
+    glued = "擬受保人 :歐陽志強 性別 / 年齡 / 收費標準 :男/ 45 / 吸煙\n保單年度終結  繳付保費總額\n"
+    value, confidence = _name(glued + glued)
+    assert value == "歐陽志強"
+    assert confidence >= 0.9

@@ -93,6 +93,16 @@ def _text_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
     return Parsed(" ".join(value.split()), offset, offset + len(value))
 
 
+# The label that follows a name on the same line when OCR closed the gap between them
+# (`擬受保人 :陳嘉欣 性別 / 年齡 / 收費標準 : 女/ 35`).
+_NEXT_LABEL_RE = re.compile(r"\s+(?:性别|年龄|收费标准|吸烟|(?:sex|gender|age|smoker)(?![a-z]))")
+
+
+def _name_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
+    next_label = _NEXT_LABEL_RE.search(folded, start, end)
+    return _text_value(text, folded, start, next_label.start() if next_label else end)
+
+
 def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     female = _FEMALE_RE.search(folded, start, end)
     male = _MALE_RE.search(folded, start, end)
@@ -197,7 +207,7 @@ def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
 
 
 PARSERS: dict[str, ValueParser] = {
-    "insured_name": _text_value,
+    "insured_name": _name_value,
     "gender": _gender,
     "issue_age": _age,
     "smoker": _smoker,
