@@ -64,6 +64,8 @@ def check_roles_together(blocks: list[Block]) -> None:
     whole = Block(blocks[0].kind, [], [], [], 0, roles=list(blocks[0].label_roles))
     whole.columns = [row for block in blocks for row in block.columns]
     check_roles(whole)
+    if whole.roles == whole.label_roles and any(block.roles != block.label_roles for block in blocks):
+        return  # the whole says nothing (a garbled row spoils its sequence of years) where a group did
     if whole.roles == blocks[0].roles and whole.uncertain_roles == blocks[0].uncertain_roles:
         return
     for block in blocks:
