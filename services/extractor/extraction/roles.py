@@ -48,6 +48,12 @@ def check_roles(block: Block) -> None:
         # starts under the third column is placed under the first): none of them can be trusted.
         labels = [None] * width
     roles, inferred = _roles_from_arithmetic(labels, numbers)
+    if col.TOTAL not in roles and any(labels):
+        # The labels keep the numbers from making a sum (OCR put a header's words under other columns):
+        # where the numbers alone make one, they decide.
+        bare, bare_inferred = _roles_from_arithmetic([None] * width, numbers)
+        if col.TOTAL in bare and {col.YEAR, col.AGE} & set(bare):
+            roles, inferred = bare, bare_inferred
     if roles == labels:
         return
     if not {col.YEAR, col.AGE} & set(roles) or not {col.TOTAL, col.GUARANTEED} & set(roles):
