@@ -123,7 +123,8 @@ def group_tables(folded: str) -> list[Candidate]:
             check_roles(block)
         if (
             previous is not None
-            and previous.blocks[-1].roles != block.roles
+            # A page's footnote OCR moved above the next page's rows reads as a new title (`保證身故賠償…`)
+            and (previous.blocks[-1].roles != block.roles or new_title)
             and _distractor(title, set()) is None
             and continues(previous.blocks[-1], block)
         ):
