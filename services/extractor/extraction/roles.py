@@ -223,7 +223,7 @@ def _roles_from_arithmetic(
         give(premiums[0], col.PREMIUMS, True)
     elif fitting:
         give(fitting[0], col.PREMIUMS, labels[fitting[0]] == col.PREMIUMS)
-    deaths = [i for i in free if labels[i] == col.DEATH]
+    deaths = [i for i in free if labels[i] == col.DEATH and not _below_total(numbers[i], numbers, roles)]
     if deaths:
         # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest, and
         # the last where the non-guaranteed part is still nothing.
@@ -252,6 +252,20 @@ def _roles_from_arithmetic(
     for index in list(free):
         roles[index] = col.IGNORED if labels[index] is not None else None
     return roles, inferred
+
+
+def _below_total(
+    values: list[float | None], numbers: list[list[float | None]], roles: list[str | None]
+) -> bool:
+    """A column labelled death benefit that pays something less than the surrender value in many rows is
+    another column under a misplaced label (a death benefit is never below what a surrender pays, though an
+    annuity's may be nothing)."""
+    if col.TOTAL not in roles:
+        return False
+    pairs = [
+        (d, t) for d, t in zip(values, numbers[roles.index(col.TOTAL)], strict=True) if d and t is not None
+    ]
+    return len(pairs) >= 3 and sum(d < t - 1 for d, t in pairs) > (1 - AGREEMENT) * len(pairs)
 
 
 def _gaps(columns: tuple[int, ...]) -> int:
