@@ -569,13 +569,11 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         break
     if not amounts:
         return None
-    first = _first_year(_table_rows(folded, fields))
-    paid = first["total_premiums_paid"].value if first is not None else None
     if len({amount.value for amount in amounts}) == 1:
-        # One amount, however many columns print it: the premium if the table's first year paid it (OCR may
-        # have lost the premium and left the amount insured).
+        # One amount, however many columns print it: the table's first year prints it again, rounded (not a
+        # label's line: OCR may have lost the premium and left the amount insured, which `名義金額: …` repeats).
         amount = amounts[0]
-        if paid is not None and abs(amount.value - paid) <= 1:
+        if _printed_in_a_row(folded, round(amount.value), line_end):
             return Field(
                 amount.value,
                 0.85,
@@ -583,6 +581,8 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
                 ("the plan's premium, paid again in the table",),
             )
         return Field(amount.value, CONFIDENCE_INFERRED, (amount.start, amount.end), ("the basic plan's row",))
+    first = _first_year(_table_rows(folded, fields))
+    paid = first["total_premiums_paid"].value if first is not None else None
     for amount in amounts:
         if paid is not None and abs(amount.value - paid) <= 1:
             return Field(amount.value, 0.9, (amount.start, amount.end), ("premium the table accumulates",))
@@ -593,6 +593,24 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         (amount.start, amount.end),
         ("last amount of the basic plan's row",),
     )
+
+
+def _printed_in_a_row(folded: str, value: int, start: int) -> bool:
+    """Whether `value` stands as an amount of its own (`20,861`) after `start`, on a line that is no label's."""
+    token = f"{value:,}"
+    found = folded.find(token, start)
+    while found >= 0:
+        before = folded[found - 1] if found > 0 else " "
+        after = folded[found + len(token)] if found + len(token) < len(folded) else " "
+        line_start = folded.rfind("\n", 0, found) + 1
+        if (
+            not (before.isdigit() or before in ",.")
+            and not (after.isdigit() or after in ",.")
+            and ":" not in folded[line_start:found]
+        ):
+            return True
+        found = folded.find(token, found + 1)
+    return False
 
 
 def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
