@@ -87,3 +87,9 @@ def test_a_name_runs_up_to_the_label_ocr_glued_after_it() -> None:
     value, confidence = _name(glued + glued)
     assert value == "歐陽志強"
     assert confidence >= 0.9
+
+
+def test_a_short_english_name_of_two_words_is_a_name() -> None:
+    value, confidence = _name(_proposal("LI NA", "LI NA"))
+    assert value == "LI NA"
+    assert confidence >= 0.9

@@ -68,7 +68,7 @@ def read_name(text: str, folded: str, labelled: list) -> Field | None:
         )
         for confidence, parsed in labelled
     ]
-    names = [reading for reading in readings if _looks_like_name(reading.key)]
+    names = [reading for reading in readings if _looks_like_name(folded, reading.start, reading.end)]
     if not names:
         first = readings[0] if readings else None
         if first is None:
@@ -116,10 +116,14 @@ def _key(folded: str, start: int, end: int) -> str:
     return "".join(folded[start:end].split())
 
 
-def _looks_like_name(key: str) -> bool:
-    """Two to five Chinese characters, or five letters or more (blanks are not compared: OCR drops and adds
-    them). `ER`, `B/0/ te` and amounts are OCR's garbling of a label line, not names."""
-    return bool(_CJK_NAME_RE.fullmatch(key)) or (bool(_LATIN_NAME_RE.fullmatch(key)) and len(key) >= 5)
+def _looks_like_name(folded: str, start: int, end: int) -> bool:
+    """Two to five Chinese characters, or words of letters: two of them, or one of five letters or more (OCR
+    drops blanks). `ER`, `B/0/ te` and amounts are OCR's garbling of a label line, not names."""
+    words = folded[start:end].split()
+    key = "".join(words)
+    if _CJK_NAME_RE.fullmatch(key):
+        return True
+    return all(_LATIN_NAME_RE.fullmatch(word) for word in words) and (len(words) >= 2 or len(key) >= 5)
 
 
 def _agrees(reading: str, candidate: str) -> bool:
@@ -159,9 +163,8 @@ def _addressed(folded: str) -> list[_Reading]:
         after = _HONORIFIC_AFTER_RE.search(folded, start, end)
         if after:
             end = after.start()
-        key = _key(folded, start, end)
-        if _looks_like_name(key):
-            readings.append(_Reading(key, start, end, 0.0, (), False))
+        if _looks_like_name(folded, start, end):
+            readings.append(_Reading(_key(folded, start, end), start, end, 0.0, (), False))
     return readings
 
 
