@@ -222,3 +222,52 @@ def test_pdf_text_with_labels_and_names_broken_mid_word() -> None:
     assert info.values()["product_name"] is None
     assert info.fields["sum_assured"].confidence < 0.8
     assert info.fields["insurer"].confidence < 0.8  # a character of the name is missing
+
+
+PAGE_HEADER_CELLS = """\
+Northgate Life                                        人壽保險計劃建議書
+致 : 周美華 女士
+擬受保人           : 周美華
+性別 / 年齡 / 收費標準 : 女 / 52 / 非吸煙
+貨幣: 美元
+ 保障項目                 投保時保險金額 整付保費 保證保費 保費繳費至年齡 保障至年齡
+ 基本計劃 (a)
+ 北辰優越終身壽險計劃            300,000 210,000.00 是      53   終身
+ 保險業監管局 (「保監局」) 保費徵費                 12.82
+第1頁,共2頁                                               日期: 2025年02月10日
+Northgate Life                                               北辰優越終身壽險計劃
+說明 - 退保價值及身故賠償
+"""
+
+
+def test_page_header_cells_plan_row_over_lines_and_a_single_premium_column() -> None:
+    info = extract_basic_info(PAGE_HEADER_CELLS)
+    values = info.values()
+    # `人壽保險計劃` after the insurer's cell names no product; the plan's name heads the table pages' right cell
+    assert values["product_name"] == "北辰優越終身壽險計劃"
+    # the plan row's label runs over two lines and its amounts stand beside the second
+    assert values["annual_premium"] == 210000.0
+    # the premium's column is headed 整付保費: a single premium, paid once
+    assert values["payment_mode"] == "single"
+    assert values["premium_term_years"] == 1
+    assert info.fields["payment_mode"].confidence < 0.8
+
+
+def test_a_product_name_pages_read_differently_is_not_sure() -> None:
+    misread = PAGE_HEADER_CELLS.replace(
+        "Northgate Life                                               北辰優越終身壽險計劃",
+        "Northgate Life          北辰優越終身壽險計劃\nNorthgate Life          北辰優趣終身壽險計劃\n"
+        "Northgate Life          北辰優趣終身壽險計劃",
+    )
+    info = extract_basic_info(misread)
+    assert info.values()["product_name"] in ("北辰優越終身壽險計劃", "北辰優趣終身壽險計劃")
+    assert info.fields["product_name"].confidence < 0.8
+
+
+def test_a_plan_row_whose_premium_ocr_lost_is_not_read_as_sure() -> None:
+    # OCR kept the amount insured and lost the premium; the amount insured is printed again elsewhere
+    lost = PAGE_HEADER_CELLS.replace(" 210,000.00 是", "").replace(
+        "說明 - 退保價值及身故賠償", "名義金額 : 300,000"
+    )
+    info = extract_basic_info(lost)
+    assert info.fields["annual_premium"].confidence < 0.8

@@ -224,3 +224,19 @@ def test_document_result_has_all_row_fields() -> None:
         }
         for row in table.values()
     )
+
+
+MISPLACED_DEATH = """\
+保單年度終結   繳付保費總額   保證現金價值   非保證紅利   總額     身故賠償
+1              10,000          0            100      100       100
+2              20,000          0            300      300       300
+3              30,000     12,000            600   12,600    12,600
+4              40,000     25,000          1,000   26,000    40,000
+"""
+
+
+def test_a_death_benefit_below_the_premiums_paid_is_not_sure_even_when_it_repeats_the_total() -> None:
+    rows = extract_value_table(MISPLACED_DEATH, extract_basic_info("")).rows
+    assert [row["death_benefit"].value for row in rows] == [100, 300, 12_600, 40_000]
+    assert all(row["death_benefit"].confidence < 0.8 for row in rows[:3])
+    assert all("below the premiums paid" in " ".join(row["death_benefit"].issues) for row in rows[:3])

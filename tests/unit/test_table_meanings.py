@@ -187,6 +187,31 @@ def test_death_section_after_surrender_values_gives_the_higher_of_column() -> No
         )
     ]
     assert column_roles(headers)[2:] == [GUARANTEED, NON_GUARANTEED, TOTAL, IGNORED, IGNORED, DEATH]
+    # As a PDF's text layer lays it out, the group header 身故賠償 sits over the middle columns only.
+    headers[-1] = fold("[(A+D) 或 C] 之較高者")
+    assert column_roles(headers)[2:] == [GUARANTEED, NON_GUARANTEED, TOTAL, IGNORED, IGNORED, DEATH]
+
+
+def test_a_column_adding_lettered_columns_up_is_the_total_whatever_group_header_spreads_over_it() -> None:
+    # pypdf's layout text: `非保證金額` over (B) and (C) reaches the total's column in each section
+    headers = [
+        fold(text)
+        for text in (
+            "保單年度終結",
+            "繳付保費總額",
+            "保證金額 保證現金價值(A)",
+            "非保證金額 復歸紅利 (B)",
+            "非保證金額 終期紅利 (C)",
+            "非保證金額 總額 (A)+(B)+(C)",
+            "保證金額 保證身故賠償* (D)",
+            "非保證金額 復歸紅利 (E)",
+            "非保證金額 終期紅利 (F)",
+            "非保證金額 總額 (D)+(E)+(F)",
+        )
+    ]
+    assert column_roles(headers)[2:] == [
+        GUARANTEED, NON_GUARANTEED, NON_GUARANTEED, TOTAL, IGNORED, IGNORED, IGNORED, DEATH
+    ]  # fmt: skip
 
 
 HK_THREE_ROW_HEADER = "\n".join(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import names
 from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import fold_document
@@ -64,7 +65,7 @@ _COVER_AGE_RE = re.compile(
     r"(?:至|to\s+age|up\s+to\s+age|until\s+age|age)\s*(?:(?:受保人|被保险人)\s*)?(\d{2,3})|(\d{2,3})\s*(?:岁|周岁)"
 )
 _WHOLE_LIFE_RE = re.compile(r"终身|whole\s+life|lifetime")
-_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:]+|(?<![\s'`\".,|:])[\s'`\".,|:]+$")
+_NAME_NOISE_RE = re.compile(r"^[\s'`\".,|:“”‘’]+|(?<![\s'`\".,|:“”‘’])[\s'`\".,|:“”‘’]+$")
 
 # Company names are short: bounded, so a long run is not scanned again from each of its characters.
 _CJK_COMPANY_RE = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff()]{0,60}?(?:股份有限公司|有限公司|公司)")
@@ -77,6 +78,8 @@ _INSURER_WORDS_RE = re.compile(r"保险|人寿|寿险|life|insurance|assurance")
 # A title is the product's name, then one of these (the first that ends the line wins), then blanks.
 _PRODUCT_TITLE_ENDS = ("保险计划书", "计划书", "建议书", "利益演示")
 _TITLE_MARKUP_RE = re.compile(r"[#*\s]*")
+# What every proposal's title says: `人壽保險計劃建議書` names no product.
+_GENERIC_TITLE_RE = re.compile(r"(?:人寿|寿险|保险|计划|life|insurance|plan|\s)+")
 
 
 _AMOUNT_ONLY_RE = re.compile(r"[\d,.\s]+")
@@ -88,6 +91,16 @@ def _text_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
         return None  # a name is not a number: `基本計劃名義 額: 50,000` is an amount under a broken label
     offset = text.find(value, start, end)
     return Parsed(" ".join(value.split()), offset, offset + len(value))
+
+
+# The label that follows a name on the same line when OCR closed the gap between them
+# (`擬受保人 :陳嘉欣 性別 / 年齡 / 收費標準 : 女/ 35`).
+_NEXT_LABEL_RE = re.compile(r"\s+(?:性别|年龄|收费标准|吸烟|(?:sex|gender|age|smoker)(?![a-z]))")
+
+
+def _name_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
+    next_label = _NEXT_LABEL_RE.search(folded, start, end)
+    return _text_value(text, folded, start, next_label.start() if next_label else end)
 
 
 def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
@@ -194,7 +207,7 @@ def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
 
 
 PARSERS: dict[str, ValueParser] = {
-    "insured_name": _text_value,
+    "insured_name": _name_value,
     "gender": _gender,
     "issue_age": _age,
     "smoker": _smoker,
@@ -237,6 +250,13 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
             and (parsed := PARSERS[name](text, folded, pair.value_start, pair.value_end)) is not None
         ]
         if not readings:
+            continue
+        if name == "insured_name":
+            found = names.read_name(
+                text, folded, [(_pair_confidence(pair), parsed) for pair, parsed in readings]
+            )
+            if found is not None:
+                fields[name] = found
             continue
         pair, parsed = readings[0]
         issues = parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
@@ -325,13 +345,17 @@ def _cjk_insurer(text: str, folded: str) -> Field | None:
 
 def _product_title(folded: str, start: int, end: int) -> tuple[int, int] | None:
     """Where the product's name is on a title line, in time linear in the line (a pattern for it backtracked
-    over runs of blanks)."""
+    over runs of blanks). A wide gap separates cells of a page header (`Sunbright Life      人壽保險計劃建議書`):
+    the title is the last cell."""
     line = folded[start:end].rstrip()
     for title_end in _PRODUCT_TITLE_ENDS:
         if line.endswith(title_end):
             name_end = start + len(line[: -len(title_end)].rstrip())
-            name_start = _TITLE_MARKUP_RE.match(folded, start, name_end).end()
-            return (name_start, name_end) if name_start < name_end else None
+            gap = folded.rfind("  ", start, name_end)
+            name_start = _TITLE_MARKUP_RE.match(folded, start if gap < 0 else gap, name_end).end()
+            if name_start >= name_end or _GENERIC_TITLE_RE.fullmatch(folded, name_start, name_end):
+                return None
+            return name_start, name_end
     return None
 
 
@@ -343,12 +367,10 @@ def _product_from_title(text: str, folded: str) -> Field | None:
             line_end = len(folded)
         span = _product_title(folded, position, line_end)
         if span and not _CJK_COMPANY_RE.search(folded, *span) and span[1] - span[0] > 2:
-            candidate = folded[span[0] : span[1]]
-            if candidate not in ("人寿保险", "保险", "life insurance"):
-                start, end = span
-                return Field(
-                    text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
-                )
+            start, end = span
+            return Field(
+                text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
+            )
         if line_end >= len(folded):
             return None
         position = line_end + 1
@@ -361,14 +383,18 @@ _PLAN_NAME_LINE_RE = re.compile(
 _GENERIC_PLAN_RE = re.compile(r"基本计划|basic plan|附加|rider")
 
 
+# A line's cells: runs of words parted by single blanks (a wider gap parts the cells of a page header).
+_CELL_RE = re.compile(r"[^ \n]+(?: [^ \n]+)*")
+
+
 def _product_from_repeated_line(text: str, folded: str) -> Field | None:
-    """The plan's name as it heads every page: a line of its own, ending in a plan word (and a version in
-    brackets), printed more than once."""
+    """The plan's name as it heads every page: a cell of its own (a line, or one side of a page header),
+    ending in a plan word (and a version in brackets), printed more than once."""
     seen: dict[str, list[tuple[int, int]]] = {}
-    for line in re.finditer(r"[^\n]+", folded):
-        if len(line.group()) > 60:
+    for cell in _CELL_RE.finditer(folded):
+        if len(cell.group()) > 60:
             continue
-        match = _PLAN_NAME_LINE_RE.fullmatch(folded, *line.span())
+        match = _PLAN_NAME_LINE_RE.fullmatch(folded, *cell.span())
         if (
             match is None
             or _GENERIC_PLAN_RE.match(match.group("name"))
@@ -376,11 +402,25 @@ def _product_from_repeated_line(text: str, folded: str) -> Field | None:
         ):
             continue
         seen.setdefault("".join(match.group("name").split()), []).append(match.span("name"))
-    repeated = [spans for spans in seen.values() if len(spans) > 1]
+    repeated = [key for key, spans in seen.items() if len(spans) > 1]
     if not repeated:
         return None
-    start, end = max(repeated, key=len)[0]
+    best = max(repeated, key=lambda key: len(seen[key]))
+    start, end = seen[best][0]
+    if any(_one_character_apart(best, other) for other in seen):
+        # `豐穩財富儲蓄計劃` on two pages, `豐穩財富儲苗計劃` on two others: OCR misreads a glyph, and which
+        # reading is right the votes do not tell
+        return Field(
+            text[start:end],
+            CONFIDENCE_DISAGREEING,
+            (start, end),
+            ("product name heading the pages", "other pages read one character differently"),
+        )
     return Field(text[start:end], 0.85, (start, end), ("product name heading the pages",))
+
+
+def _one_character_apart(first: str, second: str) -> bool:
+    return len(first) == len(second) and sum(a != b for a, b in zip(first, second, strict=True)) == 1
 
 
 def _reconcile(fields: dict[str, Field], folded: str) -> None:
@@ -403,16 +443,27 @@ def _reconcile(fields: dict[str, Field], folded: str) -> None:
         premium_label_single = (
             premium is not None
             and premium.span is not None
-            and bool(_SINGLE_RE.search(folded, max(0, premium.span[0] - 20), premium.span[0]))
+            and bool(_SINGLE_RE.search(folded, _column_head_start(folded, premium.span[0]), premium.span[0]))
         )
         if (term is not None and term.value == 1) or premium_label_single:
-            fields["payment_mode"] = Field(
+            fields["payment_mode"] = mode = Field(
                 "single", CONFIDENCE_INFERRED, None, ("inferred from a single premium",)
             )
         elif term is not None:
             fields["payment_mode"] = Field("annual", 0.4, None, ("no payment mode printed; assumed annual",))
-    elif term is None and mode.value == "single":
+    if term is None and mode is not None and mode.value == "single":
         fields["premium_term_years"] = Field(1, CONFIDENCE_INFERRED, mode.span, ("single premium: one year",))
+
+
+def _column_head_start(folded: str, position: int) -> int:
+    """Where to look for what an amount is: its label just before it, or the head of its column a few lines up
+    (`整付保費` over a plan summary's row printed over several lines)."""
+    start = folded.rfind("\n", 0, position)
+    for _ in range(3):
+        if start <= 0:
+            return 0
+        start = folded.rfind("\n", 0, start)
+    return max(start + 1, position - 400)
 
 
 def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
@@ -500,19 +551,29 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
     for row in _PLAN_ROW_RE.finditer(folded):
         line_end = folded.find("\n", row.end())
         line_end = len(folded) if line_end < 0 else line_end
-        if ":" not in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
+        if ":" in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
+            continue
+        # A row label printed over lines (`基本計劃 (a)` / the plan's name / `(保費繳付期: 5 年)`) has its
+        # amounts beside one of them.
+        start = row.end()
+        for _ in range(3):
             amounts = [
                 amount
-                for amount in find_amounts(folded, row.end(), line_end)
+                for amount in find_amounts(folded, start, line_end)
                 if amount.value >= 100 and not amount.repairs
             ]
-            break
+            next_end = folded.find("\n", line_end + 1)
+            if amounts or line_end >= len(folded) or ":" in folded[line_end:next_end]:
+                break
+            start, line_end = line_end + 1, len(folded) if next_end < 0 else next_end
+        break
     if not amounts:
         return None
     if len({amount.value for amount in amounts}) == 1:
-        # One amount, however many columns print it: the table's first year prints it again, rounded.
+        # One amount, however many columns print it: the table's first year prints it again, rounded (not a
+        # label's line: OCR may have lost the premium and left the amount insured, which `名義金額: …` repeats).
         amount = amounts[0]
-        if _printed_again(folded, round(amount.value), line_end):
+        if _printed_in_a_row(folded, round(amount.value), line_end):
             return Field(
                 amount.value,
                 0.85,
@@ -534,14 +595,19 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
     )
 
 
-def _printed_again(folded: str, value: int, start: int) -> bool:
-    """Whether `value` stands as an amount of its own (`20,861`) after `start`."""
+def _printed_in_a_row(folded: str, value: int, start: int) -> bool:
+    """Whether `value` stands as an amount of its own (`20,861`) after `start`, on a line that is no label's."""
     token = f"{value:,}"
     found = folded.find(token, start)
     while found >= 0:
         before = folded[found - 1] if found > 0 else " "
         after = folded[found + len(token)] if found + len(token) < len(folded) else " "
-        if not (before.isdigit() or before in ",.") and not (after.isdigit() or after in ",."):
+        line_start = folded.rfind("\n", 0, found) + 1
+        if (
+            not (before.isdigit() or before in ",.")
+            and not (after.isdigit() or after in ",.")
+            and ":" not in folded[line_start:found]
+        ):
             return True
         found = folded.find(token, found + 1)
     return False

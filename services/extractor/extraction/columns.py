@@ -154,10 +154,12 @@ def column_roles(headers: list[str]) -> list[str | None]:
     """Roles of a table's columns, each header read on its own and then against its neighbours.
 
     A death-benefit section printed after the surrender values repeats their columns (guaranteed,
-    bonuses, total): there the total is the death benefit and the rest are its parts. Of several death
+    bonuses, total): there the total, or the higher of two amounts, is the death benefit and the rest are its
+    parts. Of several death
     columns the one that adds the parts up (a total, the higher of two amounts) is the death benefit.
     """
     roles = [column_role(header) for header in headers]
+    _roles_from_formulas(headers, roles)
     if DEATH not in roles:
         return roles
     first_death = roles.index(DEATH)
@@ -166,7 +168,10 @@ def column_roles(headers: list[str]) -> list[str | None]:
         role = roles[index]
         if role in (GUARANTEED, NON_GUARANTEED) and role in surrender_roles:
             roles[index] = IGNORED
-        elif role == TOTAL and role in surrender_roles:
+        elif (role == TOTAL and role in surrender_roles) or (
+            role is None and _HIGHER_OF_RE.search(headers[index])
+        ):
+            # `[(A+D) 或 C] 之較高者` under 身故賠償, its group header above another column: the death benefit
             roles[index] = DEATH
     deaths = [index for index, role in enumerate(roles) if role == DEATH]
     if len(deaths) > 1:
@@ -181,3 +186,29 @@ def column_roles(headers: list[str]) -> list[str | None]:
             if index != chosen:
                 roles[index] = IGNORED
     return roles
+
+
+_LETTER_RE = re.compile(r"\(([a-z])\)")
+_FORMULA_RE = re.compile(r"\([a-z]\)\s*\+\s*\([a-z]\)")
+
+
+def _roles_from_formulas(headers: list[str], roles: list[str | None]) -> None:
+    """`總額 (A)+(B)+(C)` adds up the columns headed (A), (B) and (C): with the guaranteed value and a
+    non-guaranteed one among them it is the total, though the group header a PDF's layout put over it
+    (`非保證金額` spreads over the total's column) made it look like a non-guaranteed part; with the guaranteed
+    death benefit among them it is the death benefit."""
+    lettered: dict[str, str | None] = {}
+    for header, role in zip(headers, roles, strict=True):
+        letters = _LETTER_RE.findall(header)
+        if len(letters) == 1 and "+" not in header:
+            lettered[letters[0]] = role
+    for index, header in enumerate(headers):
+        # Only a column the words took for a non-guaranteed part, or could not name: other misreadings the
+        # table's arithmetic mends, and pages of one table must keep naming their columns alike.
+        if roles[index] not in (NON_GUARANTEED, None) or not _FORMULA_RE.search(header):
+            continue
+        parts = {lettered.get(letter) for letter in _LETTER_RE.findall(header)}
+        if DEATH in parts:
+            roles[index] = DEATH
+        elif GUARANTEED in parts and NON_GUARANTEED in parts:
+            roles[index] = TOTAL

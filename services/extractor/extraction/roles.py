@@ -43,7 +43,17 @@ def check_roles(block: Block) -> None:
     if _labels_hold(labels, block.columns):
         return
     numbers = [_numbers(block.columns, index) for index in range(width)]
+    if col.YEAR in labels and not _years(numbers[labels.index(col.YEAR)]) and _years(numbers[0]):
+        # The labels sit a column off the numbers (OCR drops a line's leading blanks, so a header line that
+        # starts under the third column is placed under the first): none of them can be trusted.
+        labels = [None] * width
     roles, inferred = _roles_from_arithmetic(labels, numbers)
+    if col.TOTAL not in roles and any(labels):
+        # The labels keep the numbers from making a sum (OCR put a header's words under other columns):
+        # where the numbers alone make one, they decide.
+        bare, bare_inferred = _roles_from_arithmetic([None] * width, numbers)
+        if col.TOTAL in bare and {col.YEAR, col.AGE} & set(bare):
+            roles, inferred = bare, bare_inferred
     if roles == labels:
         return
     if not {col.YEAR, col.AGE} & set(roles) or not {col.TOTAL, col.GUARANTEED} & set(roles):
@@ -60,6 +70,8 @@ def check_roles_together(blocks: list[Block]) -> None:
     whole = Block(blocks[0].kind, [], [], [], 0, roles=list(blocks[0].label_roles))
     whole.columns = [row for block in blocks for row in block.columns]
     check_roles(whole)
+    if whole.roles == whole.label_roles and any(block.roles != block.label_roles for block in blocks):
+        return  # the whole says nothing (a garbled row spoils its sequence of years) where a group did
     if whole.roles == blocks[0].roles and whole.uncertain_roles == blocks[0].uncertain_roles:
         return
     for block in blocks:
@@ -211,7 +223,7 @@ def _roles_from_arithmetic(
         give(premiums[0], col.PREMIUMS, True)
     elif fitting:
         give(fitting[0], col.PREMIUMS, labels[fitting[0]] == col.PREMIUMS)
-    deaths = [i for i in free if labels[i] == col.DEATH]
+    deaths = [i for i in free if labels[i] == col.DEATH and not _below_total(numbers[i], numbers, roles)]
     if deaths:
         # A death-benefit section prints guaranteed, non-guaranteed and total: the total is the largest, and
         # the last where the non-guaranteed part is still nothing.
@@ -240,6 +252,20 @@ def _roles_from_arithmetic(
     for index in list(free):
         roles[index] = col.IGNORED if labels[index] is not None else None
     return roles, inferred
+
+
+def _below_total(
+    values: list[float | None], numbers: list[list[float | None]], roles: list[str | None]
+) -> bool:
+    """A column labelled death benefit that pays something less than the surrender value in many rows is
+    another column under a misplaced label (a death benefit is never below what a surrender pays, though an
+    annuity's may be nothing)."""
+    if col.TOTAL not in roles:
+        return False
+    pairs = [
+        (d, t) for d, t in zip(values, numbers[roles.index(col.TOTAL)], strict=True) if d and t is not None
+    ]
+    return len(pairs) >= 3 and sum(d < t - 1 for d, t in pairs) > (1 - AGREEMENT) * len(pairs)
 
 
 def _gaps(columns: tuple[int, ...]) -> int:

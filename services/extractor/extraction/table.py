@@ -123,7 +123,8 @@ def group_tables(folded: str) -> list[Candidate]:
             check_roles(block)
         if (
             previous is not None
-            and previous.blocks[-1].roles != block.roles
+            # A page's footnote OCR moved above the next page's rows reads as a new title (`保證身故賠償…`)
+            and (previous.blocks[-1].roles != block.roles or new_title)
             and _distractor(title, set()) is None
             and continues(previous.blocks[-1], block)
         ):
@@ -392,9 +393,23 @@ def _same(a: float | None, b: float | None) -> bool:
 def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
     """No equation gives the death benefit, but it repeats the total or its neighbours, and it does not jump
     about."""
+    paid_later = [False] * len(rows)  # whether a later row pays a death benefit
+    for index in range(len(rows) - 2, -1, -1):
+        paid_later[index] = paid_later[index + 1] or bool(rows[index + 1][col.DEATH].value)
     for index, row in enumerate(rows):
         death = row[col.DEATH]
         if death.value is None:
+            continue
+        paid = row[col.PREMIUMS].value
+        if paid is not None and death.value < paid - 1 and (death.value > 0 or paid_later[index]):
+            # A death benefit pays at least the premiums paid, or nothing once an annuity's guaranteed years
+            # are over: less, or nothing before later years pay, is most likely another column's numbers under
+            # a misplaced label.
+            row[col.DEATH] = _with(
+                death,
+                confidence=min(death.confidence, PLAUSIBLE),
+                issue="death benefit below the premiums paid",
+            )
             continue
         before = rows[index - 1] if index else None
         after = rows[index + 1] if index + 1 < len(rows) else None
