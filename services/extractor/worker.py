@@ -89,8 +89,8 @@ class _MainQueueFirst(PriorityQueue):
 
 class InteractiveFirstWorker(dramatiq.Worker):
     """A Dramatiq worker on both stage queues whose threads take a bulk message only when no message of the main
-    queue waits in the process: a user's backlog in the bulk queue never delays another user's documents by more
-    than the stage each thread is running."""
+    queue waits in the process: a user's backlog in the bulk queue delays another user's documents only by the
+    stages of the few backlog documents already started (their later steps are in the main queue)."""
 
     def __init__(self, broker: Broker, settings: Settings, **options) -> None:
         super().__init__(broker, queues=set(settings.queue_names), **options)
