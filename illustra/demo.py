@@ -14,9 +14,7 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-import dramatiq
-
-from illustra_extractor.worker import create_worker_broker
+from illustra_extractor.worker import InteractiveFirstWorker, create_worker_broker
 from illustra_gateway.app import create_app as create_gateway_app
 from illustra_shared.database import open_database
 from illustra_shared.migrate import migrate
@@ -103,7 +101,7 @@ def run_demo(
     database = open_database(settings.database_url)
     migrate(database)
     broker = create_worker_broker(settings, database=database)
-    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
+    worker = InteractiveFirstWorker(broker, settings, worker_threads=2, worker_timeout=50)
     worker.start()
 
     gateway = create_gateway_app(settings, database=database, broker=broker)

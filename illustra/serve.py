@@ -49,7 +49,7 @@ def _collectors(name: str, settings: Settings) -> list[Any]:
         PipelineCollector(
             open_database(settings.database_url, pooled=False),
             create_broker(settings),
-            settings.queue_name,
+            settings.queue_names,
             stuck_after_s=settings.stuck_after_s,
             clock=utcnow,
         )

@@ -109,7 +109,8 @@ def create_broker(settings: Settings) -> Broker:
         broker = StubBroker(middleware=middleware)
     else:
         raise ConfigurationError(f"BROKER_URL must start with redis://, amqp:// or stub://, not {scheme}://")
-    broker.declare_queue(settings.queue_name)
+    for queue_name in settings.queue_names:
+        broker.declare_queue(queue_name)
     dramatiq.set_broker(broker)
     return broker
 
@@ -122,3 +123,13 @@ def ping_broker(broker: Broker) -> None:
         return
     if hasattr(broker, "connection"):  # RabbitMQ: opening the (thread-local) connection is the check
         broker.connection  # noqa: B018
+
+
+def waiting_messages(broker: Broker, queue_name: str) -> int:
+    """How many messages wait in ``queue_name`` (not delayed, not fetched by a worker)."""
+    client = getattr(broker, "client", None)
+    if client is not None:  # Redis
+        return client.llen(f"{broker.namespace}:{queue_name}")
+    if isinstance(broker, StubBroker):
+        return broker.queues[queue_name].qsize()
+    return broker.get_queue_message_counts(queue_name)[0]  # RabbitMQ

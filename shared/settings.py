@@ -72,6 +72,9 @@ class Settings:
     # Key prefix of the Redis broker; lets several deployments (or test runs) share one Redis.
     broker_namespace: str = "dramatiq"
     queue_name: str = "illustra"
+    # Fairness between users: a document whose user already has this many unfinished documents starts in the bulk
+    # queue, which workers take from only when they have nothing from the main queue (0: never).
+    bulk_after: int = 10
     max_body_bytes: int = 10 * MIB
     stage_soft_time_limit_s: float = 25 * 60
     stage_hard_time_limit_s: float = 30 * 60
@@ -139,6 +142,15 @@ class Settings:
     llm_max_in_flight: int = 256
 
     @property
+    def bulk_queue_name(self) -> str:
+        return f"{self.queue_name}.bulk"
+
+    @property
+    def queue_names(self) -> tuple[str, str]:
+        """The stage queues: the main one first, then the bulk one."""
+        return (self.queue_name, self.bulk_queue_name)
+
+    @property
     def is_demo(self) -> bool:
         return self.environment == "demo"
 
@@ -178,6 +190,7 @@ class Settings:
             broker_url=env.get("BROKER_URL") or env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             broker_namespace=env.get("BROKER_NAMESPACE") or cls.broker_namespace,
             queue_name=env.get("ILLUSTRA_QUEUE") or cls.queue_name,
+            bulk_after=_int(env, "ILLUSTRA_BULK_AFTER", cls.bulk_after),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, minimum=1),
             stage_soft_time_limit_s=soft,
             stage_hard_time_limit_s=hard,

@@ -235,8 +235,9 @@ class Stack(Processes):
         if self.env.get("BROKER_URL", "").startswith("amqp"):
             connection = pika.BlockingConnection(pika.URLParameters(self.env["BROKER_URL"]))
             channel = connection.channel()
-            for name in (self.queue, f"{self.queue}.DQ", f"{self.queue}.XQ"):
-                channel.queue_delete(name)
+            for queue in (self.queue, f"{self.queue}.bulk"):
+                for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+                    channel.queue_delete(name)
             connection.close()
         self.database.drop()
 

@@ -1,4 +1,4 @@
-"""One extractor worker process: a Dramatiq Worker with ``WORKER_THREADS`` threads on the stage queue. Started by
+"""One extractor worker process: a Dramatiq Worker with ``WORKER_THREADS`` threads on the stage queues. Started by
 the supervisor (``illustra worker``); exits 0 when told to stop and ``EXIT_RECYCLE`` when it asks to be replaced."""
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ import signal
 import sys
 import threading
 
-import dramatiq
-
 from illustra_shared.logs import configure_logging
 from illustra_shared.settings import Settings
 
 from .middleware.recycle import Recycle
-from .worker import create_worker_broker
+from .worker import InteractiveFirstWorker, create_worker_broker
 
 EXIT_RECYCLE = 75  # EX_TEMPFAIL: "try again", which is what the supervisor does
 
@@ -44,14 +42,14 @@ def main() -> int:
         Recycle(settings.worker_max_messages, settings.worker_max_memory_mib, request_recycle)
     )
     broker.emit_after("process_boot")
-    worker = dramatiq.Worker(
+    worker = InteractiveFirstWorker(
         broker,
-        queues={settings.queue_name},
+        settings,
         worker_threads=settings.worker_threads,
         worker_timeout=settings.worker_idle_wait_ms,
     )
     worker.start()
-    log.info("worker process %d serving queue %s", os.getpid(), settings.queue_name)
+    log.info("worker process %d serving queues %s", os.getpid(), ", ".join(settings.queue_names))
     stop.wait()
     if recycle_reason:
         log.info("worker process %d recycles: %s", os.getpid(), recycle_reason[0])

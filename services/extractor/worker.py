@@ -1,10 +1,14 @@
-"""Assembles the extractor: the broker with the worker middleware, and the stage actors declared on it."""
+"""Assembles the extractor: the broker with the worker middleware, the stage actors declared on it, and the worker
+that runs them, main queue first."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
+from queue import PriorityQueue
 
+import dramatiq
 from dramatiq import Broker
 from peewee import Database
 
@@ -60,3 +64,34 @@ def create_worker_broker(
     engine = engine or create_engine(settings.extractor_mode, settings)
     declare_actors(broker, settings, ResultStore(database), engine, progress)
     return broker
+
+
+# How far behind every main-queue message a bulk-queue message ranks among those a worker process has fetched
+# (Dramatiq ranks them by their actor's priority, where lower goes first; the stages' priority is 0).
+_BULK_RANK = 1_000_000
+
+
+class _MainQueueFirst(PriorityQueue):
+    """The messages a worker process has fetched, in the order its threads take them: those of the bulk queue
+    after all the others. Dramatiq fetches from every queue it consumes at once, up to the prefetch each, and
+    orders the fetched messages by their actor's priority only (the same for every stage): without this, a message
+    of the main queue waits behind all the bulk messages fetched before it."""
+
+    def __init__(self, bulk_queue_name: str) -> None:
+        super().__init__()
+        self.bulk_queue_name = bulk_queue_name
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        if item.message.queue_name == self.bulk_queue_name:
+            item = dataclasses.replace(item, priority=item.priority + _BULK_RANK)
+        super().put(item, block, timeout)
+
+
+class InteractiveFirstWorker(dramatiq.Worker):
+    """A Dramatiq worker on both stage queues whose threads take a bulk message only when no message of the main
+    queue waits in the process: a user's backlog in the bulk queue delays another user's documents only by the
+    stages of the few backlog documents already started (their later steps are in the main queue)."""
+
+    def __init__(self, broker: Broker, settings: Settings, **options) -> None:
+        super().__init__(broker, queues=set(settings.queue_names), **options)
+        self.work_queue = _MainQueueFirst(settings.bulk_queue_name)

@@ -39,9 +39,10 @@ class SaveDocumentResource:
                 f"{self.rate_limiter.window_s} s; try again in {wait_s} s",
                 retry_after=wait_s,
             )
-        document_id = self.store.create(submission)
+        created = self.store.create(submission)
+        document_id = created.document_id
         try:
-            self.pipeline.start(document_id)
+            self.pipeline.start(document_id, created.unfinished_before)
         except UNAVAILABLE_ERRORS as error:
             self.store.discard(document_id)
             raise DependencyUnavailable("broker unavailable") from error

@@ -17,6 +17,7 @@ from illustra_shared.stages import (
     PROGRESS_PERCENTAGE,
     STEP_BY_NAME,
     STEPS,
+    DocumentStatus,
     PipelineStep,
     ProcessingStage,
     stage_before,
@@ -38,6 +39,13 @@ class Restart:
     document_id: int
     step: PipelineStep
     error_message: str | None
+
+
+@dataclass(frozen=True)
+class Created:
+    document_id: int
+    # The user's documents still pending or processing when this one was stored.
+    unfinished_before: int
 
 
 class OverQuota(falcon.HTTPForbidden):
@@ -64,17 +72,25 @@ class DocumentStore:
         self.quota_bytes = quota_bytes or 2**63 - 1
         p = database.param
         # The quota is checked by the insert itself: no row is inserted when the user's documents would pass it.
+        # It also returns how many of the user's documents were unfinished before this one, which decides the
+        # queue the document starts in (``first_step_queue``). MATERIALIZED: SQLite would otherwise count again
+        # for RETURNING, after the insert.
+        unfinished = ", ".join(
+            f"'{status}'" for status in (DocumentStatus.PENDING, DocumentStatus.PROCESSING)
+        )
         self.insert_document = prepared(
             database,
             "illustra_insert_document",
-            "INSERT INTO documents (user_id, file_name, ocr_content, content_sha256, content_bytes, processing_stage,"
-            " progress_percentage, status, created_at, last_processed_at)"
+            "WITH stored AS MATERIALIZED (SELECT count(*) AS n, coalesce(sum(content_bytes), 0) AS size,"
+            f" count(*) FILTER (WHERE status IN ({unfinished})) AS unfinished FROM documents WHERE user_id = {p})"
+            " INSERT INTO documents (user_id, file_name, ocr_content, content_sha256, content_bytes,"
+            " processing_stage, progress_percentage, status, created_at, last_processed_at)"
             f" SELECT {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}"
-            f" FROM (SELECT count(*) AS n, coalesce(sum(content_bytes), 0) AS size FROM documents WHERE user_id = {p})"
-            f" AS stored WHERE stored.n < {p} AND stored.size + {p} <= {p} RETURNING id",
+            f" FROM stored WHERE stored.n < {p} AND stored.size + {p} <= {p}"
+            " RETURNING id, (SELECT unfinished FROM stored)",
         )
 
-    def create(self, submission: Submission) -> int:
+    def create(self, submission: Submission) -> Created:
         # One statement, so one round trip in the database's implicit transaction; plain SQL, as building it with
         # peewee cost as much CPU as the rest of the request.
         now = self.clock()
@@ -82,6 +98,7 @@ class DocumentStore:
         rows = self.database.execute_sql(
             self.insert_document,
             [
+                submission.user_id,
                 submission.user_id,
                 submission.file_name,
                 submission.ocr_content,
@@ -92,7 +109,6 @@ class DocumentStore:
                 status_of(ProcessingStage.PENDING),
                 now,
                 now,
-                submission.user_id,
                 self.quota_documents,
                 len(content),
                 self.quota_bytes,
@@ -100,7 +116,7 @@ class DocumentStore:
         ).fetchall()
         if not rows:
             raise OverQuota(self.quota_documents, self.quota_bytes)
-        return rows[0][0]
+        return Created(*rows[0])
 
     def discard(self, document_id: int) -> None:
         """Undo ``create`` when the pipeline could not be started, so a refused request leaves nothing behind."""

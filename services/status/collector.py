@@ -3,7 +3,7 @@ stage, documents stuck in a stage, the age of the oldest unfinished document, an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 from dramatiq import Broker
@@ -27,14 +27,14 @@ class PipelineCollector(Collector):
         self,
         database: Database,
         broker: Broker,
-        queue_name: str,
+        queue_names: Sequence[str],
         *,
         stuck_after_s: float,
         clock: Callable[[], datetime],
     ) -> None:
         self.database = database
         self.broker = broker
-        self.queue_name = queue_name
+        self.queue_names = queue_names
         self.stuck_after = timedelta(seconds=stuck_after_s)
         self.clock = clock
 
@@ -84,15 +84,17 @@ class PipelineCollector(Collector):
         client = getattr(self.broker, "client", None)
         if client is None:
             return None  # only the Redis broker is inspected here; RabbitMQ exports its own metrics
-        namespace = self.broker.namespace
-        base = f"{namespace}:{self.queue_name}"
         family = _gauge(f"{PREFIX}_queue_messages", ["queue", "state"])
         with client.pipeline(transaction=False) as pipe:
-            pipe.llen(base)
-            pipe.llen(f"{base}.DQ")
-            pipe.zcard(f"{base}.XQ")
-            waiting, delayed, dead = pipe.execute()
-        family.add_metric([self.queue_name, "waiting"], waiting)
-        family.add_metric([self.queue_name, "delayed"], delayed)
-        family.add_metric([self.queue_name, "dead"], dead)
+            for queue_name in self.queue_names:
+                base = f"{self.broker.namespace}:{queue_name}"
+                pipe.llen(base)
+                pipe.llen(f"{base}.DQ")
+                pipe.zcard(f"{base}.XQ")
+            counts = pipe.execute()
+        for index, queue_name in enumerate(self.queue_names):
+            waiting, delayed, dead = counts[3 * index : 3 * index + 3]
+            family.add_metric([queue_name, "waiting"], waiting)
+            family.add_metric([queue_name, "delayed"], delayed)
+            family.add_metric([queue_name, "dead"], dead)
         return family

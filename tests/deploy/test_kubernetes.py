@@ -345,34 +345,34 @@ def test_scaling_objects(docs: list[dict[str, Any]]) -> None:
     assert not find(docs, "HorizontalPodAutoscaler", "illustra-extractor"), "KEDA makes the extractor's HPA"
 
 
-def test_extractor_scales_on_the_dramatiq_queue(docs: list[dict[str, Any]]) -> None:
+def test_extractor_scales_on_both_dramatiq_queues(docs: list[dict[str, Any]]) -> None:
     scaled = one(docs, "ScaledObject", "illustra-extractor")["spec"]
     assert scaled["scaleTargetRef"]["name"] == "illustra-extractor"
     assert 1 <= scaled["minReplicaCount"] <= scaled["maxReplicaCount"]
-    trigger, in_flight = scaled["triggers"]
+    *waiting, in_flight = scaled["triggers"]
     # Work in flight counts as well as work waiting: stages running in all pods, a pod's worth at most per pod
     # (a pod busy with 200 slow model calls and an empty queue is kept).
     assert in_flight["type"] == "prometheus"
     assert in_flight["metadata"]["query"] == 'sum(illustra_stages_in_progress{namespace="illustra"})'
     assert "illustra_stages_in_progress" in defined_metric_names()
     # The extractor has an LLM key, so it runs in hybrid mode with its threads sized for waiting on the model.
-    settings = Settings.from_env(effective_env(docs, main_container(docs, "extractor")))
+    env = effective_env(docs, main_container(docs, "extractor"))
+    settings = Settings.from_env(env)
     assert (
         0
         < float(in_flight["metadata"]["threshold"])
         <= 200
         <= settings.worker_processes * settings.worker_threads
     )
-    env = effective_env(docs, main_container(docs, "extractor"))
-    assert trigger["type"] == "redis"
-    assert (
-        trigger["metadata"]["listName"]
-        == f"{env['BROKER_NAMESPACE']}:{env['ILLUSTRA_QUEUE']}"
-        == "dramatiq:illustra"
-    )
-    assert int(trigger["metadata"]["listLength"]) > 0
-    auth = one(docs, "TriggerAuthentication", trigger["authenticationRef"]["name"])
-    assert {ref["parameter"] for ref in auth["spec"]["secretTargetRef"]} >= {"address", "password"}
+    # Work waiting: the main queue and the bulk one, where a user's backlog waits.
+    assert [trigger["metadata"]["listName"] for trigger in waiting] == [
+        f"{env['BROKER_NAMESPACE']}:{queue_name}" for queue_name in settings.queue_names
+    ]
+    assert settings.queue_names == ("illustra", "illustra.bulk") and settings.bulk_after > 0
+    for trigger in waiting:
+        assert trigger["type"] == "redis" and int(trigger["metadata"]["listLength"]) > 0
+        auth = one(docs, "TriggerAuthentication", trigger["authenticationRef"]["name"])
+        assert {ref["parameter"] for ref in auth["spec"]["secretTargetRef"]} >= {"address", "password"}
 
 
 def test_ingress_routes_document_reads_to_status_and_the_rest_to_the_gateway(

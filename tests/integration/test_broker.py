@@ -1,5 +1,5 @@
 """The Redis consumer against a real Redis: it waits for work without polling and gives back what it fetched
-but did not hand out when it closes."""
+but did not hand out when it closes. And what waits in a queue, as both brokers count it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import dramatiq
 import pytest
 import redis
 
-from illustra_shared.broker import create_broker
+from illustra_shared.broker import create_broker, waiting_messages
 from illustra_shared.settings import Settings
 
-from ..support import REDIS_URL
+from ..support import BROKERS, REDIS_URL, Stack, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -63,3 +63,24 @@ def test_an_idle_consumer_wakes_when_a_message_is_sent(broker: dramatiq.Broker) 
         assert time.monotonic() - started < 5, "no message within the wait"
     # Woken by the push, not by the end of the 5 s wait.
     assert time.monotonic() - started < 2 and message.args == (0,)
+
+
+@pytest.mark.parametrize("broker_name", sorted(BROKERS))
+def test_waiting_messages_counts_what_no_consumer_has_fetched(tmp_path, broker_name: str) -> None:
+    # A Stack's settings name a namespace and queues of their own, and its stop removes them from both brokers.
+    stack = Stack(tmp_path, BROKERS[broker_name])
+    try:
+        settings = Settings.from_env(stack.env)
+        on = create_broker(settings)
+        for n in range(3):
+            on.enqueue(dramatiq.Message(settings.bulk_queue_name, "a", (n,), {}, {}))
+        # RabbitMQ counts a publish a moment after it is sent.
+        wait_until(lambda: waiting_messages(on, settings.bulk_queue_name) == 3, 5, "3 messages waiting")
+        assert waiting_messages(on, settings.queue_name) == 0
+        consumer = on.consume(settings.bulk_queue_name, prefetch=1, timeout=100)
+        assert wait_until(lambda: next(consumer), 5, "a message to be fetched").args == (0,)
+        assert wait_until(lambda: waiting_messages(on, settings.bulk_queue_name) == 2, 5, "2 left waiting")
+        consumer.close()
+        on.close()
+    finally:
+        stack.stop()

@@ -34,7 +34,7 @@ def test_the_pipeline_runs_as_the_least_privilege_redis_user(tmp_path) -> None:
             assert stack.wait_finished(document_id)["processing_stage"] == "all_completed"
         report = subprocess.run(illustra("queue", "--json"), env=stack.env, capture_output=True, text=True)
         assert report.returncode == 0, report.stderr
-        assert json.loads(report.stdout)["states"]["waiting"]["count"] == 0
+        assert [queue["states"]["waiting"]["count"] for queue in json.loads(report.stdout)] == [0, 0]
         as_illustra = redis.Redis.from_url(url)
         assert list(
             as_illustra.scan_iter("illustra:ratelimit:*")

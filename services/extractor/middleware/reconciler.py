@@ -1,7 +1,10 @@
 """The reconciler: nothing accepted is lost. A broker that lost its data (Redis restarted without persistence), a
 next step that could not be enqueued, a worker killed with its messages: each leaves a document in an unfinished
 stage with no live stage working on it. Every worker process looks for such documents now and then and enqueues
-them again, from the stage they are in, never from the start when earlier stages are done."""
+them again, from the stage they are in, never from the start when earlier stages are done. A document not yet
+started goes where the gateway would send it now (``first_step_queue``); one whose place is the bulk queue is left
+alone while that queue still has messages waiting, as it is most likely one of them: there a document may rightly
+wait for hours, and sending each again every few minutes would fill the queue with copies."""
 
 from __future__ import annotations
 
@@ -13,8 +16,9 @@ from datetime import datetime, timedelta
 from dramatiq import Broker, Middleware
 from peewee import Database, fn
 
+from illustra_shared.broker import waiting_messages
 from illustra_shared.models import Document, StageAttempt
-from illustra_shared.pipeline import Pipeline
+from illustra_shared.pipeline import Pipeline, first_step_queue
 from illustra_shared.stages import STEPS, DocumentStatus, PipelineStep, ProcessingStage, next_step
 
 log = logging.getLogger(__name__)
@@ -80,6 +84,7 @@ class Reconciler(Middleware):
         self.database = database
         self.max_abandoned = max_abandoned
         self.pipeline = pipeline
+        self.settings = pipeline.settings
         self.quiet_for = timedelta(seconds=reconcile_after_s)
         self.lease = timedelta(seconds=lease_s)
         # A failed stage waits up to this long for its retry; its document is not idle meanwhile.
@@ -107,34 +112,62 @@ class Reconciler(Middleware):
     def reconcile(self) -> list[int]:
         """One round; returns the ids of the documents enqueued again."""
         now = self.clock()
+        bulk_queue_name = self.settings.bulk_queue_name
+        bulk_waits = (
+            bool(self.settings.bulk_after) and waiting_messages(self.pipeline.broker, bulk_queue_name) > 0
+        )
         resumed = []
         with self.database.atomic():
-            idle = list(
-                Document.select(Document.id, Document.processing_stage)
-                .where(
-                    Document.processing_stage.not_in([ProcessingStage.ALL_COMPLETED, ProcessingStage.ERROR]),
-                    Document.last_processed_at < now - self.quiet_for,
-                )
-                .order_by(Document.last_processed_at)
-                .limit(_BATCH)
-            )
-            for document in idle:
-                step = step_to_resume(document.processing_stage)
-                if step is None or self._busy(document.id, step, now):
+            for document_id, stage, unfinished in self._idle(now, leave_bulk_alone=bulk_waits):
+                step = step_to_resume(stage)
+                if step is None or self._busy(document_id, step, now):
                     continue
-                if set_aside_if_poison(document.id, step, now, self.max_abandoned):
+                if set_aside_if_poison(document_id, step, now, self.max_abandoned):
                     continue
                 # Touching the document keeps the other workers' reconcilers from sending it a second time.
                 touched = (
                     Document.update(last_processed_at=now)
-                    .where(Document.id == document.id, Document.last_processed_at < now - self.quiet_for)
+                    .where(Document.id == document_id, Document.last_processed_at < now - self.quiet_for)
                     .execute()
                 )
                 if touched:
-                    resumed.append((document.id, step))
-        for document_id, step in resumed:
-            self.pipeline.enqueue(step, document_id)
-        return [document_id for document_id, _ in resumed]
+                    queue_name = (
+                        first_step_queue(self.settings, unfinished - 1)
+                        if stage == ProcessingStage.PENDING
+                        else self.settings.queue_name
+                    )
+                    resumed.append((document_id, step, queue_name))
+        for document_id, step, queue_name in resumed:
+            self.pipeline.enqueue(step, document_id, queue_name)
+        return [document_id for document_id, _, _ in resumed]
+
+    def _idle(self, now: datetime, *, leave_bulk_alone: bool) -> list[tuple[int, str, int]]:
+        """Documents unfinished and idle, oldest first, each with its stage and its user's unfinished documents.
+        With ``leave_bulk_alone``, not those whose place is the bulk queue (``first_step_queue``'s rule)."""
+        finished = [ProcessingStage.ALL_COMPLETED, ProcessingStage.ERROR]
+        others = Document.alias("others")
+        per_user = (
+            others.select(others.user_id, fn.COUNT(others.id).alias("documents"))
+            .where(others.processing_stage.not_in(finished))
+            .group_by(others.user_id)
+            .alias("per_user")
+        )
+        query = (
+            Document.select(Document.id, Document.processing_stage, per_user.c.documents)
+            .join(per_user, on=per_user.c.user_id == Document.user_id)
+            .where(
+                Document.processing_stage.not_in(finished),
+                Document.last_processed_at < now - self.quiet_for,
+            )
+        )
+        if leave_bulk_alone:
+            query = query.where(
+                ~(
+                    (Document.processing_stage == ProcessingStage.PENDING)
+                    & (per_user.c.documents > self.settings.bulk_after)
+                )
+            )
+        return list(query.order_by(Document.last_processed_at).limit(_BATCH).tuples())
 
     def _busy(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
         """A live worker runs the stage, or a failed attempt waits for its retry."""
