@@ -11,7 +11,9 @@ import pytest
 
 from illustra_extractor import extract_command
 from illustra_extractor.extraction import extract_basic_info
+from illustra_extractor.extraction.numbers import find_amounts
 from illustra_extractor.extraction.types import MISSING, Field
+from illustra_extractor.llm import chunking, grounding
 from illustra_extractor.llm.chunking import chunk, halve
 from illustra_extractor.llm.config import LLMConfig
 from illustra_extractor.llm.grounding import Grounder, ground_basic, ground_row
@@ -131,6 +133,24 @@ def test_chunks_cover_the_whole_text_and_carry_headers() -> None:
     assert left is not None and right is not None
     assert left.start == parts[0].start and right.end == parts[0].end and left.end == right.start
     assert "終結" in right.text(text)
+
+
+def test_chunking_reads_each_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Packing pages counts the rows of the part so far again for every page added: each line is still read for
+    numbers once, not once per page after it."""
+    read: list[str] = []
+    monkeypatch.setattr(chunking, "find_amounts", lambda line: read.append(line) or find_amounts(line))
+    text = long_document()
+    chunk(text, max_chars=12_000, max_rows=40)
+    assert len(read) <= text.count("\n") + 1
+
+
+def test_grounding_reads_only_what_a_stage_asks_about(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table stage grounds rows: it never reads the text's dates nor its labels."""
+    monkeypatch.setattr(grounding, "find_date", lambda *args: pytest.fail("dates read"))
+    monkeypatch.setattr(grounding, "find_pairs", lambda *args: pytest.fail("labels read"))
+    found = Grounder(long_document()).row_cells({"policy_year": 3, "age": 38, "guaranteed_cash_value": 3000})
+    assert found is not None and found[1]
 
 
 def test_reconciliation() -> None:

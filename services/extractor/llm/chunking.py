@@ -42,7 +42,7 @@ def is_row(line: str) -> bool:
 
 
 def count_rows(text: str) -> int:
-    return sum(1 for start, end in _lines(text, 0, len(text)) if is_row(text[start:end]))
+    return _Rows(text).count(0, len(text))
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -57,52 +57,74 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
+class _Rows:
+    """Which lines of one text are table rows. Packing pages into parts and finding their headers asks about
+    the same lines many times over (each page packed counts the rows of the part so far); each is read once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._read: dict[tuple[int, int], bool] = {}
+
+    def is_row(self, start: int, end: int) -> bool:
+        found = self._read.get((start, end))
+        if found is None:
+            found = self._read[start, end] = is_row(self.text[start:end])
+        return found
+
+    def count(self, start: int, end: int) -> int:
+        return sum(self.is_row(a, b) for a, b in _lines(self.text, start, end))
+
+
 def _pages(text: str) -> list[tuple[int, int]]:
     cuts = [match.start() for match in _PAGE_BREAK_RE.finditer(text) if match.start() > 0]
     bounds = [0, *cuts, len(text)]
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _fits(text: str, start: int, end: int, max_chars: int, max_rows: int) -> bool:
-    return end - start <= max_chars and count_rows(text[start:end]) <= max_rows
+def _fits(rows: _Rows, start: int, end: int, max_chars: int, max_rows: int) -> bool:
+    return end - start <= max_chars and rows.count(start, end) <= max_rows
 
 
-def _split_page(text: str, start: int, end: int, max_chars: int, max_rows: int) -> list[tuple[int, int]]:
+def _split_page(rows: _Rows, start: int, end: int, max_chars: int, max_rows: int) -> list[tuple[int, int]]:
     parts: list[tuple[int, int]] = []
     part_start = start
-    rows = 0
-    for line_start, line_end in _lines(text, start, end):
-        row = is_row(text[line_start:line_end])
-        too_long = line_end - part_start > max_chars or rows + row > max_rows
+    count = 0
+    for line_start, line_end in _lines(rows.text, start, end):
+        row = rows.is_row(line_start, line_end)
+        too_long = line_end - part_start > max_chars or count + row > max_rows
         if too_long and line_start > part_start:
             parts.append((part_start, line_start))
-            part_start, rows = line_start, 0
-        rows += row
+            part_start, count = line_start, 0
+        count += row
     parts.append((part_start, end))
     return parts
 
 
-def _headers(text: str, start: int, end: int) -> tuple[str | None, str | None]:
+def _headers(rows: _Rows, start: int, end: int) -> tuple[str | None, str | None]:
     """The lines just above the first row of text[start:end], and those above the first row of its last run of
     rows (the header to carry into the next part), each None when no line comes before the rows."""
+    text = rows.text
     lines = _lines(text, start, end)
     found: list[str | None] = []
     previous_row = False
     for index, (line_start, line_end) in enumerate(lines):
-        row = is_row(text[line_start:line_end])
+        row = rows.is_row(line_start, line_end)
         if row and not previous_row:
-            above = [text[a:b].rstrip("\n") for a, b in lines[max(0, index - _HEADER_LINES) : index]]
-            above = [line for line in above if line.strip() and not is_row(line)]
+            above = [
+                text[a:b].rstrip("\n")
+                for a, b in lines[max(0, index - _HEADER_LINES) : index]
+                if text[a:b].strip() and not rows.is_row(a, b)
+            ]
             found.append("\n".join(above) if above else None)
         previous_row = row or (previous_row and not text[line_start:line_end].strip())
     return (found[0], found[-1]) if found else (None, None)
 
 
-def with_headers(text: str, spans: list[tuple[int, int]]) -> list[Chunk]:
+def with_headers(rows: _Rows, spans: list[tuple[int, int]]) -> list[Chunk]:
     chunks: list[Chunk] = []
     header = ""
     for start, end in spans:
-        own, last = _headers(text, start, end)
+        own, last = _headers(rows, start, end)
         chunks.append(Chunk(start, end, "" if own else header))
         header = last or header
     return chunks
@@ -110,15 +132,16 @@ def with_headers(text: str, spans: list[tuple[int, int]]) -> list[Chunk]:
 
 def chunk(text: str, *, max_chars: int, max_rows: int) -> list[Chunk]:
     """Whole pages packed together while they fit; a page too big on its own is cut between lines."""
+    rows = _Rows(text)
     spans: list[tuple[int, int]] = []
     for page_start, page_end in _pages(text):
-        if spans and _fits(text, spans[-1][0], page_end, max_chars, max_rows):
+        if spans and _fits(rows, spans[-1][0], page_end, max_chars, max_rows):
             spans[-1] = (spans[-1][0], page_end)
-        elif _fits(text, page_start, page_end, max_chars, max_rows):
+        elif _fits(rows, page_start, page_end, max_chars, max_rows):
             spans.append((page_start, page_end))
         else:
-            spans.extend(_split_page(text, page_start, page_end, max_chars, max_rows))
-    return with_headers(text, spans or [(0, len(text))])
+            spans.extend(_split_page(rows, page_start, page_end, max_chars, max_rows))
+    return with_headers(rows, spans or [(0, len(text))])
 
 
 def halve(text: str, part: Chunk) -> tuple[Chunk, Chunk] | None:
@@ -129,6 +152,7 @@ def halve(text: str, part: Chunk) -> tuple[Chunk, Chunk] | None:
         return None
     middle = lines[len(lines) // 2][0]
     left = Chunk(part.start, middle, part.context)
-    header = _headers(text, part.start, middle)[1] or part.context
-    right_own = _headers(text, middle, part.end)[0]
+    rows = _Rows(text)
+    header = _headers(rows, part.start, middle)[1] or part.context
+    right_own = _headers(rows, middle, part.end)[0]
     return left, Chunk(middle, part.end, "" if right_own else header)

@@ -12,7 +12,10 @@ range, an amount from a numbered definition) is weak evidence, whatever confiden
 
 from __future__ import annotations
 
+import bisect
+import collections
 import datetime as dt
+import functools
 import itertools
 import re
 from typing import Any
@@ -99,46 +102,67 @@ class Grounder:
     def __init__(self, text: str) -> None:
         self.original = text
         self.folded = fold(text)
-        self._pairs: dict[str, list[Pair]] = {}
+
+    # What follows is read from the text when first needed: each stage needs only some of it (the table its
+    # rows, the summary its dates), and reading all of it took most of a stage's CPU besides the rules.
+
+    @functools.cached_property
+    def _pairs(self) -> dict[str, list[Pair]]:
+        pairs: dict[str, list[Pair]] = {}
         for pair in find_pairs(self.folded):
-            self._pairs.setdefault(pair.field, []).append(pair)
-        # Numbers are read with HTML tags blanked out (a colspan is no cell).
-        self.clean = _SPACED_DECIMAL_RE.sub(
-            r".\1 ", _TAG_RE.sub(lambda tag: " " * len(tag.group()), self.folded)
-        )
-        self._numbers: list[tuple[float, int, int]] = []
+            pairs.setdefault(pair.field, []).append(pair)
+        return pairs
+
+    @functools.cached_property
+    def clean(self) -> str:
+        """The folded text with HTML tags blanked out (a colspan is no cell), as numbers are read from it."""
+        return _SPACED_DECIMAL_RE.sub(r".\1 ", _TAG_RE.sub(lambda tag: " " * len(tag.group()), self.folded))
+
+    @functools.cached_property
+    def _numbers(self) -> list[tuple[float, int, int]]:
+        numbers: list[tuple[float, int, int]] = []
         for amount in find_amounts(self.clean):
-            self._numbers.append((amount.value, amount.start, amount.end))
+            numbers.append((amount.value, amount.start, amount.end))
             wan = _WAN_RE.match(self.clean, amount.end)
             if wan:
-                self._numbers.append((amount.value * 10000, amount.start, wan.end()))
+                numbers.append((amount.value * 10000, amount.start, wan.end()))
         # Tokens the rules would not read as numbers because more of their characters are letters than digits
         # ("4o,0oo"): a value the model reads in one of them is still printed there.
         for token in AMOUNT_RE.finditer(self.clean):
             if parse_amount_token(token.group())[0] is None:
                 repaired = token.group().strip(",.").translate(_DIGITS_FOR_LETTERS).replace(",", "")
                 if _PLAIN_NUMBER_RE.fullmatch(repaired):
-                    self._numbers.append((float(repaired), token.start(), token.end()))
-        self._numbers.sort(key=lambda number: number[1])
-        # The printed rows: each line, and each HTML row (a whole table may be one line). A line led by an
-        # amount rather than a year or an age goes on the row above it: a row broken over two lines.
-        self._rows: list[tuple[int, int, list[tuple[float, int, int]]]] = []
+                    numbers.append((float(repaired), token.start(), token.end()))
+        numbers.sort(key=lambda number: number[1])
+        return numbers
+
+    @functools.cached_property
+    def _rows(self) -> list[tuple[int, int, list[tuple[float, int, int]]]]:
+        """The printed rows: each line, and each HTML row (a whole table may be one line). A line led by an
+        amount rather than a year or an age goes on the row above it: a row broken over two lines."""
+        rows: list[tuple[int, int, list[tuple[float, int, int]]]] = []
+        numbers = self._numbers
         start, index = 0, 0
         for end in [m.end() for m in _ROW_END_RE.finditer(self.folded)] + [len(self.folded)]:
             cells = []
-            while index < len(self._numbers) and self._numbers[index][1] < end:
-                cells.append(self._numbers[index])
+            while index < len(numbers) and numbers[index][1] < end:
+                cells.append(numbers[index])
                 index += 1
-            if cells and self._rows and self._rows[-1][1] == start and not _row_label(cells[0][0]):
-                self._rows[-1] = (self._rows[-1][0], end, self._rows[-1][2] + cells)
+            if cells and rows and rows[-1][1] == start and not _row_label(cells[0][0]):
+                rows[-1] = (rows[-1][0], end, rows[-1][2] + cells)
             elif cells:
-                self._rows.append((start, end, cells))
+                rows.append((start, end, cells))
             start = end
-        self._dates: dict[str, tuple[int, int]] = {}
+        return rows
+
+    @functools.cached_property
+    def _dates(self) -> dict[str, tuple[int, int]]:
+        dates: dict[str, tuple[int, int]] = {}
         position = 0
         while (found := find_date(self.folded, position)) is not None:
-            self._dates.setdefault(found.iso, (found.start, found.end))
+            dates.setdefault(found.iso, (found.start, found.end))
             position = found.end
+        return dates
 
     # Basic information
 
@@ -277,11 +301,12 @@ class Grounder:
         wanted = {
             value for key, value in values.items() if isinstance(value, int | float) and key != "policy_year"
         }
+        holding = self._rows_holding(wanted)
         led: tuple[int, list[tuple[float, int, int]] | None] = (-1, None)
         unled: tuple[int, list[tuple[float, int, int]] | None] = (_MIN_UNLABELLED - 1, None)
         tied = False
-        for _start, _end, cells in self._rows:
-            found = sum(any(abs(v - value) < 0.005 for v, _, _ in cells) for value in wanted)
+        for index, (_start, _end, cells) in enumerate(self._rows):
+            found = holding[index]
             leading = [cell[0] for cell in cells[:2]]
             if leading[0] == year or (age is not None and age in leading):
                 if found > led[0]:
@@ -293,6 +318,26 @@ class Grounder:
         if unled[1] is not None and not tied and unled[0] > led[0]:
             return unled[1], False
         return (led[1], True) if led[1] is not None else None
+
+    @functools.cached_property
+    def _row_numbers(self) -> tuple[list[float], list[int]]:
+        """The numbers of the printed rows in order of value, and the index of the row of each."""
+        ordered = sorted(
+            (value, index) for index, (_start, _end, cells) in enumerate(self._rows) for value, _, _ in cells
+        )
+        return [value for value, _ in ordered], [index for _, index in ordered]
+
+    def _rows_holding(self, wanted: set[float]) -> collections.Counter[int]:
+        """How many of the values each printed row holds (a cell within half a cent), by row index: looked up
+        by value, since a table's model rows would otherwise each compare every cell of every printed row."""
+        numbers, rows = self._row_numbers
+        holding: collections.Counter[int] = collections.Counter()
+        for value in wanted:
+            near = range(
+                bisect.bisect_left(numbers, value - 0.01), bisect.bisect_right(numbers, value + 0.01)
+            )
+            holding.update({rows[i] for i in near if abs(numbers[i] - value) < 0.005})
+        return holding
 
     def years_printed(self, age_less_year: int) -> set[int]:
         """The policy years of the printed rows led by a year and the age `age_less_year` above it."""
