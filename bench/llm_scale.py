@@ -55,8 +55,11 @@ class Samples:
     in_flight: list[tuple[float, int]] = field(default_factory=list)
     connections: list[int] = field(default_factory=list)
     rss_mib: list[float] = field(default_factory=list)
-    # CPU seconds of the extractor's processes (and of those it has reaped) at the first and the last sample.
+    # CPU seconds of the extractor's processes (and of those it has reaped) at the first and the last sample;
+    # of the stand-in model, and of the rest of the system, which share the machine's cores with it.
     cpu_s: list[float] = field(default_factory=list)
+    stand_in_cpu_s: list[float] = field(default_factory=list)
+    stack_cpu_s: list[float] = field(default_factory=list)
     # (documents finished, RSS MiB) after each tenth of the documents.
     rss_by_progress: list[tuple[int, float]] = field(default_factory=list)
 
@@ -115,17 +118,29 @@ def extractor_rss_mib(system: System) -> float:
     return total / 1024
 
 
-def extractor_cpu_s(system: System) -> float:
-    """User and system CPU of the extractor's processes, with what the children it reaped used (Celery replaces
-    its processes every 50 tasks)."""
+def cpu_s(pids: list[int]) -> float:
+    """User and system CPU of these processes, with what the children they reaped used (Celery replaces its
+    processes every 50 tasks)."""
     total = 0
-    for pid in extractor_pids(system):
+    for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (FileNotFoundError, ProcessLookupError):
             continue
         total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def stack_pids(system: System) -> list[int]:
+    """The system's other processes (gateway and status, or Celery's web app): not the extractor."""
+    pids = []
+    for name, process in system.processes.processes.items():
+        if name != "worker":
+            try:
+                pids.extend(process_tree(process.pid))
+            except FileNotFoundError:
+                continue
+    return pids
 
 
 def finished(system: System, ids: list[int]) -> tuple[int, int]:
@@ -155,6 +170,7 @@ def run(
     application: str | None,
 ) -> Result:
     samples = Samples()
+    stand_in = [fake.process.pid] if fake.process is not None else []
     stop = threading.Event()
     ids: list[int] = []
 
@@ -164,7 +180,9 @@ def run(
             samples.in_flight.append((time.time(), fake.stats()["in_flight"]))
             samples.connections.append(held_connections(system, application))
             samples.rss_mib.append(extractor_rss_mib(system))
-            samples.cpu_s[1:] = [extractor_cpu_s(system)]
+            samples.cpu_s[1:] = [cpu_s(extractor_pids(system))]
+            samples.stand_in_cpu_s[1:] = [cpu_s(stand_in)]
+            samples.stack_cpu_s[1:] = [cpu_s(stack_pids(system))]
             if ids:
                 done = sum(finished(system, ids))
                 while done >= next_report:
@@ -172,7 +190,9 @@ def run(
                     next_report += len(bodies) // 10 or 1
 
     fake.script(latency=pace, record=False)  # its counts start again
-    samples.cpu_s.append(extractor_cpu_s(system))
+    samples.cpu_s.append(cpu_s(extractor_pids(system)))
+    samples.stand_in_cpu_s.append(cpu_s(stand_in))
+    samples.stack_cpu_s.append(cpu_s(stack_pids(system)))
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
@@ -237,6 +257,10 @@ def run_celery(fake: FakeOpenAIServer, pace: dict[str, float], bodies: list[byte
         system.stop()
 
 
+def _per_document(seconds: list[float], result: Result) -> str:
+    return f"{1000 * (seconds[-1] - seconds[0]) / result.documents:.0f}"
+
+
 def report(result: Result, latency: float) -> None:
     samples = result.samples
     print(
@@ -248,7 +272,12 @@ def report(result: Result, latency: float) -> None:
         f"PostgreSQL connections held: most {max(samples.connections, default=0)}; "
         f"extractor RSS: most {max(samples.rss_mib, default=0):.0f} MiB, "
         f"at the end {samples.rss_mib[-1] if samples.rss_mib else 0:.0f} MiB; "
-        f"extractor CPU: {1000 * (samples.cpu_s[-1] - samples.cpu_s[0]) / result.documents:.0f} ms a document"
+        f"extractor CPU: {_per_document(samples.cpu_s, result)} ms a document"
+    )
+    print(
+        "  beside it on the same cores, CPU a document: the stand-in model"
+        f" {_per_document(samples.stand_in_cpu_s, result)} ms, the system's other processes (web, status)"
+        f" {_per_document(samples.stack_cpu_s, result)} ms"
     )
     if result.steady_in_flight:
         expected = result.steady_in_flight / (latency * result.calls_per_document)
