@@ -11,7 +11,7 @@ from illustra_shared.errors import ConfigurationError
 from illustra_shared.logs import configure_logging
 from illustra_shared.settings import Settings
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[3]  # the checkout: cli/src/illustra/cli.py
 RUN_DIR = Path(os.environ.get("ILLUSTRA_RUN_DIR", PROJECT_DIR / ".run"))
 
 
