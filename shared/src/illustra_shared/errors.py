@@ -1,4 +1,8 @@
-"""The one exception hierarchy of illustra."""
+"""The one exception hierarchy of illustra, and the outside errors that mean a dependency is down."""
+
+import peewee
+import redis.exceptions
+from dramatiq.errors import BrokerError
 
 
 class IllustraError(Exception):
@@ -19,3 +23,14 @@ class DocumentNotFound(IllustraError):
 
 class StageFailed(IllustraError):
     """A pipeline stage could not produce its result; the message is meant for a person."""
+
+
+# What "the database or the broker is down" looks like from inside a request or a stage: worth a later try.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    peewee.OperationalError,
+    peewee.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    BrokerError,
+    DependencyUnavailable,
+)

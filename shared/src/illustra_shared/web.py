@@ -11,27 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 import falcon
-import peewee
-import redis.exceptions
 from dramatiq import Broker
-from dramatiq.errors import BrokerError
 from peewee import Database
 
 from .broker import ping_broker
 from .database import release_connection
-from .errors import DependencyUnavailable, DocumentNotFound
+from .errors import UNAVAILABLE_ERRORS, DocumentNotFound
 
 log = logging.getLogger(__name__)
-
-# What "the database or the broker is down" looks like from inside a request.
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    peewee.OperationalError,
-    peewee.InterfaceError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    BrokerError,
-    DependencyUnavailable,
-)
 
 
 def serialize_error(req: falcon.Request, resp: falcon.Response, exception: falcon.HTTPError) -> None:

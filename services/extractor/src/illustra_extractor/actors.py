@@ -10,10 +10,9 @@ import dramatiq
 from dramatiq import Broker
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 
-from illustra_shared.errors import StageFailed
+from illustra_shared.errors import UNAVAILABLE_ERRORS, StageFailed
 from illustra_shared.settings import Settings
 from illustra_shared.stages import STEP_BY_ACTOR
-from illustra_shared.web import UNAVAILABLE_ERRORS
 
 from .engines import StageEngine
 from .middleware import StageProgress

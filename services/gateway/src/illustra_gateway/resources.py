@@ -7,10 +7,9 @@ import logging
 import falcon
 
 from illustra_shared.auth import owner_filter
-from illustra_shared.errors import DependencyUnavailable
+from illustra_shared.errors import UNAVAILABLE_ERRORS, DependencyUnavailable
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import RateLimiter
-from illustra_shared.web import UNAVAILABLE_ERRORS
 
 from .store import DocumentStore
 from .validation import submission_body
