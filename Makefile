@@ -56,9 +56,10 @@ test-deploy: install ## check Dockerfiles, Kubernetes manifests, alert rules and
 	$(BIN)/pytest tests/deploy
 
 .PHONY: lint
-lint: install ## check code and formatting with ruff
+lint: install ## check code and formatting (ruff) and the import rules between the packages (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 .PHONY: format
 format: install ## fix style
