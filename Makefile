@@ -56,9 +56,10 @@ test-deploy: install ## check Dockerfiles, Kubernetes manifests, alert rules and
 	$(BIN)/pytest tests/deploy
 
 .PHONY: lint
-lint: install ## check code and formatting (ruff) and the import rules between the packages (import-linter)
+lint: install ## check code and formatting (ruff), types (mypy) and the import rules between the packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 .PHONY: format

@@ -301,7 +301,7 @@ def _read_token(path: str) -> str:
 class _TokenFile(argparse.Action):
     """``--token-file PATH``: the token is read from the file, so it never appears in the process list."""
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
         try:
             setattr(namespace, self.dest, _read_token(str(values)))
         except argparse.ArgumentTypeError as error:

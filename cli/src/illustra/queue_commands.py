@@ -8,6 +8,8 @@ import json
 import sys
 from dataclasses import asdict
 
+from dramatiq.brokers.redis import RedisBroker
+
 from illustra_gateway.store import DocumentStore
 from illustra_shared.broker import create_broker
 from illustra_shared.database import open_database
@@ -32,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _queues(settings: Settings) -> RedisQueues | None:
     broker = create_broker(settings)
-    if getattr(broker, "client", None) is None:
+    if not isinstance(broker, RedisBroker):
         print(
             "illustra: queue inspection needs the Redis broker; use RabbitMQ's management tools",
             file=sys.stderr,
@@ -79,7 +81,7 @@ def redrive(args: argparse.Namespace, settings: Settings) -> int:
                 if document_id is not None
                 else None
             )
-            if step is None or stage is None or stage == ProcessingStage.ALL_COMPLETED:
+            if step is None or document_id is None or stage is None or stage == ProcessingStage.ALL_COMPLETED:
                 outcome = "dropped (its document is gone or complete)"
             elif args.dry_run:
                 outcome = "would be sent back"

@@ -16,10 +16,12 @@ from illustra_shared.settings import Settings
 
 def _app_factory(name: str) -> Callable[..., Any]:
     if name == "gateway":
-        from illustra_gateway.app import create_app
-    else:
-        from illustra_status.app import create_app
-    return create_app
+        from illustra_gateway.app import create_app as create_gateway_app
+
+        return create_gateway_app
+    from illustra_status.app import create_app as create_status_app
+
+    return create_status_app
 
 
 APP_NAMES = ("gateway", "status")

@@ -80,7 +80,7 @@ class Authentication:
         self.required = required
 
     def process_resource(
-        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
     ) -> None:
         req.context.user_id = None
         if resource is None or getattr(resource, "auth_exempt", False):

@@ -74,7 +74,7 @@ class WaitingRedisBroker(RedisBroker):
         return _WaitingRedisConsumer
 
 
-def _default_middleware(settings: Settings) -> list:
+def _default_middleware(settings: Settings) -> list[dramatiq.Middleware]:
     # Only the Dramatiq middleware the stages use: every message runs each one's hooks. (Its default list also has
     # AgeLimit, ShutdownNotifications, Callbacks and Pipelines, for actor options no stage sets.)
     return [
@@ -93,7 +93,7 @@ def create_broker(settings: Settings) -> Broker:
     middleware = _default_middleware(settings)
     broker: Broker
     if scheme in ("redis", "rediss"):
-        broker = WaitingRedisBroker(
+        broker = WaitingRedisBroker(  # type: ignore[no-untyped-call]  # dramatiq's RedisBroker.__init__ has none
             url=settings.broker_url,
             namespace=settings.broker_namespace,
             middleware=middleware,

@@ -31,7 +31,7 @@ class ImmediateSqliteDatabase(SqliteDatabase):
 register_database(ImmediateSqliteDatabase, "sqlite")
 
 
-class PooledPostgres(PooledPostgresqlDatabase):
+class PooledPostgres(PooledPostgresqlDatabase):  # type: ignore[misc]  # playhouse has no types
     """A pool that hands out a connection without a round trip to check it first (peewee's does a ``SELECT 1``
     under the pool's lock on every checkout: a third of the status service's time). A connection that did break
     fails its one request or message, which then drops it and the idle ones (``release_connection``).
@@ -134,6 +134,7 @@ def open_database(
     server connection: no statement is prepared and no setting is sent when connecting, so every commit waits
     for the disk and a query whose client died runs to its end."""
     scheme = urlsplit(url).scheme
+    database: Database
     if scheme in _POOLED_SCHEMES and pooled:
         url, pooler = pooler_mode(url)
         url = _POOLED_SCHEMES[scheme] + url[len(scheme) :]
@@ -224,7 +225,7 @@ def durable(database: Database) -> None:
 
 def execute_together(
     database: Database, statements: Sequence[Statement], *, wait_for_disk: bool = False
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Run ``statements`` as one transaction; the rows the last one returns (none if it returns no rows).
 
     On PostgreSQL they go as one multi-statement query: one round trip, which the server runs as one implicit

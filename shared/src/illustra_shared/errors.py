@@ -26,7 +26,7 @@ class StageFailed(IllustraError):
 
 
 # What "the database or the broker is down" looks like from inside a request or a stage: worth a later try.
-UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     peewee.OperationalError,
     peewee.InterfaceError,
     redis.exceptions.ConnectionError,

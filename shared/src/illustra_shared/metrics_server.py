@@ -16,7 +16,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 PORT_ENV = "ILLUSTRA_METRICS_PORT"
 
 
-def prepare_multiprocess_dir(service: str, env: dict[str, str] | os._Environ = os.environ) -> Path:
+def prepare_multiprocess_dir(service: str, env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
     """Point prometheus_client at an empty directory for this service's processes; must run before any metric
     is created (that is, before ``illustra_shared.metrics`` is imported) and before worker processes start."""
     directory = Path(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
+    AutoField,
     BigIntegerField,
     BooleanField,
     CharField,
@@ -47,6 +48,7 @@ class BaseModel(Model):
 
 
 class Document(BaseModel):
+    id = AutoField()  # peewee's implicit key, spelled out so that type checkers see it
     user_id = BigIntegerField()
     file_name = CharField(max_length=255)
     ocr_content = TextField()
@@ -66,6 +68,7 @@ class Document(BaseModel):
 
 
 class StageAttempt(BaseModel):
+    id = AutoField()
     # Indexed with its stage and outcome (migration 0004).
     document = ForeignKeyField(Document, backref="attempts", on_delete="CASCADE", index=False)
     stage = CharField(max_length=32)
@@ -175,6 +178,7 @@ class LLMCacheEntry(BaseModel):
 class ApiToken(BaseModel):
     """A bearer token of one user. Only its SHA-256 is kept: the token itself is shown once, when issued."""
 
+    id = AutoField()
     user_id = BigIntegerField()
     token_sha256 = CharField(max_length=64, unique=True)
     label = CharField(max_length=100, null=True)

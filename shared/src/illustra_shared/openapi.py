@@ -81,7 +81,7 @@ _DOCUMENT_ID = {
     "required": True,
     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENT_ID},
 }
-_STATUS_DATA = {
+_STATUS_DATA: dict[str, Any] = {
     "type": "object",
     "required": ["processing_stage", "progress_percentage", "last_processed_at", "status", "error_message"],
     "properties": {
@@ -92,7 +92,7 @@ _STATUS_DATA = {
         "error_message": _STRING,
     },
 }
-_DOCUMENT_SUMMARY = {
+_DOCUMENT_SUMMARY: dict[str, Any] = {
     "type": "object",
     "required": [
         "id",
@@ -315,5 +315,5 @@ class OpenAPIResource:
         resp.media = API_DOCUMENT
 
 
-def add_openapi_route(app: falcon.App) -> None:
+def add_openapi_route(app: falcon.App[Any, Any]) -> None:
     app.add_route("/openapi.json", OpenAPIResource())

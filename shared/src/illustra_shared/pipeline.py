@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 from dramatiq import Broker
 
@@ -16,8 +18,8 @@ class Pipeline:
         self.broker = broker
         self.queue_name = settings.queue_name
 
-    def enqueue(self, step: PipelineStep, document_id: int) -> dramatiq.Message:
-        message = dramatiq.Message(
+    def enqueue(self, step: PipelineStep, document_id: int) -> dramatiq.Message[Any]:
+        message: dramatiq.Message[Any] = dramatiq.Message(
             queue_name=self.queue_name,
             actor_name=step.actor_name,
             args=(document_id,),
@@ -26,5 +28,5 @@ class Pipeline:
         )
         return self.broker.enqueue(message)
 
-    def start(self, document_id: int) -> dramatiq.Message:
+    def start(self, document_id: int) -> dramatiq.Message[Any]:
         return self.enqueue(STEPS[0], document_id)

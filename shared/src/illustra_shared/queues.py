@@ -6,9 +6,10 @@ tool to look at them or to send dead letters back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import dramatiq
-from dramatiq import Broker
+from dramatiq.brokers.redis import RedisBroker
 
 STATES = ("waiting", "delayed", "in_flight", "dead")
 
@@ -29,21 +30,21 @@ class QueueReport:
 @dataclass(frozen=True)
 class DeadLetter:
     redis_id: str
-    message: dramatiq.Message
+    message: dramatiq.Message[Any]
 
     @property
     def document_id(self) -> int | None:
         return int(self.message.args[0]) if self.message.args else None
 
 
-def _decode(payloads: list[bytes | None]) -> list[dramatiq.Message]:
+def _decode(payloads: list[bytes | None]) -> list[dramatiq.Message[Any]]:
     return [dramatiq.Message.decode(payload) for payload in payloads if payload]
 
 
 class RedisQueues:
     """Reads and changes Dramatiq's Redis keys for one broker namespace."""
 
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: RedisBroker) -> None:
         self.client = broker.client
         self.namespace = broker.namespace
 
@@ -53,11 +54,11 @@ class RedisQueues:
     def _ack_sets(self, queue: str) -> list[str]:
         return [key.decode() for key in self.client.scan_iter(match=self._key(f"__acks__.*.{queue}"))]
 
-    def _messages(self, hash_key: str, ids: list[bytes]) -> list[dramatiq.Message]:
+    def _messages(self, hash_key: str, ids: list[bytes]) -> list[dramatiq.Message[Any]]:
         return _decode(self.client.hmget(hash_key, ids)) if ids else []
 
     @staticmethod
-    def _state(messages: list[dramatiq.Message], count: int) -> QueueState:
+    def _state(messages: list[dramatiq.Message[Any]], count: int) -> QueueState:
         state = QueueState(count=count)
         for message in messages:
             state.actors[message.actor_name] = state.actors.get(message.actor_name, 0) + 1

@@ -27,7 +27,9 @@ def serialize_error(req: falcon.Request, resp: falcon.Response, exception: falco
     resp.status = exception.status
 
 
-def _unavailable(req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict) -> None:
+def _unavailable(
+    req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
+) -> None:
     log.warning("dependency unavailable during %s %s: %s", req.method, req.path, type(exception).__name__)
     raise falcon.HTTPServiceUnavailable(
         description="a service this request needs (database or broker) is unavailable; try again shortly",
@@ -35,18 +37,22 @@ def _unavailable(req: falcon.Request, resp: falcon.Response, exception: Exceptio
     )
 
 
-def _not_found(req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict) -> None:
+def _not_found(
+    req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
+) -> None:
     raise falcon.HTTPNotFound(description=str(exception) or "not found")
 
 
-def _unexpected(req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict) -> None:
+def _unexpected(
+    req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
+) -> None:
     if isinstance(exception, falcon.HTTPError):
         raise exception
     log.exception("unhandled error during %s %s", req.method, req.path)
     raise falcon.HTTPInternalServerError(description="internal error")
 
 
-def install_error_handling(app: falcon.App) -> None:
+def install_error_handling(app: falcon.App[Any, Any]) -> None:
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(DocumentNotFound, _not_found)
@@ -61,7 +67,7 @@ class DatabaseConnection:
         self.database = database
 
     def process_resource(
-        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
     ) -> None:
         if getattr(resource, "uses_database", True):
             self.database.connect(reuse_if_open=True)
@@ -79,7 +85,7 @@ class JsonOnly:
     keeps a document's data."""
 
     def process_resource(
-        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
     ) -> None:
         chunked = "chunked" in (req.get_header("Transfer-Encoding") or "").lower()
         if not (req.content_length or chunked):
@@ -138,7 +144,7 @@ class ReadinessResource:
         resp.media = {"status": "success" if ready else "error", "checks": results}
 
 
-def add_health_routes(app: falcon.App, database: Database, broker: Broker) -> None:
+def add_health_routes(app: falcon.App[Any, Any], database: Database, broker: Broker) -> None:
     app.add_route("/healthz", HealthResource())
     app.add_route("/readyz", ReadinessResource(database, broker))
 

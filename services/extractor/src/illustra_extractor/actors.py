@@ -6,6 +6,8 @@ model."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 from dramatiq import Broker
 from dramatiq.middleware.time_limit import TimeLimitExceeded
@@ -28,7 +30,7 @@ def declare_actors(
             return retries < settings.stage_max_retries_unavailable
         return retries < settings.stage_max_retries
 
-    options = {
+    options: dict[str, Any] = {
         "broker": broker,
         "queue_name": settings.queue_name,
         "max_retries": settings.stage_max_retries,
@@ -46,17 +48,19 @@ def declare_actors(
 
     def extract_value_table(document_id: int) -> None:
         inputs = store.inputs(document_id, with_basic_info=True)
+        assert inputs.basic is not None  # inputs() raises DocumentNotFound instead
         table = engine.value_table(inputs.text, inputs.basic)
         progress.complete(store.value_table_writes(document_id, table, extractor=current_report().extractor))
 
     def extract_summary(document_id: int) -> None:
         inputs = store.inputs(document_id, with_basic_info=True)
+        assert inputs.basic is not None
         summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id))
         progress.complete(store.summary_writes(document_id, summary, extractor=current_report().extractor))
 
     actors = {}
     for function in (extract_basic_info, extract_value_table, extract_summary):
         actors[function.__name__] = dramatiq.actor(
-            function, actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options
-        )
+            actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options
+        )(function)
     return actors

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
@@ -163,7 +164,7 @@ def _limit_cpu_from_now(cpu_s: int) -> None:
 def _serve(connection: Connection, cpu_s: int, memory_mib: int) -> None:
     from . import extraction
 
-    stages = {
+    stages: dict[str, Callable[..., Any]] = {
         "basic_info": extraction.extract_basic_info,
         "value_table": extraction.extract_value_table,
         "summary": extraction.extract_summary,

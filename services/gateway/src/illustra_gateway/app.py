@@ -50,7 +50,7 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
 ) -> falcon.App:
     app = falcon.App(
-        middleware=[
+        middleware=[  # type: ignore[arg-type]  # falcon's middleware protocols do not join across classes
             RequestMetrics("gateway"),
             SubmissionMetrics(),
             JsonOnly(),

@@ -24,7 +24,7 @@ from .resources import DocumentListResource, DocumentResource, StatusResource
 
 def create_app(settings: Settings, *, database: Database, broker: Broker) -> falcon.App:
     app = falcon.App(
-        middleware=[
+        middleware=[  # type: ignore[arg-type]  # falcon's middleware protocols do not join across classes
             RequestMetrics("status"),
             JsonOnly(),
             DatabaseConnection(database),

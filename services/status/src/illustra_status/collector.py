@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from dramatiq import Broker
+from dramatiq.brokers.redis import RedisBroker
 from peewee import Database, fn
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -49,13 +50,14 @@ class PipelineCollector(Collector):
         )
         now = self.clock()
         with self.database.connection_context():
-            counts = dict(
-                Document.select(Document.processing_stage, fn.COUNT(Document.id))
+            # peewee's types read .tuples() rows as models.
+            counts: dict[str, int] = dict(
+                Document.select(Document.processing_stage, fn.COUNT(Document.id))  # type: ignore[arg-type]
                 .group_by(Document.processing_stage)
                 .tuples()
             )
-            stuck_counts = dict(
-                Document.select(Document.processing_stage, fn.COUNT(Document.id))
+            stuck_counts: dict[str, int] = dict(
+                Document.select(Document.processing_stage, fn.COUNT(Document.id))  # type: ignore[arg-type]
                 .where(
                     Document.processing_stage.in_(UNFINISHED),
                     Document.last_processed_at < now - self.stuck_after,
@@ -70,8 +72,8 @@ class PipelineCollector(Collector):
             )
         for stage in [*STAGE_ORDER, ProcessingStage.ERROR]:
             by_stage.add_metric([stage.value], counts.get(stage.value, 0))
-        for stage in UNFINISHED:
-            stuck.add_metric([stage], stuck_counts.get(stage, 0))
+        for name in UNFINISHED:
+            stuck.add_metric([name], stuck_counts.get(name, 0))
         oldest.add_metric(
             [], 0 if oldest_created is None else max(0.0, (now - oldest_created).total_seconds())
         )
@@ -83,10 +85,9 @@ class PipelineCollector(Collector):
             yield queue
 
     def _queue_messages(self) -> GaugeMetricFamily | None:
-        client = getattr(self.broker, "client", None)
-        if client is None:
+        if not isinstance(self.broker, RedisBroker):
             return None  # only the Redis broker is inspected here; RabbitMQ exports its own metrics
-        namespace = self.broker.namespace
+        client, namespace = self.broker.client, self.broker.namespace
         base = f"{namespace}:{self.queue_name}"
         family = GaugeMetricFamily(
             f"{PREFIX}_queue_messages", "Broker messages by queue and state", labels=["queue", "state"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from peewee import Database, fn
+from peewee import ColumnBase, Database, fn
 
 from illustra_shared.database import prepared
 from illustra_shared.errors import DocumentNotFound
@@ -106,7 +106,10 @@ class DocumentReader:
         self, document_id: int, *, owner: int | None = None, include_text: bool = False
     ) -> dict[str, Any]:
         # The text's length is counted by the database: the text itself is read only when asked for.
-        columns = [*_SUMMARY_COLUMNS, fn.LENGTH(Document.ocr_content).coerce(False).alias("content_length")]
+        columns: list[ColumnBase] = [
+            *_SUMMARY_COLUMNS,
+            fn.LENGTH(Document.ocr_content).coerce(False).alias("content_length"),
+        ]
         if include_text:
             columns.append(Document.ocr_content)
         document = self._visible(Document.select(*columns), document_id, owner).first()

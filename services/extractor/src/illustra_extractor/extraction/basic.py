@@ -330,7 +330,8 @@ def _product_title(folded: str, start: int, end: int) -> tuple[int, int] | None:
     for title_end in _PRODUCT_TITLE_ENDS:
         if line.endswith(title_end):
             name_end = start + len(line[: -len(title_end)].rstrip())
-            name_start = _TITLE_MARKUP_RE.match(folded, start, name_end).end()
+            # The pattern matches the empty string too: it always matches.
+            name_start = _TITLE_MARKUP_RE.match(folded, start, name_end).end()  # type: ignore[union-attr]
             return (name_start, name_end) if name_start < name_end else None
     return None
 
@@ -588,12 +589,12 @@ def _check_against_table(folded: str, fields: dict[str, Field], example: dict[st
                 found.span,
                 (*found.issues, "the table does not confirm it"),
             )
-        elif verdicts[name] is None:
+        elif (verdict := verdicts[name]) is None:
             fields[name] = Field(
                 found.value, max(found.confidence, CONFIDENCE_CHECKED), found.span, found.issues
             )
         else:
-            fields[name] = _doubted(found, verdicts[name])
+            fields[name] = _doubted(found, verdict)
 
 
 def _doubted(found: Field, note: str) -> Field:

@@ -294,8 +294,8 @@ def _classify(label: str) -> LabelMatch | None:
             return LabelMatch(_SYNONYM_FIELD[longer], False)
     if best:
         return LabelMatch(_SYNONYM_FIELD[best], True)
-    synonym = _fuzzy_synonym(label)
-    return None if synonym is None else LabelMatch(_SYNONYM_FIELD[synonym], False)
+    fuzzy = _fuzzy_synonym(label)
+    return None if fuzzy is None else LabelMatch(_SYNONYM_FIELD[fuzzy], False)
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:

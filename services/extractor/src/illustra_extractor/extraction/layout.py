@@ -218,7 +218,7 @@ def find_blocks(folded: str) -> list[Block]:
                 titles, pending_headers = [], []
             if stacked is not None:
                 current.rows.extend(stacked)
-            else:
+            elif tokens is not None:
                 current.rows.append(_placed_cells(folded, position, tokens))
         elif (
             current is not None
@@ -238,12 +238,12 @@ def find_blocks(folded: str) -> list[Block]:
             position = stop
             continue
         elif pending_headers and regrid.single_value(folded, position, line_end) is not None:
-            block = _cell_by_cell_block(folded, position, pending_headers, titles, line_number)
-            if block is None:
+            found = _cell_by_cell_block(folded, position, pending_headers, titles, line_number)
+            if found is None:
                 titles.append(stripped)
                 pending_headers = []
             else:
-                block, stop = block
+                block, stop = found
                 blocks.append(block)
                 titles, pending_headers, current = [], [], None
                 line_number += folded.count("\n", line_end, stop - 1)
@@ -432,7 +432,7 @@ def _joined(pieces: list[Cell]) -> Cell:
 # ---------------------------------------------------------------------------------------------
 
 
-def _median(values: list[int]) -> float:
+def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -195,8 +195,8 @@ def _roles_from_arithmetic(
     if year is None and 0 in free and (_years(numbers[0]) or labels[0] in (col.YEAR, col.AGE)):
         year = 0
     if year is not None:
-        give(year, labels[year] if labels[year] == col.AGE else col.YEAR, labels[year] in (col.YEAR, col.AGE))
-    years = numbers[year] if year is not None else [None] * len(numbers[0])
+        give(year, col.AGE if labels[year] == col.AGE else col.YEAR, labels[year] in (col.YEAR, col.AGE))
+    years: list[float | None] = numbers[year] if year is not None else [None] * len(numbers[0])
     for index in sorted(free, key=lambda i: labels[i] != col.AGE):
         offsets = {
             a - y for a, y in zip(numbers[index], years, strict=True) if a is not None and y is not None
@@ -281,7 +281,7 @@ def _sums(labels: list[str | None], numbers: list[list[float | None]], free: set
                     continue
                 if set_aside.intersection(columns):
                     continue
-                score = (labels[total] == col.TOTAL) + sum(
+                score: float = (labels[total] == col.TOTAL) + sum(
                     labels[i] in (col.GUARANTEED, col.NON_GUARANTEED) for i in parts
                 )
                 score -= sum(labels[i] in (col.PREMIUMS, col.AGE) for i in columns)

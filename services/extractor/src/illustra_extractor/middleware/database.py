@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from dramatiq import Broker, Message, Middleware
+from dramatiq import Broker, Middleware
+from dramatiq.broker import MessageProxy
 from peewee import Database
 
 from illustra_shared.database import CONNECTION_ERRORS, release_connection
@@ -14,8 +15,10 @@ class DatabaseConnection(Middleware):
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
+    def after_process_message(
+        self, broker: Broker, message: MessageProxy, *, result=None, exception=None
+    ) -> None:
         release_connection(self.database, broken=isinstance(exception, CONNECTION_ERRORS))
 
-    def after_skip_message(self, broker: Broker, message: Message) -> None:
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
         release_connection(self.database)

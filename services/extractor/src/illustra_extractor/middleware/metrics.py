@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import time
 
-from dramatiq import Broker, Message, Middleware
+from dramatiq import Broker, Middleware
+from dramatiq.broker import MessageProxy
 
 from illustra_shared import metrics
 from illustra_shared.stages import STEP_BY_ACTOR
@@ -16,13 +17,15 @@ class StageMetrics(Middleware):
     def __init__(self) -> None:
         self.started: dict[str, float] = {}
 
-    def before_process_message(self, broker: Broker, message: Message) -> None:
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         step = STEP_BY_ACTOR.get(message.actor_name)
         if step is not None:
             self.started[message.message_id] = time.perf_counter()
             metrics.STAGES_IN_PROGRESS.labels(step.name).inc()
 
-    def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
+    def after_process_message(
+        self, broker: Broker, message: MessageProxy, *, result=None, exception=None
+    ) -> None:
         started = self.started.pop(message.message_id, None)
         if started is None:
             return

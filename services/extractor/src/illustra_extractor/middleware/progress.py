@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dramatiq import Broker, Message, Middleware
+from dramatiq import Broker, Middleware
+from dramatiq.broker import MessageProxy
 from dramatiq.middleware import SkipMessage
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 from peewee import Database
@@ -62,7 +63,7 @@ def describe(exception: BaseException) -> str:
     return f"{type(exception).__name__}: {detail}" if detail else type(exception).__name__
 
 
-def is_final_failure(broker: Broker, message: Message, exception: BaseException) -> bool:
+def is_final_failure(broker: Broker, message: MessageProxy, exception: BaseException) -> bool:
     """Whether the Retries middleware will give up on ``message`` after this failure. Middleware added after
     Retries runs its after-hook first, while ``retries`` still counts the attempts before this one."""
     actor = broker.get_actor(message.actor_name)
@@ -201,7 +202,7 @@ class StageProgress(Middleware):
 
     # -- message hooks ---------------------------------------------------------------------------------------
 
-    def before_process_message(self, broker: Broker, message: Message) -> None:
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
         step = STEP_BY_ACTOR.get(message.actor_name)
         if step is None:
             return
@@ -293,7 +294,9 @@ class StageProgress(Middleware):
             ).where(StageAttempt.id.in_(stale)).execute()
         return False
 
-    def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
+    def after_process_message(
+        self, broker: Broker, message: MessageProxy, *, result=None, exception=None
+    ) -> None:
         with self.lock:
             running = self.running.pop(message.message_id, None)
         if running is None:

@@ -4,7 +4,8 @@ import logging
 import os
 from collections.abc import Callable
 
-from dramatiq import Broker, Message, Middleware
+from dramatiq import Broker, Middleware
+from dramatiq.broker import MessageProxy
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ class Recycle(Middleware):
         self.handled = 0
         self.requested = False
 
-    def after_process_message(self, broker: Broker, message: Message, *, result=None, exception=None) -> None:
+    def after_process_message(
+        self, broker: Broker, message: MessageProxy, *, result=None, exception=None
+    ) -> None:
         self.handled += 1
         if self.requested:
             return
