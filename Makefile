@@ -20,8 +20,9 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
 
+# Compiled at install, as pip does: processes started with PYTHONDONTWRITEBYTECODE would compile every import.
 $(BIN)/illustra: $(BIN)/uv $(PACKAGE_FILES)
-	$(BIN)/uv sync --locked --quiet
+	$(BIN)/uv sync --locked --quiet --compile-bytecode
 	@touch $@
 
 .PHONY: install
@@ -73,7 +74,7 @@ bench-accuracy: install ## score the rules extractor per corpus: CORPUS, or the 
 
 .PHONY: bench-pipeline
 bench-pipeline: install ## illustra vs the Celery design end to end: throughput and latency (CORPUS)
-	$(BIN)/uv sync --locked --quiet --group bench
+	$(BIN)/uv sync --locked --quiet --compile-bytecode --group bench
 	$(BIN)/python bench/pipeline.py $(CORPUS)
 
 .PHONY: bench-cpu
@@ -99,7 +100,7 @@ bench-llm-cost: install ## LLM calls and tokens of llm vs hybrid mode against a 
 
 .PHONY: bench-llm-scale
 bench-llm-scale: install ## one extractor pod in llm mode vs the Celery design, against a slow stand-in model (CORPUS)
-	$(BIN)/uv sync --locked --quiet --group bench
+	$(BIN)/uv sync --locked --quiet --compile-bytecode --group bench
 	$(BIN)/python bench/llm_scale.py $(CORPUS) $(ARGS)
 
 .PHONY: clean
