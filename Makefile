@@ -12,14 +12,21 @@ ACCURACY_CORPORA ?= $(CORPUS) $(wildcard ../shared/corpus/ocr_hk_dev.jsonl ../sh
 help: ## list the documented targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-16s %s\n", $$1, $$2}'
 
-$(BIN)/illustra: pyproject.toml
+# uv installs the workspace from its lock file; the first run fetches uv itself (the version the dev group pins).
+UV_VERSION := 0.13.9
+PACKAGE_FILES := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
+
+$(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+# Compiled at install, as pip does: processes started with PYTHONDONTWRITEBYTECODE would compile every import.
+$(BIN)/illustra: $(BIN)/uv $(PACKAGE_FILES)
+	$(BIN)/uv sync --locked --quiet --compile-bytecode
 	@touch $@
 
 .PHONY: install
-install: $(BIN)/illustra ## create .venv/ and install illustra with its `illustra` command
+install: $(BIN)/illustra ## create .venv/ with every package of the workspace (editable) and the dev tools
 
 .PHONY: demo
 demo: install ## run everything in one process (SQLite, in-process broker) on the samples, then serve :8080
@@ -50,9 +57,11 @@ test-deploy: install ## check Dockerfiles, Kubernetes manifests, alert rules and
 	$(BIN)/pytest tests/deploy
 
 .PHONY: lint
-lint: install ## check code and formatting with ruff
+lint: install ## check code and formatting (ruff), types (mypy) and the import rules between the packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 .PHONY: format
 format: install ## fix style
@@ -65,7 +74,7 @@ bench-accuracy: install ## score the rules extractor per corpus: CORPUS, or the 
 
 .PHONY: bench-pipeline
 bench-pipeline: install ## illustra vs the Celery design end to end: throughput and latency (CORPUS)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/uv sync --locked --quiet --compile-bytecode --group bench
 	$(BIN)/python bench/pipeline.py $(CORPUS)
 
 .PHONY: bench-cpu
@@ -91,7 +100,7 @@ bench-llm-cost: install ## LLM calls and tokens of llm vs hybrid mode against a 
 
 .PHONY: bench-llm-scale
 bench-llm-scale: install ## one extractor pod in llm mode vs the Celery design, against a slow stand-in model (CORPUS)
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/uv sync --locked --quiet --compile-bytecode --group bench
 	$(BIN)/python bench/llm_scale.py $(CORPUS) $(ARGS)
 
 .PHONY: clean

@@ -28,7 +28,7 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.fail(
-            "the page's tests need the Python package playwright: `.venv/bin/pip install playwright` "
+            "the page's tests need the Python package playwright: `make install` (the dev group has it) "
             "(it drives the system's Chromium; do not run `playwright install`)",
             pytrace=False,
         )

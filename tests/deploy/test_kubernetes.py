@@ -112,7 +112,7 @@ def test_manifests_are_valid_kubernetes_objects(docs: list[dict[str, Any]], vers
         import kubernetes_validate
     except ImportError:
         pytest.fail(
-            "kubernetes-validate is not installed: .venv/bin/pip install kubernetes-validate", pytrace=False
+            "kubernetes-validate is not installed: make install (the dev group has it)", pytrace=False
         )
     if version == "latest":
         version = kubernetes_validate.latest_version()

@@ -1,0 +1,174 @@
+"""The status service's queries: read only, few and indexed, because every open page polls them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from peewee import ColumnBase, Database, fn
+
+from illustra_shared.database import prepared
+from illustra_shared.errors import DocumentNotFound
+from illustra_shared.models import (
+    BasicInfoResult,
+    Document,
+    StageAttempt,
+    SummaryResult,
+    ValueTableResult,
+    ValueTableRow,
+)
+from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
+
+
+def _timestamp(value: datetime | str | None) -> str | None:
+    if isinstance(value, str):  # SQLite hands plain SQL's timestamps back as text
+        value = datetime.fromisoformat(value)
+    return None if value is None else value.isoformat(timespec="milliseconds") + "Z"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+_SUMMARY_COLUMNS = (
+    Document.id,
+    Document.user_id,
+    Document.file_name,
+    Document.processing_stage,
+    Document.progress_percentage,
+    Document.status,
+    Document.error_message,
+    Document.created_at,
+    Document.last_processed_at,
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    documents: list[dict[str, Any]]
+    page: int
+    page_size: int
+    total: int
+
+
+class DocumentReader:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        p = database.param
+        status_sql = (
+            "SELECT processing_stage, progress_percentage, last_processed_at, status, error_message"
+            f" FROM documents WHERE id = {p}"
+        )
+        self.status_sql = prepared(database, "illustra_status", status_sql)
+        self.owned_status_sql = prepared(database, "illustra_owned_status", f"{status_sql} AND user_id = {p}")
+
+    @staticmethod
+    def _visible(query: Any, document_id: int, owner: int | None) -> Any:
+        """Another user's document is answered exactly like one that does not exist."""
+        query = query.where(Document.id == document_id)
+        return query if owner is None else query.where(Document.user_id == owner)
+
+    def status(self, document_id: int, *, owner: int | None = None) -> dict[str, Any]:
+        # The route every open page polls: plain SQL built once and prepared, one indexed row.
+        if owner is None:
+            row = self.database.execute_sql(self.status_sql, [document_id]).fetchone()
+        else:
+            row = self.database.execute_sql(self.owned_status_sql, [document_id, owner]).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"document {document_id} does not exist")
+        stage, percentage, last_processed_at, status, error_message = row
+        return {
+            "processing_stage": stage,
+            "progress_percentage": percentage,
+            "last_processed_at": _timestamp(last_processed_at),
+            "status": status,
+            "error_message": error_message,
+        }
+
+    @staticmethod
+    def _summary_of(document: Document) -> dict[str, Any]:
+        return {
+            "id": document.id,
+            "user_id": document.user_id,
+            "file_name": document.file_name,
+            "processing_stage": document.processing_stage,
+            "progress_percentage": document.progress_percentage,
+            "status": document.status,
+            "error_message": document.error_message,
+            "created_at": _timestamp(document.created_at),
+            "last_processed_at": _timestamp(document.last_processed_at),
+        }
+
+    def document(
+        self, document_id: int, *, owner: int | None = None, include_text: bool = False
+    ) -> dict[str, Any]:
+        # The text's length is counted by the database: the text itself is read only when asked for.
+        columns: list[ColumnBase] = [
+            *_SUMMARY_COLUMNS,
+            fn.LENGTH(Document.ocr_content).coerce(False).alias("content_length"),
+        ]
+        if include_text:
+            columns.append(Document.ocr_content)
+        document = self._visible(Document.select(*columns), document_id, owner).first()
+        if document is None:
+            raise DocumentNotFound(f"document {document_id} does not exist")
+        data = self._summary_of(document)
+        data["content_length"] = document.content_length
+        if include_text:
+            data["ocr_content"] = document.ocr_content
+
+        basic = BasicInfoResult.get_or_none(BasicInfoResult.document == document_id)
+        table = ValueTableResult.get_or_none(ValueTableResult.document == document_id)
+        rows = (
+            list(
+                ValueTableRow.select()
+                .where(ValueTableRow.document == document_id)
+                .order_by(ValueTableRow.policy_year)
+            )
+            if table is not None
+            else []
+        )
+        summary = SummaryResult.get_or_none(SummaryResult.document == document_id)
+
+        data["basic_info"] = None if basic is None else {f: getattr(basic, f) for f in BASIC_FIELDS}
+        data["value_table"] = (
+            None if table is None else [{f: getattr(r, f) for f in ROW_FIELDS} for r in rows]
+        )
+        data["summary"] = (
+            None if summary is None else {f: _plain(getattr(summary, f)) for f in SUMMARY_FIELDS}
+        )
+        data["extraction_meta"] = {
+            "basic_info": None if basic is None else {"extractor": basic.extractor, "fields": basic.meta},
+            "value_table": None
+            if table is None
+            else {"extractor": table.extractor, "issues": table.issues, "rows": [r.meta for r in rows]},
+            "summary": None if summary is None else {"extractor": summary.extractor, "fields": summary.meta},
+        }
+        data["stage_attempts"] = [
+            {
+                "stage": attempt.stage,
+                "attempt": attempt.attempt,
+                "started_at": _timestamp(attempt.started_at),
+                "finished_at": _timestamp(attempt.finished_at),
+                "outcome": attempt.outcome,
+                "error": attempt.error,
+                "extractor": attempt.extractor,
+                "llm_calls": attempt.llm_calls,
+                "prompt_tokens": attempt.prompt_tokens,
+                "completion_tokens": attempt.completion_tokens,
+                "notes": attempt.notes,
+            }
+            for attempt in StageAttempt.select()
+            .where(StageAttempt.document == document_id)
+            .order_by(StageAttempt.started_at, StageAttempt.id)
+        ]
+        return data
+
+    def list_for_user(self, user_id: int, page: int, page_size: int) -> Page:
+        query = Document.select(*_SUMMARY_COLUMNS).where(Document.user_id == user_id)
+        total = query.count()
+        documents = query.order_by(Document.id.desc()).paginate(page, page_size)
+        return Page([self._summary_of(d) for d in documents], page, page_size, total)
