@@ -105,7 +105,7 @@ def _redrive(
         if document_id is not None
         else None
     )
-    if step is None or stage is None or stage == ProcessingStage.ALL_COMPLETED:
+    if step is None or document_id is None or stage is None or stage == ProcessingStage.ALL_COMPLETED:
         return "dropped (its document is gone or complete)"
     if dry_run:
         return "would be sent back"

@@ -127,9 +127,11 @@ def ping_broker(broker: Broker) -> None:
 
 def waiting_messages(broker: Broker, queue_name: str) -> int:
     """How many messages wait in ``queue_name`` (not delayed, not fetched by a worker)."""
-    client = getattr(broker, "client", None)
-    if client is not None:  # Redis
-        return client.llen(f"{broker.namespace}:{queue_name}")
+    if isinstance(broker, RedisBroker):
+        return int(broker.client.llen(f"{broker.namespace}:{queue_name}"))
     if isinstance(broker, StubBroker):
-        return broker.queues[queue_name].qsize()
-    return broker.get_queue_message_counts(queue_name)[0]  # RabbitMQ
+        return int(broker.queues[queue_name].qsize())
+    from dramatiq.brokers.rabbitmq import RabbitmqBroker  # pika only where RabbitMQ is configured
+
+    assert isinstance(broker, RabbitmqBroker), f"no message count for {type(broker).__name__}"
+    return int(broker.get_queue_message_counts(queue_name)[0])

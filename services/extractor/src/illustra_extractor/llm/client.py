@@ -221,7 +221,8 @@ class LLMClient:
     def _record(self, stage: str, response: Any) -> Completion:
         """The completion in a reply's JSON; whatever is missing or of another shape reads as empty."""
         response = response if isinstance(response, dict) else {}
-        usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+        usage = response.get("usage")
+        usage = usage if isinstance(usage, dict) else {}
         prompt_tokens = int(usage.get("prompt_tokens") or 0)
         completion_tokens = int(usage.get("completion_tokens") or 0)
         current_report().add_usage(prompt_tokens, completion_tokens)
@@ -230,8 +231,8 @@ class LLMClient:
         metrics.LLM_TOKENS.labels(stage, TokenKind.COMPLETION).inc(completion_tokens)
         choices = response.get("choices")
         choice = choices[0] if isinstance(choices, list) and choices and isinstance(choices[0], dict) else {}
-        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
-        content = message.get("content")
+        message = choice.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
         return Completion(
             content=content if isinstance(content, str) else "",
             finish_reason=str(choice.get("finish_reason") or ""),

@@ -167,7 +167,8 @@ class Reconciler(Middleware):
                     & (per_user.c.documents > self.settings.bulk_after)
                 )
             )
-        return list(query.order_by(Document.last_processed_at).limit(_BATCH).tuples())
+        # peewee's types read .tuples() rows as models.
+        return list(query.order_by(Document.last_processed_at).limit(_BATCH).tuples())  # type: ignore[arg-type]
 
     def _busy(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
         """A live worker runs the stage, or a failed attempt waits for its retry."""
