@@ -30,7 +30,6 @@ _CRASH_PAUSE_S = 1.0
 class Child:
     slot: int
     process: subprocess.Popen
-    started: float
     heartbeat: int  # the read end of the pipe the process beats on
     # None until the first beat: a process is watched once it has started.
     last_beat: float | None = None
@@ -67,7 +66,7 @@ class Supervisor:
             )
         finally:
             os.close(beats)
-        self.children[slot] = Child(slot, process, time.monotonic(), heartbeat)
+        self.children[slot] = Child(slot, process, heartbeat)
         log.info("started extractor process %d (slot %d)", process.pid, slot)
 
     def _on_signal(self, signum: int, frame: object) -> None:
