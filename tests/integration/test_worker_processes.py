@@ -1,5 +1,5 @@
 """The extractor's process supervisor: recycling after N messages without losing or repeating work, graceful
-shutdown on SIGTERM, and a crashed process replaced."""
+shutdown on SIGTERM, a crashed process replaced, and a frozen one killed and replaced."""
 
 from __future__ import annotations
 
@@ -69,6 +69,26 @@ def test_sigterm_lets_the_running_stage_finish_and_a_crashed_process_is_replaced
         data = stack.document(document_id)
         assert data["stage_attempts"][0]["outcome"] == "success"
         assert data["processing_stage"] == "basic_info_completed"
+    finally:
+        stack.stop()
+
+
+def test_a_worker_process_that_stops_running_is_killed_and_replaced(tmp_path) -> None:
+    stack = Stack(tmp_path, {"WORKER_PROCESSES": "1", "WORKER_STALL_S": "2"}).start()
+    try:
+        wait_until(lambda: "serving queue" in stack.log("extractor"), 30, "the worker process to serve")
+        (child_pid,) = _started_pids(stack.log("extractor"))
+        # Stopped, the process is as still as while one of its threads holds the interpreter lock in C code.
+        os.kill(int(child_pid), signal.SIGSTOP)
+        wait_until(
+            lambda: f"extractor process {child_pid} has not run for" in stack.log("extractor"),
+            30,
+            "the supervisor to kill the stalled process",
+        )
+        wait_until(lambda: len(_started_pids(stack.log("extractor"))) == 2, 20, "the process to be replaced")
+        assert (
+            stack.wait_finished(stack.submit(SAMPLES[0]), timeout=60)["processing_stage"] == "all_completed"
+        )
     finally:
         stack.stop()
 

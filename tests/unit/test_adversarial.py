@@ -8,10 +8,14 @@ are long enough that quadratic matching needs minutes, while linear matching nee
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from illustra_extractor.engines import RulesEngine
 from illustra_extractor.limits import DocumentRefused, ExtractionLimits
 from illustra_extractor.sandbox import ExtractionStopped, Sandbox, SandboxLimits
+from illustra_shared.settings import Settings
 from tests.support import EXAMPLES_DIR
 
 CPU_BOUND_S = 6
@@ -197,7 +201,14 @@ def test_a_stage_past_its_memory_is_stopped():
 
 def test_documents_past_the_limits_are_refused_with_the_reason():
     limits = ExtractionLimits(
-        max_chars=1_000, max_line_chars=100, max_cells=10, cpu_limit_s=1, memory_limit_mib=64, sandboxes=0
+        max_chars=1_000,
+        max_line_chars=100,
+        max_cells=10,
+        cpu_limit_s=1,
+        memory_limit_mib=64,
+        sandboxes=0,
+        inline_max_chars=0,
+        inline_max_line_chars=0,
     )
     limits.check("a" * 100 + "\n" + "<td>1</td>" * 10)
     with pytest.raises(DocumentRefused, match="1,001 characters, more than the 1,000"):
@@ -206,3 +217,57 @@ def test_documents_past_the_limits_are_refused_with_the_reason():
         limits.check("a" * 101)
     with pytest.raises(DocumentRefused, match="11 table cells"):
         limits.check("<td>1</td>\n" * 11)
+
+
+# -- documents extracted in the worker itself ------------------------------------------------------------------
+
+LIMITS = ExtractionLimits.from_settings(Settings())
+# Nothing stops these from outside but the supervisor's stall timeout: their size must bound their time. Linear
+# matching takes milliseconds; a pattern quadratic in a line's length would take about 0.2 s at the limits.
+INLINE_CPU_BOUND_S = 0.5
+
+
+def _inline_documents(filler: str) -> list[str]:
+    """Lines of every trigger followed by a run of ``filler`` as long as a line may be, packed into documents as
+    large as the worker extracts itself."""
+    head = (EXAMPLES_DIR / "hk_savings_plan.txt").read_text(encoding="utf-8")
+    documents, lines = [], [head]
+    for trigger in TRIGGERS + _example_labels():
+        for end in ("x", ""):
+            run = filler * ((LIMITS.inline_max_line_chars - len(trigger) - len(end)) // len(filler))
+            line = trigger + run + end
+            if sum(map(len, lines)) + len(lines) + len(line) > LIMITS.inline_max_chars:
+                documents.append("\n".join(lines))
+                lines = [head]
+            lines.append(line)
+    return [*documents, "\n".join(lines)]
+
+
+@pytest.mark.parametrize("filler", FILLERS.values(), ids=FILLERS.keys())
+def test_documents_the_worker_extracts_itself_end_quickly_whatever_their_runs(filler):
+    engine = RulesEngine(LIMITS)
+    for text in _inline_documents(filler):
+        assert LIMITS.fits_inline(text)
+        started = time.thread_time()
+        basic = engine.basic_info(text)
+        engine.summary(text, basic, engine.value_table(text, basic))
+        assert time.thread_time() - started < INLINE_CPU_BOUND_S
+
+
+def test_only_documents_past_the_inline_size_go_to_the_sandbox():
+    sandbox = Sandbox(1, SandboxLimits(cpu_s=CPU_BOUND_S, memory_mib=MEMORY_BOUND_MIB))
+    engine = RulesEngine(LIMITS, sandbox)
+    proposal = (EXAMPLES_DIR / "hk_savings_plan.txt").read_text(encoding="utf-8")
+    try:
+        assert LIMITS.fits_inline(proposal)
+        engine.basic_info(proposal)
+        assert not sandbox.idle  # no child was needed
+
+        one_long_line = proposal + "\n" + "1 " * LIMITS.inline_max_line_chars
+        long_document = proposal + ("\n" + proposal) * (LIMITS.inline_max_chars // len(proposal))
+        for text in (one_long_line, long_document):
+            assert not LIMITS.fits_inline(text)
+            engine.basic_info(text)
+        assert len(sandbox.idle) == 1
+    finally:
+        sandbox.close()

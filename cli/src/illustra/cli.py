@@ -50,6 +50,7 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         threads=args.threads or settings.worker_threads,
         prefetch=settings.worker_prefetch,
         shutdown_timeout_s=args.shutdown_timeout,
+        stall_s=settings.worker_stall_s,
     )
 
 

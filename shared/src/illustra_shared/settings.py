@@ -123,15 +123,22 @@ class Settings:
     # What one user may keep stored at once: documents, and bytes of text (0: no limit).
     quota_documents: int = 10_000
     quota_bytes: int = 1024 * MIB
-    # What extraction accepts (a document past these fails with the reason) and how it is bounded: the rules
-    # stages run in extract_sandboxes child processes per worker process (0: in the worker itself, unbounded),
-    # each stopped past its CPU time or address space.
+    # What extraction accepts (a document past these fails with the reason) and how it is bounded: a document
+    # within extract_inline_max_chars and extract_inline_max_line_chars is extracted in the worker itself (even a
+    # pattern quadratic in its line length would end within a fraction of a second, and the supervisor kills a
+    # process stalled for worker_stall_s); a larger one in one of extract_sandboxes child processes per worker
+    # process (0: in the worker itself too), each stopped past its CPU time or address space.
     extract_max_chars: int = 1_000_000
     extract_max_line_chars: int = 100_000
     extract_max_cells: int = 20_000
     extract_cpu_limit_s: int = 20
     extract_memory_limit_mib: int = 1024
     extract_sandboxes: int = 2
+    extract_inline_max_chars: int = 10_000
+    extract_inline_max_line_chars: int = 1_000
+    # A worker process none of whose threads could run for this long (one holds the interpreter lock in C code,
+    # as a regular expression does) is killed and replaced by the supervisor.
+    worker_stall_s: float = 20.0
     # A stage abandoned this many times (its worker died while running it) is poison: its document fails.
     stage_max_abandoned: int = 3
     # PostgreSQL connections each extractor process may hold at once (its pool): stages take one only around
@@ -236,6 +243,11 @@ class Settings:
                 env, "EXTRACT_MEMORY_LIMIT_MIB", cls.extract_memory_limit_mib, minimum=64
             ),
             extract_sandboxes=_int(env, "EXTRACT_SANDBOXES", cls.extract_sandboxes),
+            extract_inline_max_chars=_int(env, "EXTRACT_INLINE_MAX_CHARS", cls.extract_inline_max_chars),
+            extract_inline_max_line_chars=_int(
+                env, "EXTRACT_INLINE_MAX_LINE_CHARS", cls.extract_inline_max_line_chars
+            ),
+            worker_stall_s=_float(env, "WORKER_STALL_S", cls.worker_stall_s),
             stage_max_abandoned=_int(env, "STAGE_MAX_ABANDONED", cls.stage_max_abandoned, minimum=1),
             worker_db_connections=_int(env, "WORKER_DB_CONNECTIONS", cls.worker_db_connections, minimum=1),
             llm_max_in_flight=_int(env, "LLM_MAX_IN_FLIGHT", cls.llm_max_in_flight, minimum=1),

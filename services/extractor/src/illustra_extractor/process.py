@@ -1,5 +1,8 @@
 """One extractor worker process: a Dramatiq Worker with ``WORKER_THREADS`` threads on the stage queues. Started by
-the supervisor (``illustra worker``); exits 0 when told to stop and ``EXIT_RECYCLE`` when it asks to be replaced."""
+the supervisor (``illustra worker``) as ``python -m illustra_extractor.process [HEARTBEAT_FD]``; exits 0 when told
+to stop and ``EXIT_RECYCLE`` when it asks to be replaced. It writes a byte to HEARTBEAT_FD every
+``HEARTBEAT_INTERVAL_S`` from a thread of its own, which needs the interpreter lock for each beat: the beats stop
+while another thread holds the lock in C code (a regular expression), and the supervisor then kills the process."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 from illustra_shared.logs import configure_logging
 from illustra_shared.settings import Settings
@@ -16,11 +20,30 @@ from .middleware.recycle import Recycle
 from .worker import InteractiveFirstWorker, create_worker_broker
 
 EXIT_RECYCLE = 75  # EX_TEMPFAIL: "try again", which is what the supervisor does
+HEARTBEAT_INTERVAL_S = 0.5
 
 log = logging.getLogger("illustra_extractor.process")
 
 
-def main() -> int:
+def start_heartbeat(fd: int) -> None:
+    os.set_blocking(fd, False)
+
+    def beat() -> None:
+        while True:
+            try:
+                os.write(fd, b".")
+            except BlockingIOError:  # the supervisor has not read the last beats yet: they are enough
+                pass
+            except OSError:  # the supervisor is gone
+                return
+            time.sleep(HEARTBEAT_INTERVAL_S)
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+
+
+def main(argv: list[str]) -> int:
+    if argv:
+        start_heartbeat(int(argv[0]))
     settings = Settings.from_env()
     configure_logging(settings.log_level, service="extractor")
     shutdown_timeout_ms = int(float(os.environ.get("ILLUSTRA_SHUTDOWN_TIMEOUT_S", "60")) * 1000)
@@ -59,4 +82,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,7 +1,10 @@
 """``illustra worker``: keeps ``WORKER_PROCESSES`` extractor processes running, each with ``WORKER_THREADS``
 threads. A process that asks to be recycled, or dies, is replaced (Dramatiq's own command stops every process when
-one exits, and has no recycling); on SIGTERM every process finishes its stages within the shutdown timeout. The
-supervisor also serves the metrics of all its processes on ``ILLUSTRA_METRICS_PORT``."""
+one exits, and has no recycling); on SIGTERM every process finishes its stages within the shutdown timeout. A
+process whose heartbeat stopped for ``WORKER_STALL_S`` (a thread holds the interpreter lock in C code, so no other
+thread runs: not its stages, time limits or lease renewals) is killed, and replaced like one that crashed; its
+stages are then abandoned, and a stage abandoned ``STAGE_MAX_ABANDONED`` times fails its document. The supervisor
+also serves the metrics of all its processes on ``ILLUSTRA_METRICS_PORT``."""
 
 from __future__ import annotations
 
@@ -32,20 +35,43 @@ _CRASH_PAUSE_S = 1.0
 class Child:
     slot: int
     process: subprocess.Popen
-    started: float
+    heartbeat: int  # the read end of the pipe the process beats on
+    # None until the first beat: a process is watched once it has started.
+    last_beat: float | None = None
+
+    def stalled_for(self, now: float) -> float:
+        """Seconds since the last beat (0 before the first one)."""
+        try:
+            if os.read(self.heartbeat, 4096):
+                self.last_beat = now
+        except BlockingIOError:
+            pass
+        return 0.0 if self.last_beat is None else now - self.last_beat
 
 
 class Supervisor:
-    def __init__(self, processes: int, env: dict[str, str], shutdown_timeout_s: float) -> None:
+    def __init__(
+        self, processes: int, env: dict[str, str], shutdown_timeout_s: float, stall_s: float
+    ) -> None:
         self.processes = processes
         self.env = env
         self.shutdown_timeout_s = shutdown_timeout_s
+        self.stall_s = stall_s
         self.children: dict[int, Child] = {}
         self.stopping = False
 
     def _spawn(self, slot: int) -> None:
-        process = subprocess.Popen([sys.executable, "-m", "illustra_extractor.process"], env=self.env)
-        self.children[slot] = Child(slot, process, time.monotonic())
+        heartbeat, beats = os.pipe()
+        os.set_blocking(heartbeat, False)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "illustra_extractor.process", str(beats)],
+                env=self.env,
+                pass_fds=(beats,),
+            )
+        finally:
+            os.close(beats)
+        self.children[slot] = Child(slot, process, heartbeat)
         log.info("started extractor process %d (slot %d)", process.pid, slot)
 
     def _on_signal(self, signum: int, frame: object) -> None:
@@ -69,13 +95,23 @@ class Supervisor:
             for slot, child in list(self.children.items()):
                 code = child.process.poll()
                 if code is None:
-                    if deadline is not None and time.monotonic() > deadline:
+                    now = time.monotonic()
+                    if deadline is not None and now > deadline:
                         log.warning(
                             "extractor process %d did not stop in time; killing it", child.process.pid
                         )
                         child.process.kill()
+                    elif (stalled := child.stalled_for(now)) > self.stall_s:
+                        log.error(
+                            "extractor process %d has not run for %.1f s (a thread holds the interpreter lock);"
+                            " killing it",
+                            child.process.pid,
+                            stalled,
+                        )
+                        child.process.kill()
                     continue
                 del self.children[slot]
+                os.close(child.heartbeat)
                 mark_process_dead(child.process.pid)
                 if self.stopping:
                     continue
@@ -91,7 +127,9 @@ class Supervisor:
         return 0
 
 
-def run_supervisor(processes: int, threads: int, prefetch: int, shutdown_timeout_s: float) -> int:
+def run_supervisor(
+    processes: int, threads: int, prefetch: int, shutdown_timeout_s: float, stall_s: float
+) -> int:
     env = dict(
         os.environ,
         WORKER_THREADS=str(threads),
@@ -102,4 +140,4 @@ def run_supervisor(processes: int, threads: int, prefetch: int, shutdown_timeout
     prepare_multiprocess_dir("extractor", env)
     os.environ[MULTIPROC_ENV] = env[MULTIPROC_ENV]
     start_metrics_server()
-    return Supervisor(processes, env, shutdown_timeout_s).run()
+    return Supervisor(processes, env, shutdown_timeout_s, stall_s).run()

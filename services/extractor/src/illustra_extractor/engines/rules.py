@@ -9,7 +9,8 @@ from .base import StageEngine
 
 class RulesEngine(StageEngine):
     """The deterministic, offline extractor. With ``limits``, a document past them is refused, and with a
-    ``sandbox`` the stages run in its child processes, stopped from outside past their CPU time or memory."""
+    ``sandbox`` the stages of a document larger than the limits' inline size run in its child processes, stopped
+    from outside past their CPU time or memory."""
 
     name = "rules"
 
@@ -20,7 +21,7 @@ class RulesEngine(StageEngine):
     def _run(self, stage: str, *args):
         if self.limits is not None:
             self.limits.check(args[0])
-        if self.sandbox is not None:
+        if self.sandbox is not None and not self.limits.fits_inline(args[0]):
             return self.sandbox.call(stage, *args)
         return getattr(extraction, f"extract_{stage}")(*args)
 
