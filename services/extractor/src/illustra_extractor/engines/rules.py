@@ -21,7 +21,7 @@ class RulesEngine(StageEngine):
     def _run(self, stage: str, *args):
         if self.limits is not None:
             self.limits.check(args[0])
-        if self.sandbox is not None and not self.limits.fits_inline(args[0]):
+        if self.sandbox is not None and (self.limits is None or not self.limits.fits_inline(args[0])):
             return self.sandbox.call(stage, *args)
         return getattr(extraction, f"extract_{stage}")(*args)
 
