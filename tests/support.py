@@ -56,17 +56,25 @@ def wait_until(condition: Callable[[], T | None], timeout: float, message: str, 
     )
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
     """A port to listen on, below the kernel's ephemeral range (32768 and up here), from which every outgoing
-    connection takes its own port: one picked there can be taken by a client before the server binds it."""
+    connection takes its own port: one picked there can be taken by a client before the server binds it. Never the
+    same port twice in a test run: a stack's ports are picked before any of its servers binds them, so the probe
+    alone would let two of them (say the edge and a metrics server, which answers every path) share one."""
     while True:
         port = random.randrange(20000, 32000)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
+        _HANDED_OUT.add(port)
+        return port
 
 
 class ThrowawayDatabase:
