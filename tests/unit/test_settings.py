@@ -27,7 +27,10 @@ def test_broker_url_wins_over_redis_url() -> None:
     [
         ({"MAX_BODY_BYTES": "ten"}, "MAX_BODY_BYTES must be a whole number"),
         ({"STAGE_SOFT_TIME_LIMIT_S": "-1"}, "must be positive"),
-        ({"STAGE_SOFT_TIME_LIMIT_S": "60", "STAGE_HARD_TIME_LIMIT_S": "30"}, "must not be below"),
+        (
+            {"STAGE_SOFT_TIME_LIMIT_S": "60", "STAGE_HARD_TIME_LIMIT_S": "30"},
+            "STAGE_HARD_TIME_LIMIT_S must be at least STAGE_SOFT_TIME_LIMIT_S",
+        ),
         ({"ILLUSTRA_ENV": "staging"}, "ILLUSTRA_ENV must be"),
         ({"WORKER_THREADS": "0"}, "at least 1"),
     ],
