@@ -38,7 +38,6 @@ Seconds = Annotated[float, Field(gt=0)]
 # What a value must be, by the kind of error pydantic found, in the words the messages have always used.
 _MUST_BE = {
     "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
     "float_parsing": "a number",
     "bool_parsing": "1 or 0 (true or false)",
     "greater_than_equal": "at least {ge}",
