@@ -163,15 +163,11 @@ class LLMClient:
 
     def _fault(self, error: openai.OpenAIError) -> LLMUnavailable:
         if isinstance(error, openai.RateLimitError):
-            # The client's own reading of Retry-After (milliseconds, seconds or a date); private, so
+            # The client's own reading of Retry-After (milliseconds, seconds or a date; a date past reads as a
+            # wait below 0, which neither the wait nor the pause takes); private, so
             # test_rate_limit_waits_for_retry_after is what tells when a new openai changes it.
             wait_s = self._openai._parse_retry_after_header(error.response.headers)
-            return LLMUnavailable(
-                LLMErrorKind.RATE_LIMITED,
-                "HTTP 429",
-                retry=True,
-                wait_s=None if wait_s is None else max(0.0, wait_s),
-            )
+            return LLMUnavailable(LLMErrorKind.RATE_LIMITED, "HTTP 429", retry=True, wait_s=wait_s)
         if isinstance(error, openai.APITimeoutError):
             return LLMUnavailable(LLMErrorKind.TIMEOUT, "no answer within the timeout", retry=True)
         if isinstance(error, openai.APIConnectionError):
