@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from illustra_shared.metrics import defined_metric_names
 from illustra_shared.settings import Settings
 
 from .conftest import OVERLAYS, find, one, render
+from .exported_metrics import defined_metric_names
 
 # Kubernetes versions the manifests must be valid for: the oldest supported (preStop `sleep` is on by default
 # from 1.30) and the newest kubernetes-validate knows.

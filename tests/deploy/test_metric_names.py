@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from illustra_shared.metrics import defined_metric_names
-
 from .conftest import DEPLOY_DIR
+from .exported_metrics import defined_metric_names
 from .promql import metric_names
 
 PROMETHEUS_OWN = {"up"}

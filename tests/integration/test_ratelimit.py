@@ -27,7 +27,10 @@ class Clock:
 
 def _limiters(clock: Clock) -> list:
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
-    return [MemoryRateLimiter(3, 60, clock), RedisRateLimiter(client, 3, 60, clock)]
+    return [
+        MemoryRateLimiter(3, 60, clock),
+        RedisRateLimiter(client, 3, 60, clock, namespace="illustra-test"),
+    ]
 
 
 @pytest.mark.parametrize("kind", [0, 1], ids=["memory", "redis"])
@@ -47,5 +50,13 @@ def test_no_burst_across_the_edge_of_a_window(kind: int) -> None:
 def test_with_redis_down_each_process_still_limits() -> None:
     clock = Clock()
     unreachable = redis.Redis(port=free_port(), socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
-    limiter = RedisRateLimiter(unreachable, 2, 60, clock)
+    limiter = RedisRateLimiter(unreachable, 2, 60, clock, namespace="illustra-test")
     assert [limiter.hit("user") for _ in range(3)] == [None, None, 60]
+
+
+def test_stacks_sharing_a_redis_keep_their_own_counts() -> None:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
+    one, other = (RedisRateLimiter(client, 1, 60, namespace=f"stack-{uuid.uuid4().hex}") for _ in range(2))
+    assert [one.hit("user"), other.hit("user")] == [None, None]
+    assert one.hit("user") == 60 and other.hit("user") == 60
+    assert client.exists(f"{one.prefix}user") and client.exists(f"{other.prefix}user")

@@ -37,7 +37,7 @@ def test_the_pipeline_runs_as_the_least_privilege_redis_user(tmp_path) -> None:
         assert [queue["states"]["waiting"]["count"] for queue in json.loads(report.stdout)] == [0, 0]
         as_illustra = redis.Redis.from_url(url)
         assert list(
-            as_illustra.scan_iter("illustra:ratelimit:*")
+            as_illustra.scan_iter("dramatiq:ratelimit:*")
         )  # the limiter counted, it did not fail open
         with pytest.raises(redis.exceptions.NoPermissionError):
             as_illustra.set("some-other-app:key", "1")

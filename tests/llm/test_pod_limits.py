@@ -59,3 +59,15 @@ def test_the_pods_bound_is_shared_between_its_processes() -> None:
     # A process waiting on the model needs threads, not CPU; the rules keep their few.
     assert settings.worker_threads * settings.worker_processes >= 200
     assert Settings.from_env({}).worker_threads == 8
+
+
+def test_a_retry_after_in_milliseconds_is_waited_out(fake: FakeOpenAIServer) -> None:
+    fake.script(
+        {"kind": "status", "status": 429, "headers": {"retry-after-ms": "700"}},
+        default={"kind": "wrong_schema"},
+    )
+    client = LLMClient(LLMConfig(base_url=fake.base_url, api_key=API_KEY, backoff_s=0.01))
+    started = time.monotonic()
+    _call(client)
+    assert time.monotonic() - started >= 0.7
+    assert len(fake.received()) == 2

@@ -35,7 +35,6 @@ class _WaitingRedisConsumer(_RedisConsumer):
                     data = self.message_cache.pop(0)
                     if data is None:
                         continue
-                    self.misses = 0
                     message = Message.decode(data)
                     self.queued_message_ids.add(message.message_id)
                     return MessageProxy(message)

@@ -125,15 +125,3 @@ def start_at_zero(*metrics: MetricWrapperBase) -> None:
     for metric in metrics:
         for values in KNOWN_LABEL_VALUES[metric]:
             metric.labels(*values)
-
-
-_SAMPLE_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
-
-
-def defined_metric_names() -> set[str]:
-    """Every series name the code can export (counters with ``_total``, histograms with their suffixes)."""
-    names = set(DATABASE_GAUGES)
-    for metric in (HTTP_REQUESTS, HTTP_REQUEST_DURATION, DOCUMENTS_ACCEPTED, *KNOWN_LABEL_VALUES):
-        for family in metric.describe():
-            names.update(family.name + suffix for suffix in _SAMPLE_SUFFIXES[family.type])
-    return names

@@ -75,11 +75,21 @@ return false
 
 
 class RedisRateLimiter(RateLimiter):
+    """Its keys are under the broker's namespace (BROKER_NAMESPACE), as Dramatiq's are, so that stacks sharing one
+    Redis keep their own counts."""
+
     def __init__(
-        self, client: redis.Redis, limit: int, window_s: int, clock: Callable[[], float] = time.time
+        self,
+        client: redis.Redis,
+        limit: int,
+        window_s: int,
+        clock: Callable[[], float] = time.time,
+        *,
+        namespace: str,
     ) -> None:
         super().__init__(limit, window_s)
         self.client = client
+        self.prefix = f"{namespace}:ratelimit:"
         self.clock = clock
         self.script = client.register_script(_SLIDING_WINDOW)
         self.fallback = MemoryRateLimiter(limit, window_s, clock)
@@ -87,7 +97,7 @@ class RedisRateLimiter(RateLimiter):
     def hit(self, key: str) -> int | None:
         try:
             wait = self.script(
-                keys=[f"illustra:ratelimit:{key}"],
+                keys=[self.prefix + key],
                 args=[self.clock(), self.window_s, self.limit, uuid.uuid4().hex],
             )
         except redis.RedisError:

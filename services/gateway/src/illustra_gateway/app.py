@@ -38,6 +38,7 @@ def default_rate_limiter(settings: Settings) -> RateLimiter:
         redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
         settings.submit_limit,
         settings.submit_window_s,
+        namespace=settings.broker_namespace,
     )
 
 

@@ -54,16 +54,10 @@ def _nulls(answers: Answers, keys: tuple[str, ...]) -> set[str]:
 class LLMEngine(StageEngine):
     name = "llm"
 
-    def __init__(
-        self,
-        config: LLMConfig,
-        cache: ReplyCache,
-        client: LLMClient | None = None,
-        rules: StageEngine | None = None,
-    ) -> None:
+    def __init__(self, config: LLMConfig, cache: ReplyCache, rules: StageEngine | None = None) -> None:
         self.config = config
         self.rules = rules or RulesEngine()
-        self.asker = Asker(client or LLMClient(config), cache)
+        self.asker = Asker(LLMClient(config), cache)
 
     # What to ask the model for: everything. HybridEngine asks only for what the rules are unsure of.
 

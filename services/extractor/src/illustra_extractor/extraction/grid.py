@@ -27,7 +27,6 @@ class Block:
         list[Cell]
     ]  # text blocks: header words line by line; html/pipe: header cells row by row
     rows: list[list[Cell]]  # data rows; for html/pipe already one cell per column
-    first_line: int
     roles: list[str | None] = field(default_factory=list)  # one per column, filled by assign_columns
     columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column
     header_texts: list[str] = field(default_factory=list)  # one per column, for notes

@@ -170,23 +170,18 @@ def find_blocks(folded: str) -> list[Block]:
         [(m.start(), m.end(), m) for m in _HTML_TABLE_RE.finditer(folded)] if "<table" in folded else []
     )
     html_index = 0
-    line_number = 0
     position = 0
     text_length = len(folded)
     while position <= text_length:
         line_end = folded.find("\n", position)
         if line_end < 0:
             line_end = text_length
-        line_number += 1
         if html_index < len(html_spans) and html_spans[html_index][0] < line_end:
             table_start, table_end, match = html_spans[html_index]
             before = folded[position:table_start].strip()
             if before:
                 titles.append(before)
-            blocks.append(
-                _stacked_html_block(folded, match, titles, line_number)
-                or _html_block(folded, match, titles, line_number)
-            )
+            blocks.append(_stacked_html_block(folded, match, titles) or _html_block(folded, match, titles))
             html_index += 1
             titles, pending_headers, current = [], [], None
             after = folded.find("\n", table_end)
@@ -196,7 +191,7 @@ def find_blocks(folded: str) -> list[Block]:
         stripped = line.strip()
         if stripped.startswith("|") and stripped.count("|") >= 3:
             pipe_end = _pipe_run_end(folded, position)
-            block = _pipe_block(folded, position, pipe_end, titles, line_number)
+            block = _pipe_block(folded, position, pipe_end, titles)
             if block is not None:
                 blocks.append(block)
                 titles, pending_headers, current = [], [], None
@@ -213,7 +208,7 @@ def find_blocks(folded: str) -> list[Block]:
         tokens = _data_tokens(folded, position, line_end) if stacked is None else None
         if stacked is not None or tokens is not None:
             if current is None or titles or pending_headers:
-                current = Block("text", titles, pending_headers, [], line_number)
+                current = Block("text", titles, pending_headers, [])
                 blocks.append(current)
                 titles, pending_headers = [], []
             if stacked is not None:
@@ -232,13 +227,12 @@ def find_blocks(folded: str) -> list[Block]:
         ) is not None:
             labels, rows, stop = grid
             header = [[Cell(label, position, position) for label in labels]]
-            blocks.append(Block("transposed", titles, header, rows, line_number))
+            blocks.append(Block("transposed", titles, header, rows))
             titles, pending_headers, current = [], [], None
-            line_number += folded.count("\n", line_end, stop - 1)
             position = stop
             continue
         elif pending_headers and regrid.single_value(folded, position, line_end) is not None:
-            found = _cell_by_cell_block(folded, position, pending_headers, titles, line_number)
+            found = _cell_by_cell_block(folded, position, pending_headers, titles)
             if found is None:
                 titles.append(stripped)
                 pending_headers = []
@@ -246,7 +240,6 @@ def find_blocks(folded: str) -> list[Block]:
                 block, stop = found
                 blocks.append(block)
                 titles, pending_headers, current = [], [], None
-                line_number += folded.count("\n", line_end, stop - 1)
                 position = stop
                 continue
         elif _is_header_line(line):
@@ -261,7 +254,7 @@ def find_blocks(folded: str) -> list[Block]:
 
 
 def _cell_by_cell_block(
-    folded: str, position: int, header_lines: list[list[Cell]], titles: list[str], line_number: int
+    folded: str, position: int, header_lines: list[list[Cell]], titles: list[str]
 ) -> tuple[Block, int] | None:
     """A table extracted one value a line under `header_lines`; its cells placed under the header's phrases, so
     that columns are found as for any space-aligned block."""
@@ -277,7 +270,7 @@ def _cell_by_cell_block(
         ]
         for row in rows
     ]
-    return Block("text", titles, header_lines, placed, line_number), stop
+    return Block("text", titles, header_lines, placed), stop
 
 
 def _pipe_run_end(folded: str, position: int) -> int:
@@ -307,7 +300,7 @@ def _split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cel
     return header_rows, data_rows
 
 
-def _pipe_block(folded: str, start: int, end: int, titles: list[str], line_number: int) -> Block | None:
+def _pipe_block(folded: str, start: int, end: int, titles: list[str]) -> Block | None:
     rows: list[list[Cell]] = []
     for line in _LINE_RE.finditer(folded, start, end):
         if not line.group().strip() or _PIPE_RULE_RE.fullmatch(line.group()):
@@ -324,7 +317,7 @@ def _pipe_block(folded: str, start: int, end: int, titles: list[str], line_numbe
     header_rows, data_rows = _split_rows(rows)
     if len(data_rows) == 0:
         return None
-    return Block("pipe", titles, header_rows, data_rows, line_number)
+    return Block("pipe", titles, header_rows, data_rows)
 
 
 def _span(attributes: str, pattern: re.Pattern[str], limit: int) -> int:
@@ -379,14 +372,12 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
     return rows
 
 
-def _html_block(folded: str, table: re.Match[str], titles: list[str], line_number: int) -> Block:
+def _html_block(folded: str, table: re.Match[str], titles: list[str]) -> Block:
     header_rows, data_rows = _split_rows(_html_grid(folded, table))
-    return Block("html", titles, header_rows, data_rows, line_number)
+    return Block("html", titles, header_rows, data_rows)
 
 
-def _stacked_html_block(
-    folded: str, table: re.Match[str], titles: list[str], line_number: int
-) -> Block | None:
+def _stacked_html_block(folded: str, table: re.Match[str], titles: list[str]) -> Block | None:
     """An HTML table whose cells hold several years each, one per `<br>` (`<td>1<br>2<br>3</td>`); None for
     any other table."""
     if _STACKED_NUMBER_RE.search(folded, table.start(1), table.end(1)) is None:
@@ -408,7 +399,7 @@ def _stacked_html_block(
             header_rows.append([_joined(pieces) for pieces in stacks])
     if not stacked:
         return None
-    return Block("html", titles, header_rows, data_rows, line_number)
+    return Block("html", titles, header_rows, data_rows)
 
 
 def _br_pieces(folded: str, start: int, end: int) -> list[Cell]:

@@ -67,7 +67,7 @@ def check_roles(block: Block) -> None:
 def check_roles_together(blocks: list[Block]) -> None:
     """Check the blocks of one table under one header (a table wrapped over pages or into groups) as one grid:
     a measure that says nothing in the first group (a bonus still zero) may in the next."""
-    whole = Block(blocks[0].kind, [], [], [], 0, roles=list(blocks[0].label_roles))
+    whole = Block(blocks[0].kind, [], [], [], roles=list(blocks[0].label_roles))
     whole.columns = [row for block in blocks for row in block.columns]
     check_roles(whole)
     if whole.roles == whole.label_roles and any(block.roles != block.label_roles for block in blocks):

@@ -1,5 +1,6 @@
-"""One chat completion with bounded retries: the openai client's own retries are off (max_retries=0) so that
-the waits between attempts, Retry-After included, are ours and fit the stage's deadline.
+"""One chat completion with bounded retries (tenacity): the openai client's own retries are off (max_retries=0)
+because they cannot end at the stage's deadline, count each failed call by its kind, pause the pod on a 429, or ask
+again after an empty reply; so the attempts and the waits between them, Retry-After included, are ours.
 
 Hundreds of stages of a pod may wait on the model at once, one thread each. Every call goes through a bound on the
 calls in flight in its process (``max_in_flight``, the pod's LLM_MAX_IN_FLIGHT shared between its processes), and
@@ -14,13 +15,12 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import openai
+import tenacity
 
 from illustra_shared import metrics
 from illustra_shared.metrics import LLMErrorKind, LLMOutcome, TokenKind
@@ -45,56 +45,17 @@ class Completion:
 
 
 class LLMUnavailable(Exception):
-    """The API gave no usable answer within the attempts and the deadline. The message names the kind of fault
-    and the status code only: never the key, never the body the server sent."""
+    """The API gave no usable answer: from one call (``retry``: whether the same request may do better,
+    ``wait_s``: the wait the server asked for, Retry-After), or from ``complete`` within its attempts and the
+    deadline. The message names the kind of fault and the status code only: never the key, never the body the
+    server sent."""
 
-    def __init__(self, kind: LLMErrorKind, detail: str) -> None:
+    def __init__(self, kind: LLMErrorKind, detail: str, *, retry: bool = False, wait_s: float | None = None):
         super().__init__(f"{kind}: {detail}")
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class _Fault:
-    kind: LLMErrorKind
-    detail: str
-    retry: bool
-    wait_s: float | None = None  # what the server asked for (Retry-After)
-
-
-def _retry_after(headers: Any) -> float | None:
-    raw = headers.get("retry-after-ms")
-    if raw:
-        try:
-            return max(0.0, float(raw) / 1000)
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
-def _classify(error: Exception) -> _Fault:
-    if isinstance(error, openai.RateLimitError):
-        return _Fault(LLMErrorKind.RATE_LIMITED, "HTTP 429", True, _retry_after(error.response.headers))
-    if isinstance(error, openai.APITimeoutError):
-        return _Fault(LLMErrorKind.TIMEOUT, "no answer within the timeout", True)
-    if isinstance(error, openai.APIConnectionError):
-        return _Fault(LLMErrorKind.CONNECTION, "could not connect", True)
-    if isinstance(error, openai.APIStatusError):
-        status = error.status_code
-        if status >= 500:
-            return _Fault(LLMErrorKind.SERVER, f"HTTP {status}", True)
-        # 400, 401, 403, 404, 422: the same request fails the same way again.
-        return _Fault(LLMErrorKind.REJECTED, f"HTTP {status}", False)
-    raise error
+        self.detail = detail
+        self.retry = retry
+        self.wait_s = wait_s
 
 
 class PodPause:
@@ -119,20 +80,16 @@ class PodPause:
 
 
 class LLMClient:
-    def __init__(
-        self,
-        config: LLMConfig,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
+    def __init__(self, config: LLMConfig) -> None:
         config.require_key()
         self.config = config
         self._openai = openai.OpenAI(
             base_url=config.base_url, api_key=config.api_key, max_retries=0, timeout=config.timeout_s
         )
-        self._sleep = sleep
-        self._jitter = jitter
+        # The first wait is backoff_s to twice that, then it doubles, up to 30 s.
+        self._backoff = tenacity.wait_exponential_jitter(
+            multiplier=config.backoff_s, jitter=config.backoff_s, max=_MAX_BACKOFF_S
+        )
         self._in_flight = threading.BoundedSemaphore(config.max_in_flight)
         self.pause = PodPause(config)
         metrics.start_at_zero(metrics.LLM_REQUESTS, metrics.LLM_TOKENS, metrics.LLM_ERRORS)
@@ -141,82 +98,104 @@ class LLMClient:
         self, stage: str, messages: list[dict[str, str]], *, max_tokens: int, deadline: Deadline
     ) -> Completion:
         """The first usable completion, or LLMUnavailable. An empty reply counts as a failed attempt."""
-        fault: _Fault | None = None
-        for attempt in range(1, self.config.max_attempts + 1):
-            if attempt > 1 and not self._wait(attempt, fault, deadline):
-                break
-            if not self._wait_for_pod_pause(deadline):
-                fault = _Fault(
-                    LLMErrorKind.RATE_LIMITED, "the pod is paused by a 429 past the stage deadline", False
-                )
-                break
-            if not self._in_flight.acquire(timeout=max(0.0, deadline.remaining() - _MIN_CALL_S)):
-                fault = _Fault(
-                    LLMErrorKind.TIMEOUT,
-                    f"{self.config.max_in_flight} calls in flight until the deadline",
-                    False,
-                )
-                break
-            try:
-                remaining = deadline.remaining()
-                if remaining < _MIN_CALL_S:
-                    break
-                # The client's own request path (errors, timeouts, headers) without its typed layer: create()
-                # walks the messages against its TypedDicts and builds a pydantic reply, a third of the CPU of
-                # a call, for a body that is plain JSON either way.
-                response = self._openai.post(
-                    "/chat/completions",
-                    cast_to=object,  # the reply's JSON as it came
-                    body={
-                        "model": self.config.model,
-                        "messages": messages,
-                        "response_format": {"type": "json_object"},
-                        "max_tokens": max_tokens,
-                        "temperature": 0,
-                    },
-                    options={"timeout": min(self.config.timeout_s, remaining)},
-                )
-            except openai.OpenAIError as error:
-                fault = _classify(error)
-                self._count_error(stage, fault.kind)
-                if fault.kind is LLMErrorKind.RATE_LIMITED:
-                    wait = fault.wait_s if fault.wait_s is not None else self.config.backoff_s
-                    self.pause.extend(time.time() + min(wait, _MAX_PAUSE_S))
-                if not fault.retry:
-                    break
-                continue
-            finally:
-                self._in_flight.release()
-            completion = self._record(stage, response)
-            if completion.content.strip():
-                return completion
-            fault = _Fault(LLMErrorKind.INVALID_REPLY, "empty reply", True)
-            self._count_error(stage, fault.kind)
-        if fault is None:
-            raise LLMUnavailable(LLMErrorKind.TIMEOUT, "stage deadline reached before a call could be made")
-        raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {attempt} call(s))")
+        retrying = tenacity.Retrying(
+            # The last attempt, or a wait that would leave no time for the call, ends the attempts now.
+            stop=lambda state: (
+                state.attempt_number >= self.config.max_attempts
+                or state.upcoming_sleep > deadline.remaining() - _MIN_CALL_S
+            ),
+            wait=self._wait,
+            retry=tenacity.retry_if_exception(
+                lambda error: isinstance(error, LLMUnavailable) and error.retry
+            ),
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, stage, messages, max_tokens, deadline)
+        except LLMUnavailable as fault:
+            calls = retrying.statistics["attempt_number"]
+            raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {calls} call(s))") from None
 
-    def _wait_for_pod_pause(self, deadline: Deadline) -> bool:
-        """Sleep out the pod's pause, each thread a little past its end so that they do not all call at once;
-        False when it outlasts the deadline."""
+    def _attempt(
+        self, stage: str, messages: list[dict[str, str]], max_tokens: int, deadline: Deadline
+    ) -> Completion:
+        """One call, once the pod's pause is over and within the bound on calls in flight."""
+        self._wait_for_pod_pause(deadline)
+        if not self._in_flight.acquire(timeout=max(0.0, deadline.remaining() - _MIN_CALL_S)):
+            raise LLMUnavailable(
+                LLMErrorKind.TIMEOUT, f"{self.config.max_in_flight} calls in flight until the deadline"
+            )
+        try:
+            remaining = deadline.remaining()
+            if remaining < _MIN_CALL_S:
+                raise LLMUnavailable(
+                    LLMErrorKind.TIMEOUT, "stage deadline reached before a call could be made"
+                )
+            # The client's own request path (errors, timeouts, headers) without its typed layer: create()
+            # walks the messages against its TypedDicts and builds a pydantic reply, a third of the CPU of
+            # a call, for a body that is plain JSON either way.
+            response = self._openai.post(
+                "/chat/completions",
+                cast_to=object,  # the reply's JSON as it came
+                body={
+                    "model": self.config.model,
+                    "messages": messages,
+                    "response_format": {"type": "json_object"},
+                    "max_tokens": max_tokens,
+                    "temperature": 0,
+                },
+                options={"timeout": min(self.config.timeout_s, remaining)},
+            )
+        except openai.OpenAIError as error:
+            fault = self._fault(error)
+            self._count_error(stage, fault.kind)
+            if fault.kind is LLMErrorKind.RATE_LIMITED:
+                wait = fault.wait_s if fault.wait_s is not None else self.config.backoff_s
+                self.pause.extend(time.time() + min(wait, _MAX_PAUSE_S))
+            raise fault from None
+        finally:
+            self._in_flight.release()
+        completion = self._record(stage, response)
+        if not completion.content.strip():
+            self._count_error(stage, LLMErrorKind.INVALID_REPLY)
+            raise LLMUnavailable(LLMErrorKind.INVALID_REPLY, "empty reply", retry=True)
+        return completion
+
+    def _fault(self, error: openai.OpenAIError) -> LLMUnavailable:
+        if isinstance(error, openai.RateLimitError):
+            # The client's own reading of Retry-After (milliseconds, seconds or a date; a date past reads as a
+            # wait below 0, which neither the wait nor the pause takes); private, so
+            # test_rate_limit_waits_for_retry_after is what tells when a new openai changes it.
+            wait_s = self._openai._parse_retry_after_header(error.response.headers)
+            return LLMUnavailable(LLMErrorKind.RATE_LIMITED, "HTTP 429", retry=True, wait_s=wait_s)
+        if isinstance(error, openai.APITimeoutError):
+            return LLMUnavailable(LLMErrorKind.TIMEOUT, "no answer within the timeout", retry=True)
+        if isinstance(error, openai.APIConnectionError):
+            return LLMUnavailable(LLMErrorKind.CONNECTION, "could not connect", retry=True)
+        if isinstance(error, openai.APIStatusError):
+            status = error.status_code
+            if status >= 500:
+                return LLMUnavailable(LLMErrorKind.SERVER, f"HTTP {status}", retry=True)
+            # 400, 401, 403, 404, 422: the same request fails the same way again.
+            return LLMUnavailable(LLMErrorKind.REJECTED, f"HTTP {status}")
+        raise error
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        """The backoff before another attempt, or what the server asked for (Retry-After) if that is longer."""
+        fault = state.outcome.exception() if state.outcome else None
+        asked = fault.wait_s if isinstance(fault, LLMUnavailable) and fault.wait_s is not None else 0.0
+        return max(self._backoff(state), asked)
+
+    def _wait_for_pod_pause(self, deadline: Deadline) -> None:
+        """Sleep out the pod's pause, each thread a little past its end so that they do not all call at once."""
         pause = self.pause.until() - time.time()
         if pause <= 0:
-            return True
+            return
         if pause > deadline.remaining() - _MIN_CALL_S:
-            return False
-        self._sleep(min(pause * (1 + self._jitter() / 4), deadline.remaining() - _MIN_CALL_S))
-        return True
-
-    def _wait(self, attempt: int, fault: _Fault | None, deadline: Deadline) -> bool:
-        """Sleep before another attempt; False when the wait would leave no time for the call."""
-        backoff = min(_MAX_BACKOFF_S, self.config.backoff_s * 2 ** (attempt - 2))
-        wait = backoff * (0.5 + self._jitter() / 2)
-        if fault is not None and fault.wait_s is not None:
-            wait = max(wait, fault.wait_s)
-        if wait > deadline.remaining() - _MIN_CALL_S:
-            return False
-        self._sleep(wait)
-        return True
+            raise LLMUnavailable(
+                LLMErrorKind.RATE_LIMITED, "the pod is paused by a 429 past the stage deadline"
+            )
+        time.sleep(min(pause * (1 + random.random() / 4), deadline.remaining() - _MIN_CALL_S))
 
     def _record(self, stage: str, response: Any) -> Completion:
         """The completion in a reply's JSON; whatever is missing or of another shape reads as empty."""

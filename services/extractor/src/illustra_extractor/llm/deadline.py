@@ -6,12 +6,8 @@ import time
 
 
 class Deadline:
-    def __init__(self, seconds: float, clock=time.monotonic) -> None:
-        self._clock = clock
-        self._end = clock() + seconds
+    def __init__(self, seconds: float) -> None:
+        self._end = time.monotonic() + seconds
 
     def remaining(self) -> float:
-        return max(0.0, self._end - self._clock())
-
-    def expired(self) -> bool:
-        return self.remaining() <= 0.0
+        return max(0.0, self._end - time.monotonic())
