@@ -1,87 +1,127 @@
-SQL = """
-CREATE TABLE documents (
-    id {pk},
-    user_id BIGINT NOT NULL,
-    file_name VARCHAR(255) NOT NULL,
-    ocr_content TEXT NOT NULL,
-    content_sha256 VARCHAR(64) NOT NULL,
-    processing_stage VARCHAR(32) NOT NULL DEFAULT 'pending',
-    progress_percentage SMALLINT NOT NULL DEFAULT 0,
-    status VARCHAR(16) NOT NULL DEFAULT 'pending',
-    error_message TEXT,
-    created_at TIMESTAMP NOT NULL,
-    last_processed_at TIMESTAMP NOT NULL
-);
-CREATE INDEX documents_user_id_id ON documents (user_id, id);
-CREATE INDEX documents_content_sha256 ON documents (content_sha256);
-CREATE INDEX documents_processing_stage ON documents (processing_stage);
+from peewee import (
+    SQL,
+    BigAutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    Database,
+    DateField,
+    DateTimeField,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    SmallIntegerField,
+    TextField,
+)
+from playhouse.migrate import SchemaMigrator
 
-CREATE TABLE stage_attempts (
-    id {pk},
-    document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
-    stage VARCHAR(32) NOT NULL,
-    attempt SMALLINT NOT NULL,
-    message_id VARCHAR(64),
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP,
-    outcome VARCHAR(16) NOT NULL DEFAULT 'running',
-    error TEXT
-);
-CREATE INDEX stage_attempts_document_id ON stage_attempts (document_id);
+from . import UNIQUE, FrozenModel
 
-CREATE TABLE basic_info_results (
-    id {pk},
-    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
-    insured_name TEXT,
-    gender VARCHAR(1),
-    issue_age SMALLINT,
-    smoker BOOLEAN,
-    insurer TEXT,
-    product_name TEXT,
-    currency VARCHAR(3),
-    sum_assured DOUBLE PRECISION,
-    annual_premium DOUBLE PRECISION,
-    premium_term_years SMALLINT,
-    payment_mode VARCHAR(16),
-    coverage_to_age SMALLINT,
-    meta TEXT NOT NULL,
-    extractor VARCHAR(16) NOT NULL DEFAULT 'rules',
-    created_at TIMESTAMP NOT NULL
-);
 
-CREATE TABLE value_table_results (
-    id {pk},
-    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
-    row_count INTEGER NOT NULL DEFAULT 0,
-    issues TEXT NOT NULL,
-    extractor VARCHAR(16) NOT NULL DEFAULT 'rules',
-    created_at TIMESTAMP NOT NULL
-);
+class Document(FrozenModel):
+    id = BigAutoField()
+    user_id = BigIntegerField()
+    file_name = CharField(max_length=255)
+    ocr_content = TextField()
+    content_sha256 = CharField(max_length=64, index=True)
+    processing_stage = CharField(max_length=32, index=True, constraints=[SQL("DEFAULT 'pending'")])
+    progress_percentage = SmallIntegerField(constraints=[SQL("DEFAULT 0")])
+    status = CharField(max_length=16, constraints=[SQL("DEFAULT 'pending'")])
+    error_message = TextField(null=True)
+    created_at = DateTimeField()
+    last_processed_at = DateTimeField()
 
-CREATE TABLE value_table_rows (
-    id {pk},
-    document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
-    policy_year INTEGER NOT NULL,
-    age INTEGER,
-    total_premiums_paid DOUBLE PRECISION,
-    guaranteed_cash_value DOUBLE PRECISION,
-    non_guaranteed_value DOUBLE PRECISION,
-    total_surrender_value DOUBLE PRECISION,
-    death_benefit DOUBLE PRECISION,
-    meta TEXT NOT NULL
-);
-CREATE UNIQUE INDEX value_table_rows_document_id_policy_year ON value_table_rows (document_id, policy_year);
+    class Meta:
+        table_name = "documents"
+        indexes = ((("user_id", "id"), False),)
 
-CREATE TABLE summary_results (
-    id {pk},
-    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
-    proposal_date DATE,
-    valid_until DATE,
-    breakeven_year INTEGER,
-    key_points TEXT NOT NULL,
-    overview TEXT,
-    meta TEXT NOT NULL,
-    extractor VARCHAR(16) NOT NULL DEFAULT 'rules',
-    created_at TIMESTAMP NOT NULL
-);
-"""
+
+class StageAttempt(FrozenModel):
+    id = BigAutoField()
+    document = ForeignKeyField(Document, on_delete="CASCADE")
+    stage = CharField(max_length=32)
+    attempt = SmallIntegerField()
+    message_id = CharField(max_length=64, null=True)
+    started_at = DateTimeField()
+    finished_at = DateTimeField(null=True)
+    outcome = CharField(max_length=16, constraints=[SQL("DEFAULT 'running'")])
+    error = TextField(null=True)
+
+    class Meta:
+        table_name = "stage_attempts"
+
+
+class BasicInfoResult(FrozenModel):
+    id = BigAutoField()
+    document = ForeignKeyField(Document, on_delete="CASCADE", index=False, constraints=UNIQUE)
+    insured_name = TextField(null=True)
+    gender = CharField(max_length=1, null=True)
+    issue_age = SmallIntegerField(null=True)
+    smoker = BooleanField(null=True)
+    insurer = TextField(null=True)
+    product_name = TextField(null=True)
+    currency = CharField(max_length=3, null=True)
+    sum_assured = DoubleField(null=True)
+    annual_premium = DoubleField(null=True)
+    premium_term_years = SmallIntegerField(null=True)
+    payment_mode = CharField(max_length=16, null=True)
+    coverage_to_age = SmallIntegerField(null=True)
+    meta = TextField()
+    extractor = CharField(max_length=16, constraints=[SQL("DEFAULT 'rules'")])
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "basic_info_results"
+
+
+class ValueTableResult(FrozenModel):
+    id = BigAutoField()
+    document = ForeignKeyField(Document, on_delete="CASCADE", index=False, constraints=UNIQUE)
+    row_count = IntegerField(constraints=[SQL("DEFAULT 0")])
+    issues = TextField()
+    extractor = CharField(max_length=16, constraints=[SQL("DEFAULT 'rules'")])
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "value_table_results"
+
+
+class ValueTableRow(FrozenModel):
+    id = BigAutoField()
+    document = ForeignKeyField(Document, on_delete="CASCADE", index=False)
+    policy_year = IntegerField()
+    age = IntegerField(null=True)
+    total_premiums_paid = DoubleField(null=True)
+    guaranteed_cash_value = DoubleField(null=True)
+    non_guaranteed_value = DoubleField(null=True)
+    total_surrender_value = DoubleField(null=True)
+    death_benefit = DoubleField(null=True)
+    meta = TextField()
+
+    class Meta:
+        table_name = "value_table_rows"
+        indexes = ((("document", "policy_year"), True),)
+
+
+class SummaryResult(FrozenModel):
+    id = BigAutoField()
+    document = ForeignKeyField(Document, on_delete="CASCADE", index=False, constraints=UNIQUE)
+    proposal_date = DateField(null=True)
+    valid_until = DateField(null=True)
+    breakeven_year = IntegerField(null=True)
+    key_points = TextField()
+    overview = TextField(null=True)
+    meta = TextField()
+    extractor = CharField(max_length=16, constraints=[SQL("DEFAULT 'rules'")])
+    created_at = DateTimeField()
+
+    class Meta:
+        table_name = "summary_results"
+
+
+TABLES = [Document, StageAttempt, BasicInfoResult, ValueTableResult, ValueTableRow, SummaryResult]
+
+
+def up(migrator: SchemaMigrator, database: Database) -> None:
+    with database.bind_ctx(TABLES):
+        database.create_tables(TABLES, safe=False)
