@@ -1,11 +1,10 @@
-from peewee import BigAutoField, BigIntegerField, CharField, Database, DateTimeField
+from peewee import BigIntegerField, CharField, Database, DateTimeField
 from playhouse.migrate import SchemaMigrator
 
 from . import UNIQUE, FrozenModel
 
 
 class ApiToken(FrozenModel):
-    id = BigAutoField()
     user_id = BigIntegerField(index=True)
     token_sha256 = CharField(max_length=64, constraints=UNIQUE)
     label = CharField(max_length=100, null=True)

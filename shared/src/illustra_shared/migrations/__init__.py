@@ -4,14 +4,16 @@ history, written once and never edited after they ship: the models may move on, 
 tables declares its own frozen copy of them rather than importing the models.
 """
 
-from peewee import SQL, Model, Node
+from peewee import SQL, BigAutoField, Model, Node
 
 # A column's UNIQUE written in the column, as the first migrations wrote it (PostgreSQL names it <table>_<column>_key).
 UNIQUE: list[Node] = [SQL("UNIQUE")]
 
 
 class FrozenModel(Model):
-    """The base of a migration's frozen tables: their indexes named after the table, <table>_<columns>."""
+    """The base of a migration's frozen tables: BIGSERIAL keys, and indexes named after the table, <table>_<columns>."""
+
+    id = BigAutoField()
 
     class Meta:
         legacy_table_names = False
