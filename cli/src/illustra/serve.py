@@ -24,9 +24,6 @@ def _app_factory(name: str) -> Callable[..., Any]:
     return create_status_app
 
 
-APP_NAMES = ("gateway", "status")
-
-
 class _Server(BaseApplication):
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
         self.factory = factory

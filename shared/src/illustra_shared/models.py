@@ -51,9 +51,8 @@ def server_default(value: str | int) -> list[Node]:
 
 
 class BaseModel(Model):
-    id = (
-        BigAutoField()
-    )  # peewee's implicit key, spelled out for its type (the migrations' BIGSERIAL) and for mypy
+    # peewee's implicit key, spelled out for its type (the migrations' BIGSERIAL) and so that type checkers see it.
+    id = BigAutoField()
 
     class Meta:
         database = database_proxy
@@ -159,7 +158,7 @@ class SummaryResult(BaseModel):
 
 
 class ValueTableResult(BaseModel):
-    """The table stage's own record: that it ran, with what, and its table-level notes (which table was read,
+    """The value table stage's own record: that it ran, with what, and its table-level notes (which table was read,
     what was skipped); the rows are ValueTableRow."""
 
     document = ForeignKeyField(Document, backref="value_table", on_delete="CASCADE", unique=True)
