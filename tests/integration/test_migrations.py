@@ -130,7 +130,7 @@ def test_several_processes_migrate_at_once_and_each_migration_runs_once(
         thread.join(timeout=60)
     assert not errors
     assert sorted(name for names in applied for name in names) == sorted(
-        name for _, name, _ in available_migrations()
+        migration.name for migration in available_migrations()
     )
     assert migrate(database) == []
 
@@ -139,7 +139,7 @@ def test_attempts_of_the_table_step_are_renamed_value_table(
     empty_databases: tuple[Database, Database], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     database = empty_databases[0]
-    before_0009 = [migration for migration in available_migrations() if migration[0] < 9]
+    before_0009 = [migration for migration in available_migrations() if migration.idx < 9]
     monkeypatch.setattr(migrate_module, "available_migrations", lambda: before_0009)
     migrate(database)
     with database.connection_context():

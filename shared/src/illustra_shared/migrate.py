@@ -1,24 +1,21 @@
 """Runs the numbered migrations of ``illustra_shared.migrations`` that the database has not seen, each in its
 own transaction, recording each in ``schema_migrations``.
 
-The migrations are ``playhouse.migrate`` operations, laid out as ``playhouse.migrations`` lays them out (``up(migrator,
+The migrations are ``playhouse.migrate`` operations, laid out and found as ``playhouse.migrations`` does (``up(migrator,
 database)`` in a numbered module); its runner is not used because it keeps another history table (by name, without
 the versions of ``schema_migrations``) and migrates without a lock, where several processes may start at once."""
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 from peewee import CharField, Database, DateTimeField, IntegerField, Model, SchemaManager
 from playhouse.migrate import SchemaMigrator
+from playhouse.migrations import Migration
 from psycopg2 import sql
 
 from . import migrations
@@ -27,7 +24,6 @@ from .models import utcnow
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_\w+$")
 # Any constant works; it only has to be the same in every process that migrates this database.
 _ADVISORY_LOCK_KEY = 7_314_159_265
 
@@ -41,15 +37,9 @@ class AppliedMigration(Model):
         table_name = "schema_migrations"
 
 
-def available_migrations() -> list[tuple[int, str, ModuleType]]:
-    """(version, name, module) of every migration, in version order."""
-    found = []
-    for module_info in pkgutil.iter_modules(migrations.__path__):
-        match = _MIGRATION_NAME.match(module_info.name)
-        if match:
-            module = importlib.import_module(f"{migrations.__name__}.{module_info.name}")
-            found.append((int(match.group(1)), module_info.name, module))
-    return sorted(found, key=lambda migration: migration[0])
+def available_migrations() -> list[Migration]:
+    """Every migration, in version order (the number its name starts with)."""
+    return Migration.load_directory(migrations.__path__[0])  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -70,14 +60,18 @@ def migrate(database: Database) -> list[str]:
     with database.connection_context():
         with _exclusive(migrator):
             SchemaManager(AppliedMigration, database).create_all()
-        for version, name, module in available_migrations():
+        for migration in available_migrations():
             with _exclusive(migrator):
-                if AppliedMigration.select().where(AppliedMigration.version == version).exists(database):
+                if (
+                    AppliedMigration.select()
+                    .where(AppliedMigration.version == migration.idx)
+                    .exists(database)
+                ):
                     continue
-                module.up(migrator, database)
-                AppliedMigration.insert(version=version, name=name).execute(database)
-                log.info("applied migration %s", name)
-                applied_now.append(name)
+                migration.load().up(migrator, database)
+                AppliedMigration.insert(version=migration.idx, name=migration.name).execute(database)
+                log.info("applied migration %s", migration.name)
+                applied_now.append(migration.name)
     return applied_now
 
 

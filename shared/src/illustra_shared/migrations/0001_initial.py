@@ -1,7 +1,7 @@
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
 
-from . import UNIQUE, FrozenModel
+from illustra_shared.migrations import UNIQUE, FrozenModel
 
 
 class Document(FrozenModel):

@@ -1,7 +1,7 @@
 from peewee import SQL, CharField, Database, DateTimeField, IntegerField, TextField
 from playhouse.migrate import SchemaMigrator
 
-from . import FrozenModel
+from illustra_shared.migrations import FrozenModel
 
 
 class LLMCacheEntry(FrozenModel):

@@ -1,7 +1,7 @@
 from peewee import BigIntegerField, CharField, Database, DateTimeField
 from playhouse.migrate import SchemaMigrator
 
-from . import UNIQUE, FrozenModel
+from illustra_shared.migrations import UNIQUE, FrozenModel
 
 
 class ApiToken(FrozenModel):
