@@ -12,7 +12,7 @@ import pytest
 from peewee import Database, TextField
 
 from illustra_shared import migrate as migrate_module
-from illustra_shared.database import is_postgres, open_database
+from illustra_shared.database import open_database
 from illustra_shared.migrate import AppliedMigration, available_migrations, migrate
 from illustra_shared.models import BaseModel, Document
 
@@ -104,14 +104,21 @@ def test_a_column_that_no_migration_adds_is_seen(empty_databases: tuple[Database
     assert migrated_schema(migrated) != expected
 
 
-def test_several_processes_migrate_at_once_and_each_migration_runs_once(
-    empty_databases: tuple[Database, Database],
-) -> None:
-    database = empty_databases[0]
-    if not is_postgres(database):
-        pytest.skip(
-            "the advisory lock is PostgreSQL's; SQLite's write lock serialises the demo's one process"
-        )
+@pytest.fixture
+def postgres_database() -> Iterator[Database]:
+    throwaway = ThrowawayDatabase().create()
+    database = open_database(throwaway.url)
+    try:
+        yield database
+    finally:
+        database.close_all()
+        throwaway.drop()
+
+
+def test_several_migrators_at_once_run_each_migration_once(postgres_database: Database) -> None:
+    # Threads, each with its own connection, as the services' processes each migrate when they start; PostgreSQL's
+    # advisory lock orders them (SQLite, the demo's, has one process and its write lock).
+    database = postgres_database
     applied: list[list[str]] = []
     errors: list[BaseException] = []
     start = threading.Barrier(3)
