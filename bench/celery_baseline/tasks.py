@@ -119,7 +119,7 @@ def ask_model(stage: str, text: str) -> None:
         return
     import openai
 
-    keys = {"basic_info": BASIC_FIELDS, "table": ROW_FIELDS, "summary": SUMMARY_FIELDS}[stage]
+    keys = {"basic_info": BASIC_FIELDS, "value_table": ROW_FIELDS, "summary": SUMMARY_FIELDS}[stage]
     client = openai.OpenAI(base_url=LLM_BASE_URL, api_key="bench", max_retries=0, timeout=600)
     client.chat.completions.create(
         model="fake",
@@ -170,7 +170,7 @@ def extract_value_table_task(self: Task, document_id: int) -> None:
             set_stage(cursor, document_id, "extracting_table")
             text = ocr_content(cursor, document_id)
             table = extraction.extract_value_table(text, load_basic_info(cursor, document_id)).to_json()
-            ask_model("table", text)
+            ask_model("value_table", text)
             cursor.execute("DELETE FROM ocr_valuetablerow WHERE document_id = %s", (document_id,))
             if table["rows"]:
                 execute_values(

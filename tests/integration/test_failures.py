@@ -40,9 +40,9 @@ def test_a_stage_that_keeps_failing_is_retried_twice_then_the_document_is_error(
     data = own_stack.document(document_id)
     assert [(a["stage"], a["attempt"], a["outcome"]) for a in data["stage_attempts"]] == [
         ("basic_info", 1, "success"),
-        ("table", 1, "retry"),
-        ("table", 2, "retry"),
-        ("table", 3, "failure"),
+        ("value_table", 1, "retry"),
+        ("value_table", 2, "retry"),
+        ("value_table", 3, "failure"),
     ]
     assert all("value_table_rows" in a["error"] for a in data["stage_attempts"][1:])
     assert data["basic_info"]["insured_name"] == "CHAN TAI MAN"  # what the first stage stored is kept

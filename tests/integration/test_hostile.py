@@ -64,7 +64,7 @@ def test_hostile_documents_fail_with_the_reason_while_ordinary_ones_go_on(stack:
     assert stopped["processing_stage"] == "error"
     assert "more than its 1 s of CPU time and was stopped" in stopped["error_message"]
     attempts = [(a["stage"], a["outcome"]) for a in stack.document(runaway)["stage_attempts"]]
-    assert attempts == [("basic_info", "success"), ("table", "failure")]  # not retried
+    assert attempts == [("basic_info", "success"), ("value_table", "failure")]  # not retried
     print(f"ordinary documents: {alone:.2f} s alone, {beside:.2f} s beside the hostile ones")
     # The runaway takes a core for its second while the ordinary ones run: slower, never stalled behind it.
     assert beside < max(3 * alone, alone + 5)
@@ -82,7 +82,7 @@ def test_a_document_that_keeps_killing_its_worker_is_set_aside(stack: Stack) -> 
     for attempt in (1, 1, 1):
         stack.database.execute(
             "INSERT INTO stage_attempts (document_id, stage, attempt, started_at, heartbeat_at, outcome)"
-            " VALUES (%s, 'table', %s, now() - interval '1 hour', now() - interval '1 hour', 'abandoned')",
+            " VALUES (%s, 'value_table', %s, now() - interval '1 hour', now() - interval '1 hour', 'abandoned')",
             (document_id, attempt),
         )
 

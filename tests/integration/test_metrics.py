@@ -63,7 +63,7 @@ def test_stage_request_and_pipeline_metrics_add_up_across_processes(metered_stac
         return samples if done >= len(ids) else None
 
     extractor = wait_until(extractor_counted_all, 20, "the extractor's metrics to count every summary stage")
-    for stage in ("basic_info", "table", "summary"):
+    for stage in ("basic_info", "value_table", "summary"):
         assert _value(extractor, "illustra_stage_attempts_total", stage=stage, outcome="success") == len(ids)
         assert _value(
             extractor, "illustra_stage_duration_seconds_count", stage=stage, outcome="success"
@@ -162,7 +162,7 @@ def test_a_real_prometheus_sees_every_known_series_at_zero_then_the_first_failur
         assert stack.wait_finished(document_id, timeout=60)["processing_stage"] == "error"
 
         for expr in (
-            'increase(illustra_stage_attempts_total{stage="table", outcome="failure"}[1m])',
+            'increase(illustra_stage_attempts_total{stage="value_table", outcome="failure"}[1m])',
             'sum(increase(illustra_llm_errors_total{kind="server"}[1m]))',
             'increase(illustra_documents_refused_total{reason="invalid"}[1m])',
         ):
@@ -185,7 +185,7 @@ def test_a_real_prometheus_sees_every_known_series_at_zero_then_the_first_failur
             ]
 
         labels = wait_until(failure_rate_alert, 30, "the stage failure rate alert to be pending")
-        assert [label["stage"] for label in labels] == ["table"]
+        assert [label["stage"] for label in labels] == ["value_table"]
     finally:
         prometheus.stop()
         stack.stop()

@@ -55,7 +55,7 @@ def test_a_document_moves_forward_through_every_stage_to_all_completed(stack: St
     assert data["status"] == "completed" and data["progress_percentage"] == 100
     assert [(a["stage"], a["attempt"], a["outcome"]) for a in data["stage_attempts"]] == [
         ("basic_info", 1, "success"),
-        ("table", 1, "success"),
+        ("value_table", 1, "success"),
         ("summary", 1, "success"),
     ]
     for attempt in data["stage_attempts"]:

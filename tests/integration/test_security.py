@@ -133,7 +133,7 @@ def test_retry_restarts_a_failed_document_from_its_failed_stage(tmp_path) -> Non
         assert answer.status_code == 200 and answer.json()["document_id"] == document_id
         assert stack.wait_finished(document_id)["processing_stage"] == "all_completed"
         stages = [(a["stage"], a["outcome"]) for a in stack.document(document_id)["stage_attempts"]]
-        assert stages.count(("basic_info", "success")) == 1 and stages.count(("table", "success")) == 1
+        assert stages.count(("basic_info", "success")) == 1 and stages.count(("value_table", "success")) == 1
         assert stages[-1] == ("summary", "success") and ("summary", "failure") in stages
 
         again = call(stack, "POST", f"/api/ocr/documents/{document_id}/retry/")

@@ -54,7 +54,7 @@ def run_document(engine: StageEngine, text: str) -> Run:
     reports = {}
     reports["basic_info"] = begin_report()
     basic = engine.basic_info(text)
-    reports["table"] = begin_report()
+    reports["value_table"] = begin_report()
     table = engine.value_table(text, basic)
     reports["summary"] = begin_report()
     summary = engine.summary(text, basic, table)

@@ -222,7 +222,7 @@ def test_the_end_of_a_long_document_reaches_the_model(fake: FakeOpenAIServer) ->
 
 def test_hybrid_makes_no_call_when_the_rules_are_confident(fake: FakeOpenAIServer) -> None:
     run = run_document(llm_engine(fake, mode="hybrid"), CONFIDENT)
-    assert run.reports["basic_info"].llm_calls == 0 and run.reports["table"].llm_calls == 0
+    assert run.reports["basic_info"].llm_calls == 0 and run.reports["value_table"].llm_calls == 0
     assert run.reports["basic_info"].extractor == "rules"
     # The summary asks only for what the rules left empty or are unsure of; never for the overview, which is
     # built from the extracted values.

@@ -50,13 +50,13 @@ def test_the_right_answer_is_stored_when_the_model_gives_it(oracle: FakeOpenAISe
         "breakeven_year": None,
     }
     # The one-line table of 35 rows is asked in one part whose reply fits its max_tokens.
-    assert run.reports["table"].llm_calls == 1 and "cut off" not in run.notes()
+    assert run.reports["value_table"].llm_calls == 1 and "cut off" not in run.notes()
 
 
 def test_the_budget_of_a_part_follows_its_rows_not_its_lines() -> None:
     table = MAINLAND[MAINLAND.index("<table>") : MAINLAND.index("</table>") + 8]
     assert "\n" not in table and count_rows(table) == 35
-    assert max_tokens_for(Ask("table", ROW_FIELDS), table) >= 35 * len(ROW_FIELDS) * 10
+    assert max_tokens_for(Ask("value_table", ROW_FIELDS), table) >= 35 * len(ROW_FIELDS) * 10
     parts = chunk(MAINLAND, max_chars=100_000, max_rows=10)
     assert len(parts) >= 4 and parts[0].start == 0 and parts[-1].end == len(MAINLAND)
     inside = [part for part in parts if MAINLAND.startswith("<tr><td>", part.start)]
@@ -67,7 +67,7 @@ def test_the_budget_of_a_part_follows_its_rows_not_its_lines() -> None:
 def test_the_oracle_cuts_a_reply_past_max_tokens(oracle: FakeOpenAIServer) -> None:
     client = openai.OpenAI(base_url=oracle.base_url, api_key=API_KEY, max_retries=0)
     part = f"characters 0-{len(MAINLAND)} of {len(MAINLAND)}"
-    messages = build_messages("table", ROW_FIELDS, MAINLAND, part=part)
+    messages = build_messages("value_table", ROW_FIELDS, MAINLAND, part=part)
     reply = client.chat.completions.create(model="fake", max_tokens=20, messages=messages)  # type: ignore[arg-type]
     assert reply.choices[0].finish_reason == "length"
     assert len(reply.choices[0].message.content or "") <= 60

@@ -37,9 +37,11 @@ def test_validation_names_every_error() -> None:
     assert any("gender must be one of" in e for e in errors)
     assert any("sum_assured must be a plain JSON number" in e for e in errors)
     assert any("missing key 'issue_age'" in e for e in errors)
-    cleaned, errors = validate("table", ("policy_year", "age"), {"rows": [{"policy_year": 3.0, "age": None}]})
+    cleaned, errors = validate(
+        "value_table", ("policy_year", "age"), {"rows": [{"policy_year": 3.0, "age": None}]}
+    )
     assert errors == [] and cleaned == {"rows": [{"policy_year": 3, "age": None}]}
-    _, errors = validate("table", ("policy_year",), {"rows": [{"policy_year": None}]})
+    _, errors = validate("value_table", ("policy_year",), {"rows": [{"policy_year": None}]})
     assert errors == ["rows[0].policy_year must be a plain JSON number (no quotes, no separators)"]
 
 

@@ -64,7 +64,7 @@ def test_invented_values_never_reach_the_database(llm_stack: Stack, fake: FakeOp
     )
     assert tables[0][0] == 337123.0
     attempts = _attempts(llm_stack, document_id)
-    assert [a["stage"] for a in attempts] == ["basic_info", "table", "summary"]
+    assert [a["stage"] for a in attempts] == ["basic_info", "value_table", "summary"]
     assert all(
         a["llm_calls"] == 1 and a["prompt_tokens"] > 0 and a["completion_tokens"] > 0 for a in attempts
     )

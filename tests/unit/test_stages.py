@@ -36,7 +36,7 @@ def test_the_contract_percentages_are_the_ones_the_frontends_know() -> None:
 
 
 def test_steps_chain_in_order_and_cover_every_running_and_completed_stage() -> None:
-    assert [s.name for s in STEPS] == ["basic_info", "table", "summary"]
+    assert [s.name for s in STEPS] == ["basic_info", "value_table", "summary"]
     assert next_step(STEPS[0]) is STEPS[1] and next_step(STEPS[1]) is STEPS[2] and next_step(STEPS[2]) is None
     covered = {s.running for s in STEPS} | {s.completed for s in STEPS} | {ProcessingStage.PENDING}
     assert covered == set(STAGE_ORDER)

@@ -75,7 +75,7 @@ DOCUMENTS_REFUSED = Counter(
     f"{PREFIX}_documents_refused_total", "Documents refused by the gateway", ["reason"]
 )
 
-# stage is a pipeline step's name (basic_info, table, summary)
+# stage is a pipeline step's name (basic_info, value_table, summary)
 STAGE_ATTEMPTS = Counter(f"{PREFIX}_stage_attempts_total", "Stage attempts by outcome", ["stage", "outcome"])
 STAGE_DURATION = Histogram(
     f"{PREFIX}_stage_duration_seconds",

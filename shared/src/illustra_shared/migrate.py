@@ -1,16 +1,21 @@
 """Runs the numbered migrations of ``illustra_shared.migrations`` that the database has not seen, each in its
-own transaction, recording each in ``schema_migrations``."""
+own transaction, recording each in ``schema_migrations``.
+
+The migrations are ``playhouse.migrate`` operations, laid out and found as ``playhouse.migrations`` does (``up(migrator,
+database)`` in a numbered module); its runner is not used because it keeps another history table (by name, without
+the versions of ``schema_migrations``) and migrates without a lock, where several processes may start at once."""
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
-from peewee import Database
+from peewee import CharField, Database, DateTimeField, IntegerField, Model, SchemaManager
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrations import Migration
 from psycopg2 import sql
 
 from . import migrations
@@ -19,53 +24,54 @@ from .models import utcnow
 
 log = logging.getLogger(__name__)
 
-_MIGRATION_NAME = re.compile(r"^(\d{4})_\w+$")
 # Any constant works; it only has to be the same in every process that migrates this database.
 _ADVISORY_LOCK_KEY = 7_314_159_265
 
 
-def available_migrations() -> list[tuple[int, str, str]]:
-    """(version, name, SQL) of every migration module, in version order."""
-    found = []
-    for module_info in pkgutil.iter_modules(migrations.__path__):
-        match = _MIGRATION_NAME.match(module_info.name)
-        if match:
-            module = importlib.import_module(f"{migrations.__name__}.{module_info.name}")
-            found.append((int(match.group(1)), module_info.name, module.SQL))
-    return sorted(found)
+class AppliedMigration(Model):
+    version = IntegerField(primary_key=True)
+    name = CharField(max_length=128)
+    applied_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "schema_migrations"
 
 
-def _statements(script: str, database: Database) -> list[str]:
-    pk = "BIGSERIAL PRIMARY KEY" if is_postgres(database) else "INTEGER PRIMARY KEY AUTOINCREMENT"
-    return [statement.strip() for statement in script.format(pk=pk).split(";") if statement.strip()]
+def available_migrations() -> list[Migration]:
+    """Every migration, in version order (the number its name starts with)."""
+    return Migration.load_directory(migrations.__path__[0])  # type: ignore[no-any-return]
+
+
+@contextmanager
+def _exclusive(migrator: SchemaMigrator) -> Iterator[None]:
+    """A transaction that no other process migrating this database runs alongside."""
+    with migrator.migration_context():
+        if is_postgres(migrator.database):
+            migrator.database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
+        yield
 
 
 def migrate(database: Database) -> list[str]:
     """Apply what is missing; returns the names applied. Safe to run from several processes at once."""
+    migrator = SchemaMigrator.from_database(database)
     applied_now = []
+    # The history's statements name their database rather than bind the model to it: processes, and threads, may
+    # migrate several databases at once.
     with database.connection_context():
-        database.execute_sql(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR(128) NOT NULL,"
-            " applied_at TIMESTAMP NOT NULL)"
-        )
-        for version, name, script in available_migrations():
-            with database.atomic():
-                if is_postgres(database):
-                    database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_ADVISORY_LOCK_KEY,))
-                done = database.execute_sql(
-                    f"SELECT 1 FROM schema_migrations WHERE version = {database.param}", (version,)
-                ).fetchone()
-                if done:
+        with _exclusive(migrator):
+            SchemaManager(AppliedMigration, database).create_all()
+        for migration in available_migrations():
+            with _exclusive(migrator):
+                if (
+                    AppliedMigration.select()
+                    .where(AppliedMigration.version == migration.idx)
+                    .exists(database)
+                ):
                     continue
-                for statement in _statements(script, database):
-                    database.execute_sql(statement)
-                database.execute_sql(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES"
-                    f" ({database.param}, {database.param}, {database.param})",
-                    (version, name, utcnow()),
-                )
-                log.info("applied migration %s", name)
-                applied_now.append(name)
+                migration.load().up(migrator, database)
+                AppliedMigration.insert(version=migration.idx, name=migration.name).execute(database)
+                log.info("applied migration %s", migration.name)
+                applied_now.append(migration.name)
     return applied_now
 
 

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
-    AutoField,
+    SQL,
+    BigAutoField,
     BigIntegerField,
     BooleanField,
     CharField,
@@ -21,6 +22,7 @@ from peewee import (
     ForeignKeyField,
     IntegerField,
     Model,
+    Node,
     SmallIntegerField,
     TextField,
 )
@@ -42,33 +44,43 @@ class JSONField(TextField):
         return None if value is None else json.loads(value)
 
 
+def server_default(value: str | int) -> list[Node]:
+    """The default kept in the table as well, as the migrations create it: the statements written by hand insert
+    without the columns they leave at their default."""
+    return [SQL(f"DEFAULT '{value}'" if isinstance(value, str) else f"DEFAULT {value}")]
+
+
 class BaseModel(Model):
+    # peewee's implicit key, spelled out for its type (the migrations' BIGSERIAL) and so that type checkers see it.
+    id = BigAutoField()
+
     class Meta:
         database = database_proxy
+        legacy_table_names = False  # indexes named <table>_<columns>, as the migrations name them
 
 
 class Document(BaseModel):
-    id = AutoField()  # peewee's implicit key, spelled out so that type checkers see it
     user_id = BigIntegerField()
     file_name = CharField(max_length=255)
     ocr_content = TextField()
     content_sha256 = CharField(max_length=64, index=True)
     # The text's size in UTF-8, summed for the user's quota (migration 0008).
-    content_bytes = BigIntegerField(default=0)
-    processing_stage = CharField(max_length=32, default="pending", index=True)
-    progress_percentage = SmallIntegerField(default=0)
-    status = CharField(max_length=16, default="pending")
+    content_bytes = BigIntegerField(default=0, constraints=server_default(0))
+    processing_stage = CharField(
+        max_length=32, default="pending", constraints=server_default("pending"), index=True
+    )
+    progress_percentage = SmallIntegerField(default=0, constraints=server_default(0))
+    status = CharField(max_length=16, default="pending", constraints=server_default("pending"))
     error_message = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
     last_processed_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "documents"
-        indexes = ((("user_id", "id"), False),)
+        indexes = ((("user_id", "id"), False), (("user_id", "content_bytes"), False))
 
 
 class StageAttempt(BaseModel):
-    id = AutoField()
     # Indexed with its stage and outcome (migration 0004).
     document = ForeignKeyField(Document, backref="attempts", on_delete="CASCADE", index=False)
     stage = CharField(max_length=32)
@@ -79,17 +91,18 @@ class StageAttempt(BaseModel):
     # Renewed while the stage runs; a running attempt whose heartbeat is older than the lease lost its worker.
     heartbeat_at = DateTimeField(null=True)
     # running, success, retry (failed, will run again), failure (failed for good), abandoned (its worker died)
-    outcome = CharField(max_length=16, default="running")
+    outcome = CharField(max_length=16, default="running", constraints=server_default("running"))
     error = TextField(null=True)
     # What the stage reported: the extractor that produced its result, LLM calls and tokens, notes.
     extractor = CharField(max_length=16, null=True)
-    llm_calls = IntegerField(default=0)
-    prompt_tokens = IntegerField(default=0)
-    completion_tokens = IntegerField(default=0)
-    notes = JSONField(default=list)
+    llm_calls = IntegerField(default=0, constraints=server_default(0))
+    prompt_tokens = IntegerField(default=0, constraints=server_default(0))
+    completion_tokens = IntegerField(default=0, constraints=server_default(0))
+    notes = JSONField(default=list, constraints=server_default("[]"))
 
     class Meta:
         table_name = "stage_attempts"
+        indexes = ((("document", "stage", "outcome"), False),)
 
 
 class BasicInfoResult(BaseModel):
@@ -107,15 +120,15 @@ class BasicInfoResult(BaseModel):
     payment_mode = CharField(max_length=16, null=True)
     coverage_to_age = SmallIntegerField(null=True)
     meta = JSONField(default=dict)
-    extractor = CharField(max_length=16, default="rules")
-    created_at = DateTimeField(default=utcnow)
+    extractor = CharField(max_length=16, default="rules", constraints=server_default("rules"))
 
     class Meta:
         table_name = "basic_info_results"
 
 
 class ValueTableRow(BaseModel):
-    document = ForeignKeyField(Document, backref="value_rows", on_delete="CASCADE")
+    # Indexed with its policy year.
+    document = ForeignKeyField(Document, backref="value_rows", on_delete="CASCADE", index=False)
     policy_year = IntegerField()
     age = IntegerField(null=True)
     total_premiums_paid = DoubleField(null=True)
@@ -138,22 +151,19 @@ class SummaryResult(BaseModel):
     key_points = JSONField(default=list)
     overview = TextField(null=True)
     meta = JSONField(default=dict)
-    extractor = CharField(max_length=16, default="rules")
-    created_at = DateTimeField(default=utcnow)
+    extractor = CharField(max_length=16, default="rules", constraints=server_default("rules"))
 
     class Meta:
         table_name = "summary_results"
 
 
 class ValueTableResult(BaseModel):
-    """The table stage's own record: that it ran, with what, and its table-level notes (which table was read,
+    """The value table stage's own record: that it ran, with what, and its table-level notes (which table was read,
     what was skipped); the rows are ValueTableRow."""
 
     document = ForeignKeyField(Document, backref="value_table", on_delete="CASCADE", unique=True)
-    row_count = IntegerField(default=0)
     issues = JSONField(default=list)
-    extractor = CharField(max_length=16, default="rules")
-    created_at = DateTimeField(default=utcnow)
+    extractor = CharField(max_length=16, default="rules", constraints=server_default("rules"))
 
     class Meta:
         table_name = "value_table_results"
@@ -165,10 +175,10 @@ class LLMCacheEntry(BaseModel):
     (``content_sha256``, as ``Document`` keeps it) and is deleted with them (migration 0008)."""
 
     key = CharField(max_length=64, primary_key=True)
-    content_sha256 = CharField(max_length=64, index=True, default="")
+    content_sha256 = CharField(max_length=64, index=True, default="", constraints=server_default(""))
     response = TextField()
-    prompt_tokens = IntegerField(default=0)
-    completion_tokens = IntegerField(default=0)
+    prompt_tokens = IntegerField(default=0, constraints=server_default(0))
+    completion_tokens = IntegerField(default=0, constraints=server_default(0))
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -178,8 +188,7 @@ class LLMCacheEntry(BaseModel):
 class ApiToken(BaseModel):
     """A bearer token of one user. Only its SHA-256 is kept: the token itself is shown once, when issued."""
 
-    id = AutoField()
-    user_id = BigIntegerField()
+    user_id = BigIntegerField(index=True)
     token_sha256 = CharField(max_length=64, unique=True)
     label = CharField(max_length=100, null=True)
     created_at = DateTimeField(default=utcnow)

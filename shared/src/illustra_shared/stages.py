@@ -60,29 +60,30 @@ class PipelineStep:
     label: str
 
 
-STEPS: tuple[PipelineStep, ...] = (
-    PipelineStep(
-        "basic_info",
-        "extract_basic_info",
-        ProcessingStage.EXTRACTING_BASIC_INFO,
-        ProcessingStage.BASIC_INFO_COMPLETED,
-        "basic information",
-    ),
-    PipelineStep(
-        "table",
-        "extract_value_table",
-        ProcessingStage.EXTRACTING_TABLE,
-        ProcessingStage.TABLE_COMPLETED,
-        "value table",
-    ),
-    PipelineStep(
-        "summary",
-        "extract_summary",
-        ProcessingStage.EXTRACTING_SUMMARY,
-        ProcessingStage.ALL_COMPLETED,
-        "plan summary",
-    ),
+BASIC_INFO = PipelineStep(
+    "basic_info",
+    "extract_basic_info",
+    ProcessingStage.EXTRACTING_BASIC_INFO,
+    ProcessingStage.BASIC_INFO_COMPLETED,
+    "basic information",
 )
+# Named value_table, as its actor, its result tables and the result's field are; only the processing stages the
+# frontends know keep "table" (extracting_table, table_completed): they are the HTTP contract.
+VALUE_TABLE = PipelineStep(
+    "value_table",
+    "extract_value_table",
+    ProcessingStage.EXTRACTING_TABLE,
+    ProcessingStage.TABLE_COMPLETED,
+    "value table",
+)
+SUMMARY = PipelineStep(
+    "summary",
+    "extract_summary",
+    ProcessingStage.EXTRACTING_SUMMARY,
+    ProcessingStage.ALL_COMPLETED,
+    "plan summary",
+)
+STEPS: tuple[PipelineStep, ...] = (BASIC_INFO, VALUE_TABLE, SUMMARY)
 STEP_BY_ACTOR: dict[str, PipelineStep] = {step.actor_name: step for step in STEPS}
 STEP_BY_NAME: dict[str, PipelineStep] = {step.name: step for step in STEPS}
 

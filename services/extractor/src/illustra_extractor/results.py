@@ -15,7 +15,7 @@ from peewee import Database
 
 from illustra_shared.database import Statement, connection, prepared
 from illustra_shared.errors import DocumentNotFound
-from illustra_shared.models import BasicInfoResult, utcnow
+from illustra_shared.models import BasicInfoResult
 
 from .extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Summary, ValueTable
 
@@ -37,8 +37,8 @@ def _storable(value: Any) -> Any:
 
 
 def _upsert(table: str, columns: list[str], param: str) -> str:
-    """Insert, or replace all but the key and the creation time of the row already there."""
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:] if c != "created_at")
+    """Insert, or replace all but the key of the row already there."""
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
     placeholders = ", ".join([param] * len(columns))
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
@@ -55,9 +55,7 @@ class _Statements:
         self.upsert_basic = prepared(
             database,
             "illustra_upsert_basic_info",
-            _upsert(
-                "basic_info_results", ["document_id", *BASIC_FIELDS, "meta", "extractor", "created_at"], param
-            ),
+            _upsert("basic_info_results", ["document_id", *BASIC_FIELDS, "meta", "extractor"], param),
         )
         self.delete_rows = prepared(
             database, "illustra_delete_rows", f"DELETE FROM value_table_rows WHERE document_id = {param}"
@@ -66,11 +64,7 @@ class _Statements:
         self.upsert_table = prepared(
             database,
             "illustra_upsert_value_table",
-            _upsert(
-                "value_table_results",
-                ["document_id", "row_count", "issues", "extractor", "created_at"],
-                param,
-            ),
+            _upsert("value_table_results", ["document_id", "issues", "extractor"], param),
         )
         summary_columns = [
             "document_id",
@@ -81,7 +75,6 @@ class _Statements:
             "overview",
             "meta",
             "extractor",
-            "created_at",
         ]
         self.upsert_summary = prepared(
             database, "illustra_upsert_summary", _upsert("summary_results", summary_columns, param)
@@ -157,7 +150,7 @@ class ResultStore:
     def basic_info_writes(self, document_id: int, basic: BasicInfo, *, extractor: str) -> list[Statement]:
         data = basic.to_json()
         values = [_storable(data["values"].get(name)) for name in BASIC_FIELDS]
-        return [(self.sql.upsert_basic, [document_id, *values, _json(data["meta"]), extractor, utcnow()])]
+        return [(self.sql.upsert_basic, [document_id, *values, _json(data["meta"]), extractor])]
 
     def value_table_writes(self, document_id: int, table: ValueTable, *, extractor: str) -> list[Statement]:
         data = table.to_json()
@@ -169,7 +162,7 @@ class ResultStore:
                 params += [document_id, *values, _json(row["meta"])]
             writes.append((self.sql.insert_rows(len(data["rows"])), params))
         issues = _json(list(data.get("issues", [])))
-        writes.append((self.sql.upsert_table, [document_id, len(data["rows"]), issues, extractor, utcnow()]))
+        writes.append((self.sql.upsert_table, [document_id, issues, extractor]))
         return writes
 
     def load_value_table(self, document_id: int) -> ValueTable:
@@ -202,7 +195,6 @@ class ResultStore:
                     values.get("overview"),
                     _json(data["meta"]),
                     extractor,
-                    utcnow(),
                 ],
             )
         ]

@@ -1,87 +1,107 @@
-SQL = """
-CREATE TABLE documents (
-    id {pk},
-    user_id BIGINT NOT NULL,
-    file_name VARCHAR(255) NOT NULL,
-    ocr_content TEXT NOT NULL,
-    content_sha256 VARCHAR(64) NOT NULL,
-    processing_stage VARCHAR(32) NOT NULL DEFAULT 'pending',
-    progress_percentage SMALLINT NOT NULL DEFAULT 0,
-    status VARCHAR(16) NOT NULL DEFAULT 'pending',
-    error_message TEXT,
-    created_at TIMESTAMP NOT NULL,
-    last_processed_at TIMESTAMP NOT NULL
-);
-CREATE INDEX documents_user_id_id ON documents (user_id, id);
-CREATE INDEX documents_content_sha256 ON documents (content_sha256);
-CREATE INDEX documents_processing_stage ON documents (processing_stage);
+import peewee as pw
+from playhouse.migrate import SchemaMigrator
 
-CREATE TABLE stage_attempts (
-    id {pk},
-    document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
-    stage VARCHAR(32) NOT NULL,
-    attempt SMALLINT NOT NULL,
-    message_id VARCHAR(64),
-    started_at TIMESTAMP NOT NULL,
-    finished_at TIMESTAMP,
-    outcome VARCHAR(16) NOT NULL DEFAULT 'running',
-    error TEXT
-);
-CREATE INDEX stage_attempts_document_id ON stage_attempts (document_id);
+from illustra_shared.migrations import UNIQUE, FrozenModel
 
-CREATE TABLE basic_info_results (
-    id {pk},
-    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
-    insured_name TEXT,
-    gender VARCHAR(1),
-    issue_age SMALLINT,
-    smoker BOOLEAN,
-    insurer TEXT,
-    product_name TEXT,
-    currency VARCHAR(3),
-    sum_assured DOUBLE PRECISION,
-    annual_premium DOUBLE PRECISION,
-    premium_term_years SMALLINT,
-    payment_mode VARCHAR(16),
-    coverage_to_age SMALLINT,
-    meta TEXT NOT NULL,
-    extractor VARCHAR(16) NOT NULL DEFAULT 'rules',
-    created_at TIMESTAMP NOT NULL
-);
 
-CREATE TABLE value_table_results (
-    id {pk},
-    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
-    row_count INTEGER NOT NULL DEFAULT 0,
-    issues TEXT NOT NULL,
-    extractor VARCHAR(16) NOT NULL DEFAULT 'rules',
-    created_at TIMESTAMP NOT NULL
-);
+class Document(FrozenModel):
+    user_id = pw.BigIntegerField()
+    file_name = pw.CharField(max_length=255)
+    ocr_content = pw.TextField()
+    content_sha256 = pw.CharField(max_length=64, index=True)
+    processing_stage = pw.CharField(max_length=32, index=True, constraints=[pw.SQL("DEFAULT 'pending'")])
+    progress_percentage = pw.SmallIntegerField(constraints=[pw.SQL("DEFAULT 0")])
+    status = pw.CharField(max_length=16, constraints=[pw.SQL("DEFAULT 'pending'")])
+    error_message = pw.TextField(null=True)
+    created_at = pw.DateTimeField()
+    last_processed_at = pw.DateTimeField()
 
-CREATE TABLE value_table_rows (
-    id {pk},
-    document_id BIGINT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
-    policy_year INTEGER NOT NULL,
-    age INTEGER,
-    total_premiums_paid DOUBLE PRECISION,
-    guaranteed_cash_value DOUBLE PRECISION,
-    non_guaranteed_value DOUBLE PRECISION,
-    total_surrender_value DOUBLE PRECISION,
-    death_benefit DOUBLE PRECISION,
-    meta TEXT NOT NULL
-);
-CREATE UNIQUE INDEX value_table_rows_document_id_policy_year ON value_table_rows (document_id, policy_year);
+    class Meta:
+        table_name = "documents"
+        indexes = ((("user_id", "id"), False),)
 
-CREATE TABLE summary_results (
-    id {pk},
-    document_id BIGINT NOT NULL UNIQUE REFERENCES documents (id) ON DELETE CASCADE,
-    proposal_date DATE,
-    valid_until DATE,
-    breakeven_year INTEGER,
-    key_points TEXT NOT NULL,
-    overview TEXT,
-    meta TEXT NOT NULL,
-    extractor VARCHAR(16) NOT NULL DEFAULT 'rules',
-    created_at TIMESTAMP NOT NULL
-);
-"""
+
+class StageAttempt(FrozenModel):
+    document = pw.ForeignKeyField(Document, on_delete="CASCADE")
+    stage = pw.CharField(max_length=32)
+    attempt = pw.SmallIntegerField()
+    message_id = pw.CharField(max_length=64, null=True)
+    started_at = pw.DateTimeField()
+    finished_at = pw.DateTimeField(null=True)
+    outcome = pw.CharField(max_length=16, constraints=[pw.SQL("DEFAULT 'running'")])
+    error = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "stage_attempts"
+
+
+class BasicInfoResult(FrozenModel):
+    document = pw.ForeignKeyField(Document, on_delete="CASCADE", index=False, constraints=UNIQUE)
+    insured_name = pw.TextField(null=True)
+    gender = pw.CharField(max_length=1, null=True)
+    issue_age = pw.SmallIntegerField(null=True)
+    smoker = pw.BooleanField(null=True)
+    insurer = pw.TextField(null=True)
+    product_name = pw.TextField(null=True)
+    currency = pw.CharField(max_length=3, null=True)
+    sum_assured = pw.DoubleField(null=True)
+    annual_premium = pw.DoubleField(null=True)
+    premium_term_years = pw.SmallIntegerField(null=True)
+    payment_mode = pw.CharField(max_length=16, null=True)
+    coverage_to_age = pw.SmallIntegerField(null=True)
+    meta = pw.TextField()
+    extractor = pw.CharField(max_length=16, constraints=[pw.SQL("DEFAULT 'rules'")])
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "basic_info_results"
+
+
+class ValueTableResult(FrozenModel):
+    document = pw.ForeignKeyField(Document, on_delete="CASCADE", index=False, constraints=UNIQUE)
+    row_count = pw.IntegerField(constraints=[pw.SQL("DEFAULT 0")])
+    issues = pw.TextField()
+    extractor = pw.CharField(max_length=16, constraints=[pw.SQL("DEFAULT 'rules'")])
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "value_table_results"
+
+
+class ValueTableRow(FrozenModel):
+    document = pw.ForeignKeyField(Document, on_delete="CASCADE", index=False)
+    policy_year = pw.IntegerField()
+    age = pw.IntegerField(null=True)
+    total_premiums_paid = pw.DoubleField(null=True)
+    guaranteed_cash_value = pw.DoubleField(null=True)
+    non_guaranteed_value = pw.DoubleField(null=True)
+    total_surrender_value = pw.DoubleField(null=True)
+    death_benefit = pw.DoubleField(null=True)
+    meta = pw.TextField()
+
+    class Meta:
+        table_name = "value_table_rows"
+        indexes = ((("document", "policy_year"), True),)
+
+
+class SummaryResult(FrozenModel):
+    document = pw.ForeignKeyField(Document, on_delete="CASCADE", index=False, constraints=UNIQUE)
+    proposal_date = pw.DateField(null=True)
+    valid_until = pw.DateField(null=True)
+    breakeven_year = pw.IntegerField(null=True)
+    key_points = pw.TextField()
+    overview = pw.TextField(null=True)
+    meta = pw.TextField()
+    extractor = pw.CharField(max_length=16, constraints=[pw.SQL("DEFAULT 'rules'")])
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "summary_results"
+
+
+TABLES = [Document, StageAttempt, BasicInfoResult, ValueTableResult, ValueTableRow, SummaryResult]
+
+
+def up(migrator: SchemaMigrator, database: pw.Database) -> None:
+    with database.bind_ctx(TABLES):
+        database.create_tables(TABLES, safe=False)

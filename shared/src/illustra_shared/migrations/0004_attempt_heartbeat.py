@@ -1,4 +1,9 @@
-SQL = """
-ALTER TABLE stage_attempts ADD COLUMN heartbeat_at TIMESTAMP;
-CREATE INDEX stage_attempts_document_id_stage_outcome ON stage_attempts (document_id, stage, outcome)
-"""
+from peewee import Database, DateTimeField
+from playhouse.migrate import SchemaMigrator
+
+
+def up(migrator: SchemaMigrator, database: Database) -> None:
+    migrator.migrate(
+        migrator.add_column("stage_attempts", "heartbeat_at", DateTimeField(null=True)),
+        migrator.add_index("stage_attempts", ("document_id", "stage", "outcome")),
+    )

@@ -5,6 +5,8 @@ which is built from the extracted values."""
 
 from __future__ import annotations
 
+from illustra_shared.stages import VALUE_TABLE
+
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Field, Summary, ValueTable
 from ..llm.asker import Ask
 from ..llm.grounding import Grounder
@@ -46,7 +48,7 @@ class HybridEngine(LLMEngine):
         """Every column, for the rows the rules are unsure of; the whole table when the rules found none, or a
         row whose year or cells fail the checks, or columns or rows they could not read."""
         if not rules.rows:
-            return Ask("table", ROW_FIELDS)
+            return Ask(VALUE_TABLE.name, ROW_FIELDS)
         years = [row["policy_year"].value for row in rules.rows]
         # A table that fails its checks is read wrong as a whole more often than not (columns taken for
         # others); a plausible value no check could confirm (0.7) is asked about on its own.
@@ -61,7 +63,7 @@ class HybridEngine(LLMEngine):
             or any(_unread_columns(row, grounder) for row in rules.rows)
             or _missed_rows(rules, grounder)
         ):
-            return Ask("table", ROW_FIELDS)
+            return Ask(VALUE_TABLE.name, ROW_FIELDS)
         flagged = [
             row
             for row in rules.rows
@@ -70,7 +72,8 @@ class HybridEngine(LLMEngine):
         if not flagged:
             return None
         spans = tuple(found.span for row in flagged for found in row.values() if found.span is not None)
-        return Ask("table", ROW_FIELDS, years=tuple(row["policy_year"].value for row in flagged), spans=spans)
+        flagged_years = tuple(row["policy_year"].value for row in flagged)
+        return Ask(VALUE_TABLE.name, ROW_FIELDS, years=flagged_years, spans=spans)
 
     def summary_keys(self, rules: Summary) -> tuple[str, ...]:
         return tuple(

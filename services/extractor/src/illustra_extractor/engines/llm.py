@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
+
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 from ..llm.asker import Answers, Ask, Asker
 from ..llm.cache import ReplyCache
@@ -65,7 +67,7 @@ class LLMEngine(StageEngine):
         return BASIC_FIELDS
 
     def table_ask(self, rules: ValueTable, grounder: Grounder) -> Ask | None:
-        return Ask("table", ROW_FIELDS)
+        return Ask(VALUE_TABLE.name, ROW_FIELDS)
 
     def summary_keys(self, rules: Summary) -> tuple[str, ...]:
         return MODEL_SUMMARY_FIELDS
@@ -79,7 +81,7 @@ class LLMEngine(StageEngine):
         weak = {name for name in BASIC_FIELDS if not grounder.rules_value_placed(name, rules.fields[name])}
         keys = self.basic_keys(rules, weak)
         answers = (
-            self._ask(Ask("basic_info", keys), text, rules.get("insured_name"), report) if keys else None
+            self._ask(Ask(BASIC_INFO.name, keys), text, rules.get("insured_name"), report) if keys else None
         )
         if answers is None or not answers.replies:
             return rules
@@ -93,7 +95,7 @@ class LLMEngine(StageEngine):
             weak.add("annual_premium")  # the rules' premium fails the table's check, the model's passes it
         notes: list[str] = []
         merged = reconcile_fields(
-            "basic_info",
+            BASIC_INFO.name,
             BASIC_FIELDS,
             rules.fields,
             fields,
@@ -151,7 +153,9 @@ class LLMEngine(StageEngine):
         report = current_report()
         rules = self.rules.summary(text, basic, table)
         keys = self.summary_keys(rules)
-        answers = self._ask(Ask("summary", keys), text, basic.get("insured_name"), report) if keys else None
+        answers = (
+            self._ask(Ask(SUMMARY.name, keys), text, basic.get("insured_name"), report) if keys else None
+        )
         if answers is None or not answers.replies:
             return rules
         grounder = Grounder(text)
@@ -160,7 +164,7 @@ class LLMEngine(StageEngine):
         )
         notes: list[str] = []
         merged = reconcile_fields(
-            "summary", SUMMARY_FIELDS, rules.fields, fields, rejected, notes, nulls=_nulls(answers, keys)
+            SUMMARY.name, SUMMARY_FIELDS, rules.fields, fields, rejected, notes, nulls=_nulls(answers, keys)
         )
         self._finish(report, notes)
         return Summary(merged)

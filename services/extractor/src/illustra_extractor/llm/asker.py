@@ -9,6 +9,7 @@ from typing import Any
 
 from illustra_shared import metrics
 from illustra_shared.metrics import LLMErrorKind
+from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
 
 from .cache import CachedReply, ReplyCache, cache_key, content_hash
 from .chunking import Chunk, chunk, count_rows, halve
@@ -19,7 +20,7 @@ from .prompts import PROMPT_VERSION, build_messages, correction
 from .schemas import parse_reply, validate
 
 # A table part is kept to about 40 rows so that its reply (7 numbers a row) stays well inside max_tokens.
-_LIMITS = {"table": (12_000, 40), "basic_info": (16_000, 10**6), "summary": (16_000, 10**6)}
+_LIMITS = {VALUE_TABLE.name: (12_000, 40), BASIC_INFO.name: (16_000, 10**6), SUMMARY.name: (16_000, 10**6)}
 _TOKENS_PER_CELL = 12
 _MAX_TOKENS = 8192
 _MAX_SPLITS = 3
@@ -56,10 +57,10 @@ class _PartRejected(Exception):
 
 def max_tokens_for(ask: Ask, part_text: str) -> int:
     """Enough for a whole reply: rows x cells for a table part, the fields for the others."""
-    if ask.stage == "table":
+    if ask.stage == VALUE_TABLE.name:
         rows = len(ask.years) if ask.years is not None else count_rows(part_text)
         wanted = 200 + max(rows, 1) * (len(ask.keys) + 1) * _TOKENS_PER_CELL
-    elif ask.stage == "summary":
+    elif ask.stage == SUMMARY.name:
         wanted = 400 + 150 * len(ask.keys)
     else:
         wanted = 150 + 40 * len(ask.keys)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
+
 PROMPT_VERSION = "2026-11-29.1"
 
 _COMMON = (
@@ -19,21 +21,21 @@ _COMMON = (
     "with exactly the keys of the template you are given."
 )
 SYSTEM_PROMPTS = {
-    "basic_info": _COMMON
+    BASIC_INFO.name: _COMMON
     + ' Task: the basic information of the proposal. insured_name as printed; gender "M" or "F"; '
     "issue_age the age at issue; smoker true or false; insurer the insurer's name as printed (the Chinese name "
     'when both are printed); product_name the basic plan\'s name as printed; currency "USD", "HKD" or '
     '"CNY"; sum_assured the notional or basic amount; annual_premium the annual premium (a single premium for '
     "single-premium plans; never the premium levy); premium_term_years (1 for a single premium); payment_mode "
     '"annual", "monthly" or "single"; coverage_to_age the age cover lasts to.',
-    "table": _COMMON
+    VALUE_TABLE.name: _COMMON
     + " Task: the rows of the main annual value table (guaranteed and non-guaranteed surrender values by "
     "policy year) that appear in this part of the document. Leave out other tables: other investment-return "
     "scenarios (pessimistic, optimistic), withdrawal illustrations, death-benefit-only tables. One object per "
     "printed row: policy_year (a row labelled by age instead has policy_year = that age minus the issue age), "
     "age, total_premiums_paid, guaranteed_cash_value, non_guaranteed_value (all non-guaranteed columns added "
     "up), total_surrender_value, death_benefit; null for a column the table does not have.",
-    "summary": _COMMON
+    SUMMARY.name: _COMMON
     + " Task: the plan summary. proposal_date and valid_until as YYYY-MM-DD; breakeven_year the first policy "
     "year in which the total surrender value reaches the total premiums paid, as the highlights state it; "
     "key_points the plan highlights, each copied exactly as printed.",
@@ -56,7 +58,7 @@ _TEMPLATE_VALUES: dict[str, Any] = {
 def template(stage: str, keys: tuple[str, ...]) -> dict[str, Any]:
     """The shape of the reply: the requested keys with an example of their type (numbers as 0)."""
     shape = {key: _TEMPLATE_VALUES.get(key, 0) for key in keys}
-    return {"rows": [shape]} if stage == "table" else shape
+    return {"rows": [shape]} if stage == VALUE_TABLE.name else shape
 
 
 def _fence(text: str) -> str:

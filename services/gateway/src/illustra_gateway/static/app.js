@@ -29,7 +29,7 @@ const STAGES = [
 ];
 const STEPS = [
   { key: "basic_info", running: "extracting_basic_info", done: "basic_info_completed" },
-  { key: "table", running: "extracting_table", done: "table_completed" },
+  { key: "value_table", running: "extracting_table", done: "table_completed" },
   { key: "summary", running: "extracting_summary", done: "all_completed" },
 ];
 const FAST_POLLS = 5; // the first polls come every second, then every 3 s as the other frontends do
@@ -279,7 +279,7 @@ function failedStep(status, document) {
   const failure = [...(document?.stage_attempts || [])].reverse().find((a) => a.outcome === "failure");
   if (failure) return failure.stage;
   const percent = status?.progress_percentage ?? 0;
-  return percent < 33 ? "basic_info" : percent < 66 ? "table" : "summary";
+  return percent < 33 ? "basic_info" : percent < 66 ? "value_table" : "summary";
 }
 
 function renderProgress() {
