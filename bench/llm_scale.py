@@ -230,6 +230,9 @@ def run(
     finally:
         stop.set()
         sampler.join()
+    if samples.rss_by_progress and samples.rss_by_progress[-1][0] < len(ids):  # and at the end
+        rss, anonymous = extractor_rss_mib(system), extractor_rss_mib(system, anonymous_kib)
+        samples.rss_by_progress.append((len(ids), rss, anonymous))
     ((first, last),) = system.database.query(
         f"SELECT min(created_at), max(last_processed_at) FROM {system.table} WHERE id = ANY(%s)", (ids,)
     )

@@ -1,6 +1,6 @@
 """Each extractor process's memory over time from the reports ``sitecustomize`` wrote to DIR, side by side: RSS and
-anonymous MiB per report, what malloc_trim gave back (when it ran), tracemalloc's traced MiB, and the slope of RSS
-over the second half of the reports, MiB per 10 minutes.
+anonymous MiB per report, what malloc_trim gave back (when it ran), tracemalloc's traced MiB, glibc's MiB in use
+and free, Python's allocated blocks, and the slope of RSS over the second half of the reports, MiB per 10 minutes.
 
 python bench/memprobe/series.py DIR"""
 
@@ -13,8 +13,9 @@ from pathlib import Path
 
 _REPORT = re.compile(r"--- t=(\d+)s(?: at (\S+))?")
 _RSS = re.compile(r"rss=([\d.]+) MiB anon=([\d.]+) MiB")
-_TRIM = re.compile(r"malloc_trim gave back ([\d.]+) MiB")
+_TRIM = re.compile(r"malloc_trim gave back ([\d.]+) MiB")  # and the time it took
 _TRACED = re.compile(r"tracemalloc current=([\d.]+) MiB")
+_GLIBC = re.compile(r"glibc arenas=[\d.]+ MiB in use=([\d.]+) MiB free=([\d.]+) MiB .* python blocks=(\d+)")
 
 
 def read(path: Path) -> list[dict[str, float | str]]:
@@ -28,6 +29,8 @@ def read(path: Path) -> list[dict[str, float | str]]:
             reports[-1]["trimmed"] = float(found[1])
         elif reports and (found := _TRACED.match(line)):
             reports[-1]["traced"] = float(found[1])
+        elif reports and (found := _GLIBC.match(line)):
+            reports[-1].update(glibc_in_use=float(found[1]), glibc_free=float(found[2]), blocks=int(found[3]))
     return [report for report in reports if "rss" in report]
 
 
@@ -40,10 +43,16 @@ def main(directory: str) -> None:
         for report in reports:
             extra = "".join(
                 f" {name} {report[key]:.1f}"
-                for key, name in (("trimmed", "trim gave back"), ("traced", "traced"))
+                for key, name in (
+                    ("trimmed", "trim gave back"),
+                    ("traced", "traced"),
+                    ("glibc_in_use", "glibc in use"),
+                    ("glibc_free", "glibc free"),
+                )
                 if key in report
             )
-            print(f"  {report['clock']} rss {report['rss']:.1f} anon {report['anon']:.1f}{extra}")
+            blocks = f" python blocks {report['blocks']}" if "blocks" in report else ""
+            print(f"  {report['clock']} rss {report['rss']:.1f} anon {report['anon']:.1f}{extra}{blocks}")
         half = reports[len(reports) // 2 :]
         if len(half) >= 2:
             slope = statistics.linear_regression(

@@ -8,8 +8,12 @@ that grew most since the second report, after the start-up), and with ``MEMPROBE
 allocation) the Python allocations that grew most since the second report, by traceback (the garbage collector
 does not track strings and bytes: tracemalloc sees them). ``MEMPROBE_TRIM=1`` calls glibc's
 ``malloc_trim(0)`` before each report and prints what it gave back: memory malloc_trim returns is free memory the
-allocator kept (fragmentation), not live objects. ``MEMPROBE_TRIM=even`` trims only in the processes whose pid is
-even: of a pod's two workers (consecutive pids) one trims and the other does not, under the same load.
+allocator kept (fragmentation), not live objects. Each report also gives glibc's own account (``mallinfo2``: the
+bytes its arenas hold, in use and free; ``mmapped``, its large blocks) and the blocks Python's small-object
+allocator has handed out (``sys.getallocatedblocks``). ``MEMPROBE_TRIM=even`` trims only in the processes whose pid
+is even: of a pod's two workers (consecutive pids) one trims and the other does not, under the same load.
+``MEMPROBE_ARENA_MAX_EVEN=N`` likewise gives the even one at most N malloc arenas (``mallopt(M_ARENA_MAX)``, as
+``MALLOC_ARENA_MAX`` would).
 
 ``bench/memprobe/series.py DIR`` prints each process's RSS series from the reports side by side."""
 
@@ -23,6 +27,7 @@ def _report_loop(directory: str, interval_s: float, frames: int, trim: bool) -> 
     import ctypes
     import gc
     import itertools
+    import sys
     import threading
     import time
     import tracemalloc
@@ -39,7 +44,18 @@ def _report_loop(directory: str, interval_s: float, frames: int, trim: bool) -> 
     def type_counts() -> collections.Counter[str]:
         return collections.Counter(type(o).__qualname__ for o in gc.get_objects())
 
-    libc = ctypes.CDLL("libc.so.6") if trim else None
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in (
+                *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+                *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+            )
+        ]
+
+    glibc = ctypes.CDLL("libc.so.6")
+    glibc.mallinfo2.restype = Mallinfo2
+    libc = glibc if trim else None
     path = os.path.join(directory, f"{os.getpid()}.log")
     first_types: collections.Counter[str] | None = None
     first_snapshot = None
@@ -48,13 +64,22 @@ def _report_loop(directory: str, interval_s: float, frames: int, trim: bool) -> 
         time.sleep(interval_s)
         lines = [f"--- t={time.monotonic() - start:.0f}s at {time.strftime('%H:%M:%S')}"]
         if libc is not None:
-            before = rollup()["Rss"]
+            before, started = rollup()["Rss"], time.perf_counter()
             libc.malloc_trim(0)
-            lines.append(f"malloc_trim gave back {(before - rollup()['Rss']) / 1024:.1f} MiB")
+            took_ms = 1000 * (time.perf_counter() - started)
+            lines.append(
+                f"malloc_trim gave back {(before - rollup()['Rss']) / 1024:.1f} MiB in {took_ms:.0f} ms"
+            )
         memory = rollup()
         lines.append(
             f"rss={memory['Rss'] / 1024:.1f} MiB anon={memory['Anonymous'] / 1024:.1f} MiB"
             f" file={(memory['Rss'] - memory['Anonymous']) / 1024:.1f} MiB threads={threading.active_count()}"
+        )
+        info = glibc.mallinfo2()
+        lines.append(
+            f"glibc arenas={info.arena / 2**20:.1f} MiB in use={info.uordblks / 2**20:.1f} MiB"
+            f" free={info.fordblks / 2**20:.1f} MiB mmapped={info.hblkhd / 2**20:.1f} MiB"
+            f" python blocks={sys.getallocatedblocks()}"
         )
         types = type_counts()
         lines.append(f"gc objects={sum(types.values())}")
@@ -91,6 +116,11 @@ def _start() -> None:
     import threading
     import tracemalloc
 
+    if os.environ.get("MEMPROBE_ARENA_MAX_EVEN") and os.getpid() % 2 == 0:
+        import ctypes
+
+        M_ARENA_MAX = -8  # malloc.h
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, int(os.environ["MEMPROBE_ARENA_MAX_EVEN"]))
     frames = int(os.environ.get("MEMPROBE_TRACEMALLOC", "0"))
     if frames:
         tracemalloc.start(frames)
