@@ -13,7 +13,8 @@ bytes its arenas hold, in use and free; ``mmapped``, its large blocks) and the b
 allocator has handed out (``sys.getallocatedblocks``). ``MEMPROBE_TRIM=even`` trims only in the processes whose pid
 is even: of a pod's two workers (consecutive pids) one trims and the other does not, under the same load.
 ``MEMPROBE_ARENA_MAX_EVEN=N`` likewise gives the even one at most N malloc arenas (``mallopt(M_ARENA_MAX)``, as
-``MALLOC_ARENA_MAX`` would).
+``MALLOC_ARENA_MAX`` would), and ``MEMPROBE_MMAP_THRESHOLD_EVEN=BYTES`` a fixed threshold above which malloc
+maps each block on its own and unmaps it when freed (``MALLOC_MMAP_THRESHOLD_``).
 
 ``bench/memprobe/series.py DIR`` prints each process's RSS series from the reports side by side."""
 
@@ -116,11 +117,13 @@ def _start() -> None:
     import threading
     import tracemalloc
 
-    if os.environ.get("MEMPROBE_ARENA_MAX_EVEN") and os.getpid() % 2 == 0:
+    if os.getpid() % 2 == 0:
         import ctypes
 
-        M_ARENA_MAX = -8  # malloc.h
-        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, int(os.environ["MEMPROBE_ARENA_MAX_EVEN"]))
+        # malloc.h: M_ARENA_MAX, M_MMAP_THRESHOLD
+        for option, variable in ((-8, "MEMPROBE_ARENA_MAX_EVEN"), (-3, "MEMPROBE_MMAP_THRESHOLD_EVEN")):
+            if os.environ.get(variable):
+                ctypes.CDLL("libc.so.6").mallopt(option, int(os.environ[variable]))
     frames = int(os.environ.get("MEMPROBE_TRACEMALLOC", "0"))
     if frames:
         tracemalloc.start(frames)
