@@ -209,9 +209,8 @@ def run(
                         file=sys.stderr,
                         flush=True,
                     )
-                while done >= next_report:
                     samples.rss_by_progress.append((done, samples.rss_mib[-1], anonymous))
-                    next_report += rss_every
+                    next_report += (done - next_report) // rss_every * rss_every + rss_every
 
     fake.script(latency=pace, record=False)  # its counts start again
     samples.cpu_s.append(cpu_s(extractor_pids(system)))
