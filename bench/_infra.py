@@ -222,3 +222,11 @@ def bench_module_command(python: str, module: str, *args: str) -> list[str]:
         f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
     )
     return [python, "-c", code, *args]
+
+
+def anonymous_kib(pid: int) -> int:
+    """The part of a process's RSS that is anonymous memory (its heap and stacks, not mapped files), in KiB."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Anonymous:"):
+            return int(line.split()[1])
+    raise KeyError("Anonymous")

@@ -10,11 +10,14 @@ it, most and at the end), and (calls in flight) / (latency x calls per document)
 flight allow, beside the measured one; last, illustra's documents/s over Celery's.
 
 Every document is a corpus text made unique (a line with its number appended), so that no reply comes from the
-cache. ``--only illustra --n 10000 --latency 0.5`` shows the extractor's memory over a long run: the RSS is also
-printed after every tenth of the documents.
+cache. ``--only illustra --n 10000 --latency 0.5`` shows the extractor's memory over a long run: the RSS (and how
+much of it is anonymous memory, the heap, rather than mapped files) is also printed after every ``--rss-every``
+documents (a tenth of them by default), with its growth at each step and the slope of a line fitted to the last
+half of the run: MiB per 1,000 documents, about 0 when the memory is flat. ``--memprobe DIR`` has every extractor
+process write what its memory is made of to DIR (``bench/memprobe/sitecustomize.py`` says what and how).
 
 python bench/llm_scale.py [CORPUS.jsonl] [--n 600] [--latency 2] [--token-s 0] [--celery-n N]
-    [--only illustra|celery] [--env KEY=VALUE ...]
+    [--only illustra|celery] [--env KEY=VALUE ...] [--rss-every N] [--memprobe DIR]
 """
 
 # ruff: noqa: E402 (the imports must follow the sys.path fix below)
@@ -29,6 +32,7 @@ sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") != _BENCH] + [_
 
 import argparse
 import asyncio
+import itertools
 import json
 import statistics
 import threading
@@ -37,7 +41,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
-from _infra import DEFAULT_CORPUS, free_port, load_corpus, process_tree, raise_on_sigterm, rss_kib
+from _infra import (
+    DEFAULT_CORPUS,
+    anonymous_kib,
+    free_port,
+    load_corpus,
+    process_tree,
+    raise_on_sigterm,
+    rss_kib,
+)
 from _systems import CeleryBaseline, Illustra, System
 from pipeline import epoch, send_burst
 
@@ -61,8 +73,8 @@ class Samples:
     cpu_s: list[float] = field(default_factory=list)
     stand_in_cpu_s: list[float] = field(default_factory=list)
     stack_cpu_s: list[float] = field(default_factory=list)
-    # (documents finished, RSS MiB) after each tenth of the documents.
-    rss_by_progress: list[tuple[int, float]] = field(default_factory=list)
+    # (documents finished, RSS MiB, anonymous MiB) after each ``--rss-every`` documents.
+    rss_by_progress: list[tuple[int, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,11 +121,11 @@ def extractor_pids(system: System) -> list[int]:
     return []
 
 
-def extractor_rss_mib(system: System) -> float:
+def extractor_rss_mib(system: System, kib=lambda pid: rss_kib(pid)[0]) -> float:
     total = 0
     for pid in extractor_pids(system):
         try:
-            total += rss_kib(pid)[0]
+            total += kib(pid)
         except (FileNotFoundError, ProcessLookupError, KeyError):  # gone, or a zombie (no VmRSS)
             continue
     return total / 1024
@@ -169,6 +181,7 @@ def run(
     pace: dict[str, float],
     bodies: list[bytes],
     application: str | None,
+    rss_every: int,
 ) -> Result:
     samples = Samples()
     stand_in = [fake.process.pid] if fake.process is not None else []
@@ -176,7 +189,7 @@ def run(
     ids: list[int] = []
 
     def sample() -> None:
-        next_report = len(bodies) // 10 or 1
+        next_report = rss_every
         while not stop.wait(SAMPLE_INTERVAL_S):
             try:
                 samples.in_flight.append((time.time(), fake.stats()["in_flight"]))
@@ -189,9 +202,15 @@ def run(
             samples.stack_cpu_s[1:] = [cpu_s(stack_pids(system))]
             if ids:
                 done = sum(finished(system, ids))
-                while done >= next_report:
-                    samples.rss_by_progress.append((done, samples.rss_mib[-1]))
-                    next_report += len(bodies) // 10 or 1
+                if done >= next_report:
+                    anonymous = extractor_rss_mib(system, anonymous_kib)
+                    print(
+                        f"  {done} documents: RSS {samples.rss_mib[-1]:.0f} MiB, anonymous {anonymous:.0f} MiB",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    samples.rss_by_progress.append((done, samples.rss_mib[-1], anonymous))
+                    next_report += (done - next_report) // rss_every * rss_every + rss_every
 
     fake.script(latency=pace, record=False)  # its counts start again
     samples.cpu_s.append(cpu_s(extractor_pids(system)))
@@ -210,6 +229,9 @@ def run(
     finally:
         stop.set()
         sampler.join()
+    if samples.rss_by_progress and samples.rss_by_progress[-1][0] < len(ids):  # and at the end
+        rss, anonymous = extractor_rss_mib(system), extractor_rss_mib(system, anonymous_kib)
+        samples.rss_by_progress.append((len(ids), rss, anonymous))
     ((first, last),) = system.database.query(
         f"SELECT min(created_at), max(last_processed_at) FROM {system.table} WHERE id = ANY(%s)", (ids,)
     )
@@ -229,7 +251,11 @@ def run(
 
 
 def run_illustra(
-    fake: FakeOpenAIServer, pace: dict[str, float], bodies: list[bytes], extra_env: dict[str, str]
+    fake: FakeOpenAIServer,
+    pace: dict[str, float],
+    bodies: list[bytes],
+    extra_env: dict[str, str],
+    rss_every: int,
 ) -> Result:
     env = {
         "EXTRACTOR_MODE": "llm",
@@ -246,7 +272,7 @@ def run_illustra(
         system.processes.start(
             "worker", system._illustra("worker"), {**system.env, "PGAPPNAME": EXTRACTOR_APPLICATION}
         )
-        return run(system, fake, pace, bodies, EXTRACTOR_APPLICATION)
+        return run(system, fake, pace, bodies, EXTRACTOR_APPLICATION, rss_every)
     finally:
         system.stop()
 
@@ -256,7 +282,7 @@ def run_celery(fake: FakeOpenAIServer, pace: dict[str, float], bodies: list[byte
     system.env["CELERY_BASELINE_LLM_BASE_URL"] = fake.base_url
     try:
         system.start()
-        return run(system, fake, pace, bodies, None)
+        return run(system, fake, pace, bodies, None, len(bodies) // 10 or 1)
     finally:
         system.stop()
 
@@ -293,8 +319,23 @@ def report(result: Result, latency: float) -> None:
     if samples.rss_by_progress:
         print(
             "  RSS by documents finished: "
-            + ", ".join(f"{done}: {mib:.0f} MiB" for done, mib in samples.rss_by_progress)
+            + ", ".join(f"{done}: {mib:.0f} MiB" for done, mib, _ in samples.rss_by_progress)
         )
+        print(
+            "  of it anonymous (heap): "
+            + ", ".join(f"{done}: {anonymous:.0f} MiB" for done, _, anonymous in samples.rss_by_progress)
+        )
+        steps = itertools.pairwise(samples.rss_by_progress)
+        print("  growth at each step: " + ", ".join(f"{b[1] - a[1]:+.0f}" for a, b in steps) + " MiB")
+        last_half = [point for point in samples.rss_by_progress if point[0] >= result.documents / 2]
+        if len(last_half) >= 2:
+            done = [point[0] / 1000 for point in last_half]
+            rss = statistics.linear_regression(done, [point[1] for point in last_half]).slope
+            anonymous = statistics.linear_regression(done, [point[2] for point in last_half]).slope
+            print(
+                f"  RSS slope over the last half ({last_half[0][0]} to {last_half[-1][0]} documents):"
+                f" {rss:+.2f} MiB per 1,000 documents (anonymous {anonymous:+.2f})"
+            )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -308,6 +349,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--token-s", type=float, default=0.0, help="and seconds per output token")
     parser.add_argument("--only", choices=("illustra", "celery"))
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="for the extractor")
+    parser.add_argument(
+        "--rss-every", type=int, help="documents between RSS reports (default: a tenth of --n)"
+    )
+    parser.add_argument("--memprobe", type=Path, metavar="DIR", help="extractor processes report memory here")
     return parser.parse_args(argv)
 
 
@@ -316,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     raise_on_sigterm()
     corpus = load_corpus(args.corpus)
     extra_env = dict(item.split("=", 1) for item in args.env)
+    if args.memprobe:
+        extra_env["MEMPROBE_DIR"] = str(args.memprobe.resolve())
+        extra_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [os.path.join(_BENCH, "memprobe"), extra_env.get("PYTHONPATH")])
+        )
     # Four processes, three calls a document: about a minute of Celery's time, and no fewer than 8 documents.
     celery_n = args.celery_n or max(8, round(60 * 4 / (3 * args.latency)))
     fake = FakeOpenAIServer(free_port()).start()
@@ -324,7 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         pace = {"call_s": args.latency, "token_s": args.token_s}
         print(f"stand-in model: {args.latency:g} s a call + {args.token_s:g} s an output token")
         if args.only in (None, "illustra"):
-            results["illustra"] = run_illustra(fake, pace, unique_bodies(corpus, args.n), extra_env)
+            results["illustra"] = run_illustra(
+                fake, pace, unique_bodies(corpus, args.n), extra_env, args.rss_every or args.n // 10 or 1
+            )
             report(results["illustra"], args.latency)
         if args.only in (None, "celery"):
             results["celery"] = run_celery(fake, pace, unique_bodies(corpus, celery_n))

@@ -131,7 +131,10 @@ def run_supervisor(
     processes: int, threads: int, prefetch: int, shutdown_timeout_s: float, stall_s: float, metrics_port: int
 ) -> int:
     env = dict(
-        os.environ,
+        # glibc's malloc keeps what 128 threads free in holes it rarely fills again. Blocks of 16 KiB and up in
+        # mappings of their own, unmapped when freed: after 7,000 documents (bench/memprobe, the two workers of one
+        # pod side by side) 9 MiB free in malloc instead of 39, RSS 136 MiB instead of 148, CPU +0.4 %.
+        {"MALLOC_MMAP_THRESHOLD_": "16384", **os.environ},
         WORKER_THREADS=str(threads),
         ILLUSTRA_SHUTDOWN_TIMEOUT_S=str(shutdown_timeout_s),
         # Dramatiq reads its prefetch from the environment when it is imported.
