@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from illustra_shared.schema import BASIC_FIELDS
+from illustra_shared.contract import BASIC_FIELDS
 
 CELL_FIELDS = (
     "age",

@@ -8,6 +8,7 @@ from typing import Any
 
 from peewee import ColumnBase, Database, fn
 
+from illustra_shared.contract import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 from illustra_shared.database import prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import (
@@ -18,7 +19,6 @@ from illustra_shared.models import (
     ValueTableResult,
     ValueTableRow,
 )
-from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
 
 def _timestamp(value: datetime | str | None) -> str | None:
