@@ -133,6 +133,12 @@ class StageAttemptData(BaseModel):
     # running, success, retry (failed, will run again), failure (failed for good), abandoned (its worker died)
     outcome: Literal["running", "success", "retry", "failure", "abandoned"]
     error: str | None
+    # What the stage reported: the extractor that produced its result, LLM calls and tokens, notes.
+    extractor: str | None
+    llm_calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    notes: list[Any]
 
 
 class DocumentData(DocumentSummary):
