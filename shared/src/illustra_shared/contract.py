@@ -15,11 +15,11 @@ from .routing import MAX_DOCUMENT_ID
 from .stages import STEPS, DocumentStatus, ProcessingStage
 
 # What counts as blank in a required text, exactly as the pattern in the description says.
-BLANK = " \t\n\r"
+_BLANK = " \t\n\r"
 
 
 def _text(value: str) -> str:
-    if not value.strip(BLANK):
+    if not value.strip(_BLANK):
         raise PydanticCustomError("blank", "must not be empty")
     if "\x00" in value:  # PostgreSQL text cannot hold NUL
         raise PydanticCustomError("nul", "must not contain NUL characters")
@@ -55,7 +55,7 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(strict=True, frozen=True)
 
-    file_name: Annotated[Text, Field(max_length=255), AfterValidator(lambda name: name.strip(BLANK))]
+    file_name: Annotated[Text, Field(max_length=255), AfterValidator(lambda name: name.strip(_BLANK))]
     ocr_content: Text
     user_id: UserId
 

@@ -42,7 +42,7 @@ def _reply_type(name: str, annotation: Any) -> Any:
     return {int: Whole, int | None: Whole | None}.get(annotation, annotation)
 
 
-@cache
+@cache  # a handful of key sets per stage: the engines ask all of a stage's keys, or the rules' unsure ones
 def reply_model(stage: str, keys: tuple[str, ...]) -> type[BaseModel]:
     """The reply to a question about ``keys``: a table reply is ``{"rows": [...]}``, each row with its policy
     year and the keys."""
@@ -62,7 +62,8 @@ def reply_model(stage: str, keys: tuple[str, ...]) -> type[BaseModel]:
 _NUMBER = "must be a plain JSON number (no quotes, no separators)"
 _WHOLE = "must be a whole number between 0 and 1000"
 _DATE = "must be a date as a string YYYY-MM-DD"
-# pydantic's wording of the errors the model makes, replaced by one that tells it what to write instead.
+# pydantic's wording of the errors the model makes most, replaced by one that tells it what to write instead; the
+# others keep pydantic's ("List should have at most 30 items after validation, not 31").
 _PHRASES = {
     "float_type": _NUMBER,
     "int_type": _NUMBER,
@@ -73,9 +74,6 @@ _PHRASES = {
     "date_parsing": _DATE,
     "date_type": _DATE,
     "model_type": "must be a JSON object",
-    "list_type": "must be a list",
-    "string_type": "must be a string",
-    "bool_type": "must be true, false or null",
 }
 
 
@@ -84,14 +82,9 @@ def _described(error: ErrorDetails) -> str:
     where = "reply" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
     if error["type"] == "int_type" and isinstance(error["input"], float):
         return f"{where} {_WHOLE}"
-    if error["type"] == "too_long":
-        return f"{where} must hold at most {error.get('ctx', {}).get('max_length')} items"
-    if error["type"] == "string_too_long":
-        return f"{where} must be at most {error.get('ctx', {}).get('max_length')} characters"
-    if error["type"] == "missing":
-        return f"{where.rpartition('.')[0] or 'reply'}: missing key {path[-1]!r}"
-    if error["type"] == "extra_forbidden":
-        return f"{where.rpartition('.')[0] or 'reply'}: unexpected key {path[-1]!r}"
+    if error["type"] in ("missing", "extra_forbidden"):
+        what = "missing" if error["type"] == "missing" else "unexpected"
+        return f"{where.rpartition('.')[0]}: {what} key {path[-1]!r}"
     if error["type"] == "literal_error":
         return f"{where} must be one of {error.get('ctx', {}).get('expected')}"
     return f"{where} {_PHRASES.get(error['type'], error['msg'])}"
