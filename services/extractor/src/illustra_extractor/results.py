@@ -17,7 +17,7 @@ from illustra_shared.database import Statement, connection, prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import BasicInfoResult, utcnow
 
-from .extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Summary, ValueTable
+from .extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Summary, ValueTable
 
 
 def _json(value: Any) -> str:
@@ -72,17 +72,7 @@ class _Statements:
                 param,
             ),
         )
-        summary_columns = [
-            "document_id",
-            "proposal_date",
-            "valid_until",
-            "breakeven_year",
-            "key_points",
-            "overview",
-            "meta",
-            "extractor",
-            "created_at",
-        ]
+        summary_columns = ["document_id", *SUMMARY_FIELDS, "meta", "extractor", "created_at"]
         self.upsert_summary = prepared(
             database, "illustra_upsert_summary", _upsert("summary_results", summary_columns, param)
         )
