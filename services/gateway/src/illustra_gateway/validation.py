@@ -49,11 +49,8 @@ def read_json_object(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
     return body
 
 
-# The refusals' wording, by pydantic's error type; every user_id error says the same.
-_PHRASES = {"string_type": "must be a string", "nul": "must not contain NUL characters"}
-
-
 def _refusal(error: ErrorDetails) -> falcon.HTTPError:
+    """pydantic's error worded as the API's answer (the contract's own checks word theirs already)."""
     field = str(error["loc"][0])
     if error["type"] in ("missing", "blank") or error["input"] in (None, ""):
         return falcon.HTTPUnprocessableEntity(description=f"{field} is required and must not be empty")
@@ -63,7 +60,8 @@ def _refusal(error: ErrorDetails) -> falcon.HTTPError:
         return falcon.HTTPBadRequest(
             description=f"{field} must be at most {error['ctx']['max_length']} characters"
         )
-    return falcon.HTTPBadRequest(description=f"{field} {_PHRASES.get(error['type'], error['msg'])}")
+    wording = "must be a string" if error["type"] == "string_type" else error["msg"]
+    return falcon.HTTPBadRequest(description=f"{field} {wording}")
 
 
 def parse_submission(body: dict[str, Any], authenticated_user: int | None = None) -> Submission:
