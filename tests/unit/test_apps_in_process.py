@@ -24,7 +24,7 @@ NOW = datetime(2025, 1, 10, 8, 30, 0)
 @pytest.fixture
 def apps(tmp_path) -> Iterator[tuple[testing.TestClient, testing.TestClient, object, Settings]]:
     settings = Settings.from_env({"MAX_BODY_BYTES": "2048", "ILLUSTRA_ENV": "test"})
-    settings = Settings(**{**settings.__dict__, "broker_url": "stub://"})
+    settings = settings.model_copy(update={"broker_url": "stub://"})
     database = open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(database)
     broker = create_broker(settings)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import dramatiq
@@ -28,8 +27,8 @@ from illustra_shared.stages import STEPS
 from ..support import wait_until
 
 NOW = datetime(2025, 1, 10, 8, 30, 0)
-SETTINGS = replace(
-    Settings.from_env({"ILLUSTRA_ENV": "test", "ILLUSTRA_BULK_AFTER": "3"}), broker_url="stub://"
+SETTINGS = Settings.from_env({"ILLUSTRA_ENV": "test", "ILLUSTRA_BULK_AFTER": "3"}).model_copy(
+    update={"broker_url": "stub://"}
 )
 
 
@@ -42,7 +41,7 @@ def test_a_users_documents_past_the_threshold_of_unfinished_ones_start_in_the_bu
         "illustra.bulk",
         "illustra.bulk",
     ]
-    never = replace(SETTINGS, bulk_after=0)
+    never = SETTINGS.model_copy(update={"bulk_after": 0})
     assert first_step_queue(never, 10_000) == "illustra"
     assert Settings.from_env({}).bulk_after == 10
     assert Settings.from_env({"ILLUSTRA_BULK_AFTER": "0"}).bulk_after == 0

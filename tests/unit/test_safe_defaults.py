@@ -81,7 +81,7 @@ def test_api_answers_are_neither_stored_nor_sniffed(apps) -> None:  # noqa: F811
 
 def _apps(tmp_path, **env: str) -> tuple[testing.TestClient, testing.TestClient]:
     settings = Settings.from_env({"ILLUSTRA_ENV": "test", **env})
-    settings = Settings(**{**settings.__dict__, "broker_url": "stub://"})
+    settings = settings.model_copy(update={"broker_url": "stub://"})
     database = open_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     migrate(database)
     broker = create_broker(settings)

@@ -38,7 +38,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from .serve import serve
 
-    serve(args.service, settings, bind=args.bind, workers=args.workers, threads=args.threads)
+    serve(
+        args.service,
+        settings,
+        bind=args.bind,
+        workers=args.workers or settings.web_workers,
+        threads=args.threads or settings.web_threads,
+    )
     return 0
 
 
@@ -49,8 +55,9 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
         processes=args.processes or settings.worker_processes,
         threads=args.threads or settings.worker_threads,
         prefetch=settings.worker_prefetch,
-        shutdown_timeout_s=args.shutdown_timeout,
+        shutdown_timeout_s=args.shutdown_timeout or settings.shutdown_timeout_s,
         stall_s=settings.worker_stall_s,
+        metrics_port=settings.metrics_port,
     )
 
 
@@ -167,8 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the gateway, the status service or the local edge")
     serve.add_argument("service", choices=("gateway", "status", "edge"))
     serve.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default %(default)s)")
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+    serve.add_argument("--workers", type=int, help="defaults to WEB_WORKERS")
+    serve.add_argument("--threads", type=int, help="defaults to WEB_THREADS")
     serve.add_argument("--gateway", default="http://127.0.0.1:8001", help="edge only: the gateway's URL")
     serve.add_argument(
         "--status", default="http://127.0.0.1:8002", help="edge only: the status service's URL"
@@ -179,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--processes", type=int, help="defaults to WORKER_PROCESSES")
     worker.add_argument("--threads", type=int, help="defaults to WORKER_THREADS")
     worker.add_argument(
-        "--shutdown-timeout", type=float, default=60.0, help="seconds to finish running stages"
+        "--shutdown-timeout",
+        type=float,
+        help="seconds to finish running stages (ILLUSTRA_SHUTDOWN_TIMEOUT_S)",
     )
     worker.set_defaults(run=_worker)
 
@@ -286,5 +295,9 @@ def main(argv: list[str] | None = None) -> int:
         if refusal is not None:
             print(f"illustra: refusing to start: {refusal}", file=sys.stderr)
             return 2
-    configure_logging(settings.log_level, service=getattr(args, "service", None) or args.command)
+    configure_logging(
+        settings.log_level,
+        service=getattr(args, "service", None) or args.command,
+        log_format=settings.log_format,
+    )
     return args.run(args, settings)

@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import replace
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -92,11 +91,12 @@ def run_demo(
     run_dir: Path,
 ) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
-    settings = replace(
-        settings,
-        environment="demo",
-        broker_url="stub://",
-        database_url=database_url or f"sqlite:///{run_dir / 'demo.sqlite3'}",
+    settings = settings.model_copy(
+        update={
+            "environment": "demo",
+            "broker_url": "stub://",
+            "database_url": database_url or f"sqlite:///{run_dir / 'demo.sqlite3'}",
+        }
     )
     database = open_database(settings.database_url)
     migrate(database)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -70,13 +69,15 @@ def serve(name: str, settings: Settings, *, bind: str, workers: int, threads: in
         "accesslog": None,
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
-        "graceful_timeout": int(os.environ.get("WEB_GRACEFUL_TIMEOUT_S", "20")),
+        "graceful_timeout": settings.web_graceful_timeout_s,
         "timeout": 60,
         "keepalive": 5,
         # Request lines are bounded by what stands in front (the Ingress's nginx, the local edge), which answers
         # 414 itself; here a long query string reaches the application and gets its 400 with a reason.
         "limit_request_line": 0,
-        "when_ready": lambda arbiter: start_metrics_server(_collectors(name, settings)),
+        "when_ready": lambda arbiter: start_metrics_server(
+            _collectors(name, settings), port=settings.metrics_port
+        ),
         "child_exit": lambda arbiter, worker: mark_process_dead(worker.pid),
     }
     _Server(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 from datetime import UTC, datetime
@@ -62,14 +61,14 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def formatter(service: str) -> logging.Formatter:
+def formatter(service: str, log_format: str) -> logging.Formatter:
     """JSON unless LOG_FORMAT=text (for a person at a terminal)."""
-    return TextFormatter(service) if os.environ.get("LOG_FORMAT") == "text" else JsonFormatter(service)
+    return TextFormatter(service) if log_format == "text" else JsonFormatter(service)
 
 
-def configure_logging(level: str, service: str) -> None:
+def configure_logging(level: str, service: str, log_format: str) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(formatter(service))
+    handler.setFormatter(formatter(service, log_format))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

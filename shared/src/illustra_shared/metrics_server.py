@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+# prometheus_client's own variable, read by it in every process: set here for the processes a service starts,
+# after its settings were read, so it is no setting.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-PORT_ENV = "ILLUSTRA_METRICS_PORT"
 
 
 def prepare_multiprocess_dir(service: str, env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
@@ -37,11 +38,10 @@ def mark_process_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def start_metrics_server(collectors: Iterable[Any] = (), *, port: int | None = None) -> None:
-    """Serve metrics from a daemon thread; no server when no port is configured (as in tests and the demo)."""
+def start_metrics_server(collectors: Iterable[Any] = (), *, port: int) -> None:
+    """Serve metrics from a daemon thread; no server on port 0 (as in tests and the demo)."""
     from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
 
-    port = port if port is not None else int(os.environ.get(PORT_ENV, "0") or 0)
     if not port:
         return
     if os.environ.get(MULTIPROC_ENV):

@@ -45,8 +45,7 @@ def main(argv: list[str]) -> int:
     if argv:
         start_heartbeat(int(argv[0]))
     settings = Settings.from_env()
-    configure_logging(settings.log_level, service="extractor")
-    shutdown_timeout_ms = int(float(os.environ.get("ILLUSTRA_SHUTDOWN_TIMEOUT_S", "60")) * 1000)
+    configure_logging(settings.log_level, service="extractor", log_format=settings.log_format)
     stop = threading.Event()
     recycle_reason: list[str] = []
 
@@ -76,7 +75,7 @@ def main(argv: list[str]) -> int:
     stop.wait()
     if recycle_reason:
         log.info("worker process %d recycles: %s", os.getpid(), recycle_reason[0])
-    worker.stop(timeout=shutdown_timeout_ms)
+    worker.stop(timeout=int(settings.shutdown_timeout_s * 1000))
     broker.close()
     return EXIT_RECYCLE if recycle_reason else 0
 

@@ -128,7 +128,7 @@ class Supervisor:
 
 
 def run_supervisor(
-    processes: int, threads: int, prefetch: int, shutdown_timeout_s: float, stall_s: float
+    processes: int, threads: int, prefetch: int, shutdown_timeout_s: float, stall_s: float, metrics_port: int
 ) -> int:
     env = dict(
         os.environ,
@@ -139,5 +139,5 @@ def run_supervisor(
     )
     prepare_multiprocess_dir("extractor", env)
     os.environ[MULTIPROC_ENV] = env[MULTIPROC_ENV]
-    start_metrics_server()
+    start_metrics_server(port=metrics_port)
     return Supervisor(processes, env, shutdown_timeout_s, stall_s).run()

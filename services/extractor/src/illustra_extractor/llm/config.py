@@ -1,4 +1,4 @@
-"""LLM settings, read from the same Settings (and so the same environment) as everything else."""
+"""What the LLM client and engine work with: the LLM_* settings, and what this process takes from the pod's."""
 
 from __future__ import annotations
 
@@ -7,40 +7,19 @@ from dataclasses import dataclass, field
 from illustra_shared.errors import ConfigurationError
 from illustra_shared.settings import Settings
 
-DEFAULT_BASE_URL = "https://api.deepseek.com"
-DEFAULT_MODEL = "deepseek-chat"
-
-
-def _number(extra: dict[str, str], name: str, default: float, minimum: float) -> float:
-    raw = extra.get(name) or ""
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
-    if value < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum:g}, not {value:g}")
-    return value
-
-
-def _flag(raw: str | None, default: bool) -> bool:
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+_DEFAULTS = Settings()
 
 
 @dataclass(frozen=True)
 class LLMConfig:
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = _DEFAULTS.llm_base_url
     # repr=False: a config printed in a log or a traceback never shows the key.
     api_key: str = field(default="", repr=False)
-    model: str = DEFAULT_MODEL
-    timeout_s: float = 120.0
-    max_attempts: int = 3  # calls in total per request, the first included
-    backoff_s: float = 1.0  # first wait between attempts; doubles each time, with jitter
-    # On everywhere unless LLM_MASK_PII=0 says otherwise: personal data never leaves by default.
-    mask_pii: bool = True
+    model: str = _DEFAULTS.llm_model
+    timeout_s: float = _DEFAULTS.llm_timeout_s
+    max_attempts: int = _DEFAULTS.llm_max_attempts  # calls in total per request, the first included
+    backoff_s: float = _DEFAULTS.llm_backoff_s  # first wait between attempts; doubles each time, with jitter
+    mask_pii: bool = _DEFAULTS.llm_mask_pii
     # Everything the LLM part of one stage may take: it must end before the stage's soft time limit, which
     # would otherwise kill the stage and lose the rules result it falls back to.
     stage_budget_s: float = 1200.0
@@ -49,16 +28,15 @@ class LLMConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMConfig:
-        extra = dict(settings.extra)
         soft = settings.stage_soft_time_limit_s
         return cls(
-            base_url=extra.get("LLM_BASE_URL") or DEFAULT_BASE_URL,
-            api_key=extra.get("LLM_API_KEY") or "",
-            model=extra.get("LLM_MODEL") or DEFAULT_MODEL,
-            timeout_s=_number(extra, "LLM_TIMEOUT_S", cls.timeout_s, 0.1),
-            max_attempts=int(_number(extra, "LLM_MAX_ATTEMPTS", cls.max_attempts, 1)),
-            backoff_s=_number(extra, "LLM_BACKOFF_S", cls.backoff_s, 0.0),
-            mask_pii=_flag(extra.get("LLM_MASK_PII"), cls.mask_pii),
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+            max_attempts=settings.llm_max_attempts,
+            backoff_s=settings.llm_backoff_s,
+            mask_pii=settings.llm_mask_pii,
             # Leave a tenth of the limit (at least 2 s) for the rules, the database and the reconciliation.
             stage_budget_s=max(0.5, soft - max(2.0, soft / 10)),
             max_in_flight=-(-settings.llm_max_in_flight // settings.worker_processes),

@@ -55,7 +55,7 @@ def reply_model(stage: str, keys: tuple[str, ...]) -> type[BaseModel]:
     model = create_model(f"{result.__name__}Reply", __config__=_CONFIG, **fields)
     if stage != "table":
         return model
-    rows = Annotated[list[model], Field(max_length=400)]  # type: ignore[valid-type]
+    rows = Annotated[list[model], Field(max_length=400)]
     return create_model("ValueTableReply", __config__=_CONFIG, rows=(rows, ...))
 
 
