@@ -41,12 +41,9 @@ Text = Annotated[
 
 def _digits(value: Any) -> Any:
     """A string of digits is taken for a number, as form-minded frontends send it; 19 digits hold every bigint
-    (a longer string is left to fail, before Python would convert thousands of digits). A number without a
-    fraction (4551.0) is an integer, as JSON Schema (OpenAPI 3.1) counts them."""
+    (a longer string is left to fail, before Python would convert thousands of digits)."""
     if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= 19:
         return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return value
 
 

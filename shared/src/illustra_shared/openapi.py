@@ -1,4 +1,4 @@
-"""The API description (OpenAPI 3.1) of every route at the public origin, served at ``/openapi.json`` by the
+"""The API description (OpenAPI 3.0) of every route at the public origin, served at ``/openapi.json`` by the
 gateway and by the status service: the bodies' and answers' schemas are generated from the contract's models,
 the routes are listed here. The tests run schemathesis against it."""
 
@@ -20,6 +20,24 @@ from .contract import (
     Submission,
 )
 from .routing import MAX_DOCUMENT_ID
+
+
+def _openapi_3_0(schema: Any) -> Any:
+    """pydantic writes JSON Schema 2020-12 (OpenAPI 3.1), where 4551.0 is an integer: schemathesis sends such
+    numbers as valid data to a 3.1 description, for every integer in bodies and query strings alike. The
+    description stays OpenAPI 3.0, whose integers are whole numbers only: null becomes nullable, const an enum."""
+    if isinstance(schema, list):
+        return [_openapi_3_0(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _openapi_3_0(value) for key, value in schema.items()}
+    if "const" in schema:
+        schema["enum"] = [schema.pop("const")]
+    if {"type": "null"} in schema.get("anyOf", []):
+        (other,) = [option for option in schema.pop("anyOf") if option != {"type": "null"}]
+        schema.update({"allOf": [other]} if "$ref" in other else other, nullable=True)
+    return schema
+
 
 _, _SCHEMAS = models_json_schema(
     [
@@ -65,7 +83,7 @@ _DOCUMENT_ID = {
 _HEALTH = {"security": [], "responses": _responses(Health)}
 
 API_DOCUMENT: dict[str, Any] = {
-    "openapi": "3.1.0",
+    "openapi": "3.0.3",
     "info": {
         "title": "illustra",
         "version": "1",
@@ -74,7 +92,7 @@ API_DOCUMENT: dict[str, Any] = {
         "route but health, the page and this description needs a bearer token.",
     },
     "components": {
-        "schemas": _SCHEMAS["$defs"],
+        "schemas": _openapi_3_0(_SCHEMAS["$defs"]),
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     },
     "security": [{"bearer": []}, {}],
