@@ -13,16 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from illustra_shared.schema import BASIC_FIELDS
+from illustra_shared.contract import BASIC_FIELDS, ROW_FIELDS
 
-CELL_FIELDS = (
-    "age",
-    "total_premiums_paid",
-    "guaranteed_cash_value",
-    "non_guaranteed_value",
-    "total_surrender_value",
-    "death_benefit",
-)
+CELL_FIELDS = ROW_FIELDS[1:]  # a row is found by its policy year; its other cells are scored
 SCORED_SUMMARY_FIELDS = ("proposal_date", "valid_until", "breakeven_year")
 TRUSTED_CONFIDENCE = 0.8  # what hybrid mode takes without asking the model
 

@@ -42,7 +42,7 @@ def test_validation_names_every_error() -> None:
     )
     assert errors == [] and cleaned == {"rows": [{"policy_year": 3, "age": None}]}
     _, errors = validate("value_table", ("policy_year",), {"rows": [{"policy_year": None}]})
-    assert errors == ["rows[0].policy_year must be a plain JSON number (no quotes, no separators)"]
+    assert errors == ["reply.rows[0].policy_year must be a plain JSON number (no quotes, no separators)"]
 
 
 def test_a_chatty_reply_is_read_from_its_outermost_braces() -> None:

@@ -21,18 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from illustra_shared.contract import ROW_FIELDS
+
 DEFAULT_URL = "http://127.0.0.1:8080"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
-TABLE_COLUMNS = (
-    "policy_year",
-    "age",
-    "total_premiums_paid",
-    "guaranteed_cash_value",
-    "non_guaranteed_value",
-    "total_surrender_value",
-    "death_benefit",
-)
+TABLE_COLUMNS = ROW_FIELDS
 
 STAGE_WORDS = {
     "pending": "queued",

@@ -17,7 +17,7 @@ from illustra_shared.database import Statement, connection, prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import BasicInfoResult
 
-from .extraction.types import BASIC_FIELDS, ROW_FIELDS, BasicInfo, Summary, ValueTable
+from .extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Summary, ValueTable
 
 
 def _json(value: Any) -> str:
@@ -66,16 +66,7 @@ class _Statements:
             "illustra_upsert_value_table",
             _upsert("value_table_results", ["document_id", "issues", "extractor"], param),
         )
-        summary_columns = [
-            "document_id",
-            "proposal_date",
-            "valid_until",
-            "breakeven_year",
-            "key_points",
-            "overview",
-            "meta",
-            "extractor",
-        ]
+        summary_columns = ["document_id", *SUMMARY_FIELDS, "meta", "extractor"]
         self.upsert_summary = prepared(
             database, "illustra_upsert_summary", _upsert("summary_results", summary_columns, param)
         )

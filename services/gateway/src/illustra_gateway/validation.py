@@ -1,24 +1,16 @@
-"""Validation of request bodies, as Falcon hooks: resources only see bodies that are well-formed."""
+"""Validation of request bodies, as Falcon hooks: resources only see bodies that are well-formed. The bodies are
+the contract's models; this module reads the JSON and words pydantic's errors as the API's answers."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import falcon
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-FILE_NAME_MAX_CHARS = 255
-# What counts as blank, exactly as the API description's pattern says.
-_BLANK = " \t\n\r"
-
-
-@dataclass(frozen=True)
-class Submission:
-    file_name: str
-    ocr_content: str
-    user_id: int
-
+from illustra_shared.contract import Submission
 
 # An oversized body up to this many times the limit is read and dropped before the 413 goes out: a client or proxy
 # still sending it would otherwise see a reset connection instead of the answer. Beyond it the connection is cut.
@@ -57,65 +49,33 @@ def read_json_object(req: falcon.Request, max_bytes: int) -> dict[str, Any]:
     return body
 
 
-def _missing(field: str) -> falcon.HTTPError:
-    return falcon.HTTPUnprocessableEntity(description=f"{field} is required and must not be empty")
-
-
-def _required_text(body: dict[str, Any], field: str) -> str:
-    value = body.get(field)
-    if value is None:
-        raise _missing(field)
-    if not isinstance(value, str):
-        raise falcon.HTTPBadRequest(description=f"{field} must be a string")
-    if not value.strip(_BLANK):
-        raise _missing(field)
-    return value
-
-
-# 2**63 - 1 has 19 digits; a longer string is refused before Python converts it (past 4,300 digits it raises).
-_MAX_ID_DIGITS = 19
-
-
-def parse_user_id(value: Any, field: str = "user_id") -> int:
-    """A positive integer; a string of digits is accepted too, as form-minded frontends send it."""
-    if value is None or value == "":
-        raise _missing(field)
-    if isinstance(value, bool):
-        raise falcon.HTTPBadRequest(description=f"{field} must be a positive integer")
-    if isinstance(value, str) and value.strip().isdecimal() and len(value.strip()) <= _MAX_ID_DIGITS:
-        value = int(value.strip())
-    if not isinstance(value, int) or value <= 0 or value > 2**63 - 1:
-        raise falcon.HTTPBadRequest(description=f"{field} must be a positive integer")
-    return value
-
-
-def _submitting_user(body: dict[str, Any], authenticated_user: int | None) -> int:
-    """The token's user when there is a token (a different ``user_id`` in the body is refused), else the body's."""
-    if authenticated_user is None:
-        return parse_user_id(body.get("user_id"))
-    if body.get("user_id") not in (None, "") and parse_user_id(body["user_id"]) != authenticated_user:
-        raise falcon.HTTPForbidden(description="user_id does not match the user of the bearer token")
-    return authenticated_user
+def _refusal(error: ErrorDetails) -> falcon.HTTPError:
+    """pydantic's error worded as the API's answer (the contract's own checks word theirs already)."""
+    field = str(error["loc"][0])
+    if error["type"] in ("missing", "blank") or error["input"] in (None, ""):
+        return falcon.HTTPUnprocessableEntity(description=f"{field} is required and must not be empty")
+    if field == "user_id":
+        return falcon.HTTPBadRequest(description="user_id must be a positive integer")
+    if error["type"] == "too_long":
+        return falcon.HTTPBadRequest(
+            description=f"{field} must be at most {error['ctx']['max_length']} characters"
+        )
+    wording = "must be a string" if error["type"] == "string_type" else error["msg"]
+    return falcon.HTTPBadRequest(description=f"{field} {wording}")
 
 
 def parse_submission(body: dict[str, Any], authenticated_user: int | None = None) -> Submission:
-    file_name = _required_text(body, "file_name")
-    if len(file_name) > FILE_NAME_MAX_CHARS:
-        raise falcon.HTTPBadRequest(description=f"file_name must be at most {FILE_NAME_MAX_CHARS} characters")
-    file_name = file_name.strip(_BLANK)
-    ocr_content = _required_text(body, "ocr_content")
-    if "\x00" in ocr_content or "\x00" in file_name:
-        raise falcon.HTTPBadRequest(description="file_name and ocr_content must not contain NUL characters")
-    for field, value in (("file_name", file_name), ("ocr_content", ocr_content)):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate (\ud800) is valid JSON but no text
-            raise falcon.HTTPBadRequest(
-                description=f"{field} holds a lone surrogate, which is not text"
-            ) from None
-    return Submission(
-        file_name=file_name, ocr_content=ocr_content, user_id=_submitting_user(body, authenticated_user)
-    )
+    """The body as a Submission; with a bearer token the body's ``user_id`` may be left out (the token's user)
+    and a different one is refused."""
+    if authenticated_user is not None and body.get("user_id") in (None, ""):
+        body = {**body, "user_id": authenticated_user}
+    try:
+        submission = Submission.model_validate(body)
+    except ValidationError as invalid:
+        raise _refusal(invalid.errors()[0]) from None
+    if authenticated_user is not None and submission.user_id != authenticated_user:
+        raise falcon.HTTPForbidden(description="user_id does not match the user of the bearer token")
+    return submission
 
 
 def submission_body(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from typing import Any
 
 from peewee import ColumnBase, Database, fn
+from pydantic import BaseModel
 
+from illustra_shared.contract import (
+    BasicInfoData,
+    DocumentSummary,
+    StageAttemptData,
+    StatusData,
+    SummaryData,
+    ValueRowData,
+)
 from illustra_shared.database import prepared
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.models import (
@@ -18,7 +27,6 @@ from illustra_shared.models import (
     ValueTableResult,
     ValueTableRow,
 )
-from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
 
 def _timestamp(value: datetime | str | None) -> str | None:
@@ -28,22 +36,19 @@ def _timestamp(value: datetime | str | None) -> str | None:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _timestamp(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
-_SUMMARY_COLUMNS = (
-    Document.id,
-    Document.user_id,
-    Document.file_name,
-    Document.processing_stage,
-    Document.progress_percentage,
-    Document.status,
-    Document.error_message,
-    Document.created_at,
-    Document.last_processed_at,
-)
+def _fields(record: Any, model: type[BaseModel]) -> dict[str, Any]:
+    """The record's values for the contract model's fields, as JSON has them."""
+    return {name: _plain(getattr(record, name)) for name in model.model_fields}
+
+
+_SUMMARY_COLUMNS = tuple(getattr(Document, name) for name in DocumentSummary.model_fields)
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,7 @@ class DocumentReader:
     def __init__(self, database: Database) -> None:
         self.database = database
         p = database.param
-        status_sql = (
-            "SELECT processing_stage, progress_percentage, last_processed_at, status, error_message"
-            f" FROM documents WHERE id = {p}"
-        )
+        status_sql = f"SELECT {', '.join(StatusData.model_fields)} FROM documents WHERE id = {p}"
         self.status_sql = prepared(database, "illustra_status", status_sql)
         self.owned_status_sql = prepared(database, "illustra_owned_status", f"{status_sql} AND user_id = {p}")
 
@@ -79,28 +81,9 @@ class DocumentReader:
             row = self.database.execute_sql(self.owned_status_sql, [document_id, owner]).fetchone()
         if row is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
-        stage, percentage, last_processed_at, status, error_message = row
-        return {
-            "processing_stage": stage,
-            "progress_percentage": percentage,
-            "last_processed_at": _timestamp(last_processed_at),
-            "status": status,
-            "error_message": error_message,
-        }
-
-    @staticmethod
-    def _summary_of(document: Document) -> dict[str, Any]:
-        return {
-            "id": document.id,
-            "user_id": document.user_id,
-            "file_name": document.file_name,
-            "processing_stage": document.processing_stage,
-            "progress_percentage": document.progress_percentage,
-            "status": document.status,
-            "error_message": document.error_message,
-            "created_at": _timestamp(document.created_at),
-            "last_processed_at": _timestamp(document.last_processed_at),
-        }
+        data = dict(zip(StatusData.model_fields, row, strict=True))
+        data["last_processed_at"] = _timestamp(data["last_processed_at"])
+        return data
 
     def document(
         self, document_id: int, *, owner: int | None = None, include_text: bool = False
@@ -115,7 +98,7 @@ class DocumentReader:
         document = self._visible(Document.select(*columns), document_id, owner).first()
         if document is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
-        data = self._summary_of(document)
+        data = _fields(document, DocumentSummary)
         data["content_length"] = document.content_length
         if include_text:
             data["ocr_content"] = document.ocr_content
@@ -133,13 +116,9 @@ class DocumentReader:
         )
         summary = SummaryResult.get_or_none(SummaryResult.document == document_id)
 
-        data["basic_info"] = None if basic is None else {f: getattr(basic, f) for f in BASIC_FIELDS}
-        data["value_table"] = (
-            None if table is None else [{f: getattr(r, f) for f in ROW_FIELDS} for r in rows]
-        )
-        data["summary"] = (
-            None if summary is None else {f: _plain(getattr(summary, f)) for f in SUMMARY_FIELDS}
-        )
+        data["basic_info"] = None if basic is None else _fields(basic, BasicInfoData)
+        data["value_table"] = None if table is None else [_fields(row, ValueRowData) for row in rows]
+        data["summary"] = None if summary is None else _fields(summary, SummaryData)
         data["extraction_meta"] = {
             "basic_info": None if basic is None else {"extractor": basic.extractor, "fields": basic.meta},
             "value_table": None
@@ -148,19 +127,7 @@ class DocumentReader:
             "summary": None if summary is None else {"extractor": summary.extractor, "fields": summary.meta},
         }
         data["stage_attempts"] = [
-            {
-                "stage": attempt.stage,
-                "attempt": attempt.attempt,
-                "started_at": _timestamp(attempt.started_at),
-                "finished_at": _timestamp(attempt.finished_at),
-                "outcome": attempt.outcome,
-                "error": attempt.error,
-                "extractor": attempt.extractor,
-                "llm_calls": attempt.llm_calls,
-                "prompt_tokens": attempt.prompt_tokens,
-                "completion_tokens": attempt.completion_tokens,
-                "notes": attempt.notes,
-            }
+            _fields(attempt, StageAttemptData)
             for attempt in StageAttempt.select()
             .where(StageAttempt.document == document_id)
             .order_by(StageAttempt.started_at, StageAttempt.id)
@@ -171,4 +138,4 @@ class DocumentReader:
         query = Document.select(*_SUMMARY_COLUMNS).where(Document.user_id == user_id)
         total = query.count()
         documents = query.order_by(Document.id.desc()).paginate(page, page_size)
-        return Page([self._summary_of(d) for d in documents], page, page_size, total)
+        return Page([_fields(d, DocumentSummary) for d in documents], page, page_size, total)

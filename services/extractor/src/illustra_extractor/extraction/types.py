@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from illustra_shared.schema import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
+from illustra_shared.contract import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
 
 @dataclass(frozen=True, slots=True)

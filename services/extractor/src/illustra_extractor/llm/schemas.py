@@ -1,149 +1,104 @@
-"""The replies each stage accepts, checked by hand (no schema library): exact keys, types, closed vocabularies,
-bounded sizes. A reply that fails is described by its errors, which go back to the model once."""
+"""The replies each stage accepts: the contract's result models made strict for the model's answers (exact keys,
+plain JSON types, closed vocabularies, bounded sizes), for just the keys a question asks. A reply that fails is
+described by pydantic's errors, worded for the model, which go back to it once."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
-from collections.abc import Callable
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from illustra_shared.schema import ROW_FIELDS
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import ErrorDetails
 
-# A checker returns the cleaned value, or raises ValueError with what is wrong.
-Checker = Callable[[Any], Any]
-
-_MAX_TEXT = 300
-_MAX_KEY_POINTS = 30
-_MAX_ROWS = 400
+from illustra_shared.contract import BasicInfoData, SummaryData, ValueRowData
+from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
 
 
-def _nullable(check: Checker) -> Checker:
-    def checked(value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            return check(value)
-        except ValueError as error:
-            raise ValueError(f"{error} or null") from None
-
-    return checked
+def _integral(value: Any) -> Any:
+    """3.0 is the whole number 3 (models write years as floats); anything else is left to the strict check."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _text(limit: int) -> Checker:
-    def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError("must be a string")
-        if len(value) > limit:
-            raise ValueError(f"must be at most {limit} characters")
-        return value.strip()
-
-    return check
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError("must be a plain JSON number (no quotes, no separators)")
-    return float(value)
-
-
-def _whole(value: Any) -> int:
-    number = _number(value)
-    if number != int(number) or not 0 <= number <= 1000:
-        raise ValueError("must be a whole number between 0 and 1000")
-    return int(number)
-
-
-def _choice(*options: Any) -> Checker:
-    def check(value: Any) -> Any:
-        if value not in options or isinstance(value, bool) != isinstance(options[0], bool):
-            raise ValueError(f"must be one of {', '.join(json.dumps(o) for o in options)}")
-        return value
-
-    return check
-
-
-def _iso_date(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be a date as a string YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise ValueError("must be a date as a string YYYY-MM-DD") from None
-
-
-def _key_points(value: Any) -> list[str]:
-    if not isinstance(value, list) or len(value) > _MAX_KEY_POINTS:
-        raise ValueError(f"must be a list of at most {_MAX_KEY_POINTS} strings")
-    return [_text(_MAX_TEXT)(item) for item in value]
-
-
-BASIC_CHECKS: dict[str, Checker] = {
-    "insured_name": _nullable(_text(_MAX_TEXT)),
-    "gender": _nullable(_choice("M", "F")),
-    "issue_age": _nullable(_whole),
-    "smoker": _nullable(_choice(True, False)),
-    "insurer": _nullable(_text(_MAX_TEXT)),
-    "product_name": _nullable(_text(_MAX_TEXT)),
-    "currency": _nullable(_choice("USD", "HKD", "CNY")),
-    "sum_assured": _nullable(_number),
-    "annual_premium": _nullable(_number),
-    "premium_term_years": _nullable(_whole),
-    "payment_mode": _nullable(_choice("annual", "monthly", "single")),
-    "coverage_to_age": _nullable(_whole),
+Whole = Annotated[int, Field(ge=0, le=1000), BeforeValidator(_integral)]
+# The answers narrower than what the rules engine may store: the model picks from a closed vocabulary.
+_NARROWER: dict[str, Any] = {
+    "currency": Literal["USD", "HKD", "CNY"] | None,
+    "payment_mode": Literal["annual", "monthly", "single"] | None,
+    "key_points": Annotated[list[str], Field(max_length=30)],
 }
-ROW_CHECKS: dict[str, Checker] = {
-    "policy_year": _whole,
-    "age": _nullable(_whole),
-    **{name: _nullable(_number) for name in ROW_FIELDS[2:]},
-}
-SUMMARY_CHECKS: dict[str, Checker] = {
-    "proposal_date": _nullable(_iso_date),
-    "valid_until": _nullable(_iso_date),
-    "breakeven_year": _nullable(_whole),
-    "key_points": _key_points,
+_CONFIG = ConfigDict(
+    strict=True, extra="forbid", str_max_length=300, str_strip_whitespace=True, allow_inf_nan=False
+)
+_RESULTS: dict[str, type[BaseModel]] = {
+    BASIC_INFO.name: BasicInfoData,
+    VALUE_TABLE.name: ValueRowData,
+    SUMMARY.name: SummaryData,
 }
 
 
-def _check_object(
-    data: Any, keys: tuple[str, ...], checks: dict[str, Checker], where: str, errors: list[str]
-) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        errors.append(f"{where} must be a JSON object")
-        return {}
-    for extra in sorted(set(data) - set(keys)):
-        errors.append(f"{where}: unexpected key {extra!r}")
-    cleaned: dict[str, Any] = {}
-    for key in keys:
-        if key not in data:
-            errors.append(f"{where}: missing key {key!r}")
-            continue
-        try:
-            cleaned[key] = checks[key](data[key])
-        except ValueError as error:
-            errors.append(f"{where}.{key} {error}")
-    return cleaned
+def _reply_type(name: str, annotation: Any) -> Any:
+    if name in _NARROWER:
+        return _NARROWER[name]
+    return {int: Whole, int | None: Whole | None}.get(annotation, annotation)
+
+
+@cache  # a handful of key sets per stage: the engines ask all of a stage's keys, or the rules' unsure ones
+def reply_model(stage: str, keys: tuple[str, ...]) -> type[BaseModel]:
+    """The reply to a question about ``keys``: a table reply is ``{"rows": [...]}``, each row with its policy
+    year and the keys."""
+    result = _RESULTS[stage]
+    if stage == VALUE_TABLE.name:
+        keys = ("policy_year", *(key for key in keys if key != "policy_year"))
+    fields: dict[str, Any] = {
+        name: (_reply_type(name, result.model_fields[name].annotation), ...) for name in keys
+    }
+    model = create_model(f"{result.__name__}Reply", __config__=_CONFIG, **fields)
+    if stage != VALUE_TABLE.name:
+        return model
+    rows = Annotated[list[model], Field(max_length=400)]
+    return create_model("ValueTableReply", __config__=_CONFIG, rows=(rows, ...))
+
+
+_NUMBER = "must be a plain JSON number (no quotes, no separators)"
+_WHOLE = "must be a whole number between 0 and 1000"
+_DATE = "must be a date as a string YYYY-MM-DD"
+# pydantic's wording of the errors the model makes most, replaced by one that tells it what to write instead; the
+# others keep pydantic's ("List should have at most 30 items after validation, not 31").
+_PHRASES = {
+    "float_type": _NUMBER,
+    "int_type": _NUMBER,
+    "finite_number": _NUMBER,
+    "greater_than_equal": _WHOLE,
+    "less_than_equal": _WHOLE,
+    "date_from_datetime_parsing": _DATE,
+    "date_parsing": _DATE,
+    "date_type": _DATE,
+    "model_type": "must be a JSON object",
+}
+
+
+def _described(error: ErrorDetails) -> str:
+    path = error["loc"]
+    where = "reply" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    if error["type"] == "int_type" and isinstance(error["input"], float):
+        return f"{where} {_WHOLE}"
+    if error["type"] in ("missing", "extra_forbidden"):
+        what = "missing" if error["type"] == "missing" else "unexpected"
+        return f"{where.rpartition('.')[0]}: {what} key {path[-1]!r}"
+    if error["type"] == "literal_error":
+        return f"{where} must be one of {error.get('ctx', {}).get('expected')}"
+    return f"{where} {_PHRASES.get(error['type'], error['msg'])}"
 
 
 def validate(stage: str, keys: tuple[str, ...], data: Any) -> tuple[dict[str, Any], list[str]]:
-    """The reply cleaned to the requested keys, and the errors found (empty when it is valid)."""
-    errors: list[str] = []
-    if stage == "basic_info":
-        return _check_object(data, keys, BASIC_CHECKS, "reply", errors), errors
-    if stage == "summary":
-        return _check_object(data, keys, SUMMARY_CHECKS, "reply", errors), errors
-    envelope = _check_object(data, ("rows",), {"rows": lambda rows: rows}, "reply", errors)
-    rows = envelope.get("rows")
-    if "rows" in envelope and (not isinstance(rows, list) or len(rows) > _MAX_ROWS):
-        errors.append(f"reply.rows must be a list of at most {_MAX_ROWS} objects")
-        rows = None
-    row_keys = ("policy_year", *(key for key in keys if key != "policy_year"))
-    cleaned_rows = [
-        _check_object(row, row_keys, ROW_CHECKS, f"rows[{index}]", errors)
-        for index, row in enumerate(rows or [])
-    ]
-    return {"rows": cleaned_rows}, errors
+    """The reply cleaned to the requested keys, and the errors found (empty when it is valid). It is checked as
+    JSON, where a date is a string and strict still means a plain JSON type."""
+    try:
+        reply = reply_model(stage, keys).model_validate_json(json.dumps(data, allow_nan=True))
+    except ValidationError as invalid:
+        return {}, list(dict.fromkeys(_described(error) for error in invalid.errors()))
+    return reply.model_dump(mode="json"), []
 
 
 def parse_reply(content: str) -> tuple[Any, str | None]:

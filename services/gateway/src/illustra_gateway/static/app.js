@@ -2,10 +2,10 @@
 
 import { createApi } from "./api.js";
 import { CHART_SERIES, renderChart } from "./chart.js";
+import { BASIC_FIELDS, STAGES, TABLE_COLUMNS } from "./contract.js";
 import {
   LOW_CONFIDENCE,
   MONEY_COLUMNS,
-  TABLE_COLUMNS,
   compactFormatter,
   download,
   fileStem,
@@ -18,15 +18,6 @@ import {
 import { language, locale, setLanguage, t, translatePage } from "./i18n.js";
 
 const STORAGE = { language: "illustra.language", userId: "illustra.userId", token: "illustra.token" };
-const STAGES = [
-  "pending",
-  "extracting_basic_info",
-  "basic_info_completed",
-  "extracting_table",
-  "table_completed",
-  "extracting_summary",
-  "all_completed",
-];
 const STEPS = [
   { key: "basic_info", running: "extracting_basic_info", done: "basic_info_completed" },
   { key: "value_table", running: "extracting_table", done: "table_completed" },
@@ -36,20 +27,6 @@ const FAST_POLLS = 5; // the first polls come every second, then every 3 s as th
 const FAST_POLL_MS = 1000;
 const POLL_MS = 3000;
 const PAGE_SIZE = 10;
-const BASIC_FIELDS = [
-  "insured_name",
-  "gender",
-  "issue_age",
-  "smoker",
-  "insurer",
-  "product_name",
-  "currency",
-  "sum_assured",
-  "annual_premium",
-  "premium_term_years",
-  "payment_mode",
-  "coverage_to_age",
-];
 
 const $ = (id) => document.getElementById(id);
 

@@ -1,14 +1,6 @@
 // Pure helpers: number and date formatting, CSV, the value table's columns, DOM building.
 
-export const TABLE_COLUMNS = [
-  "policy_year",
-  "age",
-  "total_premiums_paid",
-  "guaranteed_cash_value",
-  "non_guaranteed_value",
-  "total_surrender_value",
-  "death_benefit",
-];
+import { TABLE_COLUMNS } from "./contract.js";
 
 // Columns holding money (the others are counts: year, age).
 export const MONEY_COLUMNS = new Set(TABLE_COLUMNS.slice(2));
