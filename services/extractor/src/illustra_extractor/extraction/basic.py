@@ -495,22 +495,16 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
     example = find_example(text, folded)
     if example is not None:
         _take_example(fields, example.fields)
-    if "insurer" not in fields:
-        insurer = _insurer_from_heading(text, folded)
-        if insurer is not None:
-            fields["insurer"] = insurer
+    if "insurer" not in fields and (insurer := _insurer_from_heading(text, folded)) is not None:
+        fields["insurer"] = insurer
     if "product_name" not in fields:
         product = _product_from_title(text, folded) or _product_from_repeated_line(text, folded)
         if product is not None:
             fields["product_name"] = product
-    if "annual_premium" not in fields:
-        premium = _premium_from_plan_row(folded, fields)
-        if premium is not None:
-            fields["annual_premium"] = premium
-    if "currency" not in fields:
-        currency = _currency_fallback(folded, fields)
-        if currency is not None:
-            fields["currency"] = currency
+    if "annual_premium" not in fields and (premium := _premium_from_plan_row(folded, fields)) is not None:
+        fields["annual_premium"] = premium
+    if "currency" not in fields and (currency := _currency_fallback(folded, fields)) is not None:
+        fields["currency"] = currency
     if "coverage_to_age" not in fields:
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)

@@ -382,13 +382,9 @@ def find_pairs(folded: str) -> tuple[Pair, ...]:
 
 
 def _markdown_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair]) -> None:
-    cells: list[tuple[int, int]] = []
-    position = folded.index("|", line_start) + 1
-    while position < line_end:
-        bar = folded.find("|", position, line_end)
-        cell_end = line_end if bar < 0 else bar
-        cells.append((position, cell_end))
-        position = cell_end + 1
+    # The cells between the bars; a closing bar ends the last cell rather than starting an empty one.
+    end = line_end - 1 if folded[line_end - 1] == "|" else line_end
+    cells = _split_spans(folded, folded.index("|", line_start) + 1, end, "|")
     for index, (start, end) in enumerate(cells[:-1]):
         label_start, label_end = _label_span(folded, start, end)
         label = folded[label_start:label_end].rstrip(":")

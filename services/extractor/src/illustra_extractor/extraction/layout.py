@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import cached_property
 from itertools import pairwise
+from statistics import median
 
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
@@ -423,12 +424,6 @@ def _joined(pieces: list[Cell]) -> Cell:
 # ---------------------------------------------------------------------------------------------
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _without_column_rules(row: list[Cell], width: int) -> list[Cell]:
     """A row one or more cells wider than its table: a dash printed right before a number is a column rule OCR
     read (`1,309,229 | __ 2,382,655`), not a cell of its own."""
@@ -472,21 +467,21 @@ class ColumnGeometry:
 
     @cached_property
     def starts(self) -> list[float]:
-        return [_median([row[i].x for row in self.full_rows]) for i in range(self.width)]
+        return [median([row[i].x for row in self.full_rows]) for i in range(self.width)]
 
     @cached_property
     def ends(self) -> list[float]:
-        return [_median([row[i].x_end for row in self.full_rows]) for i in range(self.width)]
+        return [median([row[i].x_end for row in self.full_rows]) for i in range(self.width)]
 
     @cached_property
     def left_aligned(self) -> bool:
         # Left-aligned columns keep their starts steady while their ends move with the number's length; a few
         # drifting rows must not decide it, hence the median deviation.
         start_spread = sum(
-            _median([abs(row[i].x - self.starts[i]) for row in self.full_rows]) for i in range(self.width)
+            median([abs(row[i].x - self.starts[i]) for row in self.full_rows]) for i in range(self.width)
         )
         end_spread = sum(
-            _median([abs(row[i].x_end - self.ends[i]) for row in self.full_rows]) for i in range(self.width)
+            median([abs(row[i].x_end - self.ends[i]) for row in self.full_rows]) for i in range(self.width)
         )
         return start_spread <= end_spread
 

@@ -35,10 +35,9 @@ _MULTIPLE_RE = re.compile(r"倍|times|(?<![a-z])x(?![a-z])|%")
 def _date_field(folded: str, all_pairs: tuple[Pair, ...], name: str) -> Field | None:
     pairs = [pair for pair in all_pairs if pair.field == name]
     if name == "proposal_date":
+        # Dates under a label naming the proposal first (False sorts before True).
         pairs.sort(
-            key=lambda pair: (
-                0 if _SPECIFIC_DATE_LABEL_RE.search(folded, pair.label_start, pair.value_start) else 1
-            )
+            key=lambda pair: not _SPECIFIC_DATE_LABEL_RE.search(folded, pair.label_start, pair.value_start)
         )
     for pair in pairs:
         found = find_date(folded, pair.value_start, pair.value_end)
@@ -52,9 +51,8 @@ def _valid_until(folded: str, pairs: tuple[Pair, ...], proposal: Field | None) -
     labelled = _date_field(folded, pairs, "valid_until")
     if labelled is not None:
         return labelled
-    for words in _VALID_UNTIL_WORDS_RE.finditer(
-        folded
-    ):  # `本建議書有效期至 2025年6月30日`, no label of its own
+    # `本建議書有效期至 2025年6月30日`, no label of its own
+    for words in _VALID_UNTIL_WORDS_RE.finditer(folded):
         found = find_date(folded, words.end(), min(len(folded), words.end() + 24))
         if found is not None and not folded[words.end() : found.start].strip(" :"):
             return Field(
@@ -156,11 +154,8 @@ def _surrender_value(row: dict[str, Field]) -> Field:
 def _premiums_paid(row: dict[str, Field], basic: BasicInfo) -> Field:
     """The printed premiums paid, or where the table prints none, premium x min(year, term)."""
     paid = row["total_premiums_paid"]
-    premium, term, year = (
-        basic.get("annual_premium"),
-        basic.get("premium_term_years"),
-        row["policy_year"].value,
-    )
+    premium, term = basic.get("annual_premium"), basic.get("premium_term_years")
+    year = row["policy_year"].value
     if paid.value is not None or None in (premium, term, year):
         return paid
     confidence = min(basic.fields["annual_premium"].confidence, basic.fields["premium_term_years"].confidence)
@@ -190,11 +185,8 @@ def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Fiel
     """The stated year should not contradict printed rows: earlier rows below premiums, that row at or
     above."""
     for row in table.rows:
-        year, total, paid = (
-            row["policy_year"].value,
-            _surrender_value(row).value,
-            _premiums_paid(row, basic).value,
-        )
+        year = row["policy_year"].value
+        total, paid = _surrender_value(row).value, _premiums_paid(row, basic).value
         if year is None or total is None or paid is None:
             continue
         if (year < stated.value and total >= paid) or (year == stated.value and total < paid):

@@ -275,13 +275,12 @@ def _combine_parts(parts: list[Field]) -> Field:
         return MISSING
     if len(parts) == 1:
         return parts[0]  # _read_amount gives a float, or None at confidence 0: already its own sum
+    issues = tuple(issue for part in parts for issue in part.issues)
     if any(part.value is None for part in parts):
-        return Field(None, 0.0, parts[0].span, tuple(i for part in parts for i in part.issues))
+        return Field(None, 0.0, parts[0].span, issues)
     spans = [part.span for part in parts if part.span is not None]
     span = (min(s[0] for s in spans), max(s[1] for s in spans)) if spans else None
-    issues = tuple(issue for part in parts for issue in part.issues)
-    if len(parts) > 1:
-        issues = (*issues, f"sum of {len(parts)} non-guaranteed columns")
+    issues = (*issues, f"sum of {len(parts)} non-guaranteed columns")
     return Field(
         float(sum(part.value for part in parts)), min(part.confidence for part in parts), span, issues
     )

@@ -8,7 +8,7 @@ at.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from illustra_shared.contract import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS
 
@@ -55,22 +55,29 @@ def _fields_from_json(data: dict, names: tuple[str, ...]) -> dict[str, Field]:
 
 
 @dataclass
-class BasicInfo:
+class _NamedFields:
+    """A stage result made of the fields named in ``names``."""
+
     fields: dict[str, Field]
+    names: ClassVar[tuple[str, ...]]
 
     def get(self, name: str) -> Any:
         found = self.fields.get(name)
         return found.value if found is not None else None
 
     def values(self) -> dict[str, Any]:
-        return {name: self.get(name) for name in BASIC_FIELDS}
+        return {name: self.get(name) for name in self.names}
 
     def to_json(self) -> dict:
-        return _fields_to_json(self.fields, BASIC_FIELDS)
+        return _fields_to_json(self.fields, self.names)
 
     @classmethod
-    def from_json(cls, data: dict) -> BasicInfo:
-        return cls(_fields_from_json(data, BASIC_FIELDS))
+    def from_json(cls, data: dict) -> Self:
+        return cls(_fields_from_json(data, cls.names))
+
+
+class BasicInfo(_NamedFields):
+    names = BASIC_FIELDS
 
 
 @dataclass
@@ -92,20 +99,5 @@ class ValueTable:
         )
 
 
-@dataclass
-class Summary:
-    fields: dict[str, Field]
-
-    def get(self, name: str) -> Any:
-        found = self.fields.get(name)
-        return found.value if found is not None else None
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.get(name) for name in SUMMARY_FIELDS}
-
-    def to_json(self) -> dict:
-        return _fields_to_json(self.fields, SUMMARY_FIELDS)
-
-    @classmethod
-    def from_json(cls, data: dict) -> Summary:
-        return cls(_fields_from_json(data, SUMMARY_FIELDS))
+class Summary(_NamedFields):
+    names = SUMMARY_FIELDS
