@@ -5,6 +5,7 @@ test_faults)."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -101,7 +102,9 @@ class Stack:
         with self.database.connection_context():
             return [
                 (a.stage, a.attempt, a.outcome, a.error)
-                for a in StageAttempt.select().where(StageAttempt.document == document_id).order_by(StageAttempt.id)
+                for a in StageAttempt.select()
+                .where(StageAttempt.document == document_id)
+                .order_by(StageAttempt.id)
             ]
 
     def dead_letters(self) -> list[str]:
@@ -148,7 +151,9 @@ def test_a_failed_stage_is_retried_and_then_succeeds(stack: Stack) -> None:
     assert stack.dead_letters() == []
 
 
-def test_a_stage_that_fails_every_retry_puts_its_document_in_error_with_a_readable_message(stack: Stack) -> None:
+def test_a_stage_that_fails_every_retry_puts_its_document_in_error_with_a_readable_message(
+    stack: Stack,
+) -> None:
     stack.engine.failures["value_table"].extend(RuntimeError("boom") for _ in range(3))
     document_id = stack.submit()
     stack.join()
@@ -188,7 +193,10 @@ def test_a_restart_puts_a_failed_document_back_at_its_failed_step_and_is_refused
     assert stack.document(document_id).processing_stage == ProcessingStage.ALL_COMPLETED
     assert stack.engine.calls == ["basic_info", "value_table", "summary", "summary"]
 
-    with stack.database.connection_context(), pytest.raises(NotInError, match="is at all_completed, not in error"):
+    with (
+        stack.database.connection_context(),
+        pytest.raises(NotInError, match="is at all_completed, not in error"),
+    ):
         stack.lifecycle.restart_failed(document_id, owner=None)
 
 
@@ -207,7 +215,8 @@ def test_undoing_a_restart_puts_the_document_back_in_its_error(stack: Stack) -> 
     )
 
 
-def test_a_redelivered_message_for_a_stage_behind_the_document_is_skipped(stack: Stack) -> None:
+def test_a_redelivered_message_for_a_stage_behind_the_document_is_skipped(stack: Stack, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="illustra_shared.lifecycle")
     document_id = stack.submit()
     stack.join()
     stack.pipeline.enqueue(FIRST, document_id)  # a duplicate, as a broker may redeliver
@@ -216,6 +225,22 @@ def test_a_redelivered_message_for_a_stage_behind_the_document_is_skipped(stack:
     assert len(stack.attempts(document_id)) == 3  # no attempt opened
     assert stack.engine.calls.count("basic_info") == 1
     assert stack.dead_letters() == []
+    assert f"skipping extract_basic_info of document {document_id}: it is not at this step" in caplog.text
+
+
+def test_a_message_for_a_stage_a_live_worker_runs_is_skipped(stack: Stack, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="illustra_shared.lifecycle")
+    with stack.database.connection_context():
+        created = stack.lifecycle.create(1, "a.pdf", TEXT)
+        StageAttempt.create(
+            document=created.document_id, stage=FIRST.name, attempt=1, outcome="running", heartbeat_at=utcnow()
+        )
+        Document.update(processing_stage=FIRST.running).where(Document.id == created.document_id).execute()
+    stack.pipeline.start(created.document_id, 0)
+    stack.join()
+    assert stack.engine.calls == []
+    assert stack.attempts(created.document_id) == [(FIRST.name, 1, "running", None)]
+    assert f"of document {created.document_id}: a live worker runs it" in caplog.text
 
 
 def test_a_stage_its_workers_died_in_too_often_is_set_aside_as_poison(stack: Stack) -> None:
@@ -251,7 +276,11 @@ def test_a_running_attempt_whose_lease_ran_out_is_abandoned_and_the_stage_runs_a
         created = stack.lifecycle.create(1, "a.pdf", TEXT)
         long_ago = datetime(2000, 1, 1)
         StageAttempt.create(
-            document=created.document_id, stage=FIRST.name, attempt=1, outcome="running", heartbeat_at=long_ago
+            document=created.document_id,
+            stage=FIRST.name,
+            attempt=1,
+            outcome="running",
+            heartbeat_at=long_ago,
         )
         Document.update(processing_stage=FIRST.running).where(Document.id == created.document_id).execute()
     stack.pipeline.start(created.document_id, 0)

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 # How many idle documents one reconciliation round resumes at most.
 _IDLE_BATCH = 200
 _FINISHED = (ProcessingStage.ALL_COMPLETED, ProcessingStage.ERROR)
+_ABANDONED = "its worker stopped before the stage ended"
 
 
 @dataclass
@@ -144,25 +145,29 @@ class _Statements:
             f"UPDATE documents SET processing_stage = {p}, progress_percentage = {p}, status = {p},"
             f" last_processed_at = {p} WHERE id = {p} AND processing_stage IN ({p}, {p})",
         )
-        self.running_attempts = (
-            f"SELECT id, heartbeat_at > {p} FROM stage_attempts"
-            f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running'"
-        )
-        self.open_attempt = (
-            "INSERT INTO stage_attempts (document_id, stage, attempt, message_id, started_at, heartbeat_at, outcome)"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, 'running') RETURNING id"
-        )
-        # The common case in the round trip that moved the document: no attempt of this stage is running. It is
-        # a statement of its own so that it sees an attempt that a worker which held the document's row lock
-        # before this one committed meanwhile.
-        self.open_first_attempt = prepared(
+        # Running attempts of the stage whose worker stopped renewing their lease become abandoned, when the
+        # document is in the stage (moved by the statement before, or already there).
+        self.abandon_stale_attempts = prepared(
             database,
-            "illustra_open_first_attempt",
+            "illustra_abandon_stale_attempts",
+            f"UPDATE stage_attempts SET outcome = 'abandoned', finished_at = {p}, error = {p}"
+            f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running'"
+            f" AND (heartbeat_at IS NULL OR heartbeat_at <= {p})"
+            f" AND EXISTS (SELECT 1 FROM documents WHERE id = {p} AND processing_stage = {p})",
+        )
+        # An attempt opens when the document is in the stage, no live attempt of it runs and it has not been
+        # abandoned too often. A statement of its own, after those that lock the document's row, so that it sees
+        # an attempt that a worker which held the lock before this one committed meanwhile.
+        self.open_attempt = prepared(
+            database,
+            "illustra_open_attempt",
             "INSERT INTO stage_attempts (document_id, stage, attempt, message_id, started_at, heartbeat_at, outcome)"
             f" SELECT {p}, {p}, {p}, {p}, {p}, {p}, 'running'"
             f" WHERE EXISTS (SELECT 1 FROM documents WHERE id = {p} AND processing_stage = {p})"
-            " AND NOT EXISTS (SELECT 1 FROM stage_attempts"
-            f" WHERE document_id = {p} AND stage = {p} AND outcome = 'running') RETURNING id",
+            f" AND NOT EXISTS (SELECT 1 FROM stage_attempts WHERE document_id = {p} AND stage = {p}"
+            " AND outcome = 'running')"
+            f" AND (SELECT count(*) FROM stage_attempts WHERE document_id = {p} AND stage = {p}"
+            f" AND outcome = 'abandoned') < {p} RETURNING id",
             # The types of the attempt's columns (document ids are bigints).
             types=("bigint", "varchar", "smallint", "varchar", "timestamp", "timestamp"),
         )
@@ -272,30 +277,39 @@ class Lifecycle:
     def start_stage(
         self, document_id: int, step: PipelineStep, number: int, message_id: str
     ) -> Attempt | None:
-        """Move the document to ``step``'s running stage and open attempt ``number``; None when the step's message
-        is to be skipped (the document is not at this step, or a live worker runs it). ``StageFailed`` when the
-        stage is set aside as poison."""
+        """Move the document to ``step``'s running stage and open attempt ``number``, in one round trip; None when
+        the step's message is to be skipped (the document is not at this step, or a live worker runs it).
+        ``StageFailed`` when the stage is set aside as poison."""
         now = self.clock()
+        in_stage = (document_id, step.running)
         with connection(self.database):
-            # The common case in one round trip: move the document and open an attempt when none of this stage is
-            # running.
             rows = execute_together(
                 self.database,
                 [
                     self._move_document(document_id, step, now),
                     (
-                        self.sql.open_first_attempt,
+                        self.sql.abandon_stale_attempts,
+                        [now, _ABANDONED, document_id, step.name, now - self.lease, *in_stage],
+                    ),
+                    (
+                        self.sql.open_attempt,
                         [
                             *(document_id, step.name, number, message_id, now, now),  # the attempt
-                            *(document_id, step.running, document_id, step.name),  # the two conditions
+                            *(*in_stage, document_id, step.name, document_id, step.name, self.max_abandoned),
                         ],
                     ),
                 ],
             )
-            attempt_id = (
-                rows[0][0] if rows else self._start_contested(document_id, step, number, message_id, now)
-            )
-        return None if attempt_id is None else Attempt(attempt_id, number, document_id, step)
+            if rows:
+                return Attempt(rows[0][0], number, document_id, step)
+            # Rarely here: a redelivery, a duplicate, a stage abandoned too often.
+            poison = self.set_aside_if_poison(document_id, step, step.running, now)
+            busy = poison is None and self.stage_of(document_id) == step.running
+        if poison is not None:
+            raise StageFailed(poison)  # not retried: dead-lettered
+        why = "a live worker runs it" if busy else "it is not at this step"
+        log.info("skipping %s of document %s: %s", step.actor_name, document_id, why)
+        return None
 
     def _move_document(self, document_id: int, step: PipelineStep, now: datetime) -> Statement:
         # The update both moves the document and locks its row, so two workers given the same stage queue up
@@ -316,48 +330,13 @@ class Lifecycle:
             ],
         )
 
-    def _start_contested(
-        self, document_id: int, step: PipelineStep, number: int, message_id: str, now: datetime
-    ) -> int | None:
-        """Sort out why the common case did not start the stage: the document is not at this step, or a live
-        worker runs it (None), or running attempts whose worker stopped become abandoned and the stage starts."""
-        with self.database.atomic():
-            sql, params = self._move_document(document_id, step, now)
-            if not self.database.execute_sql(sql, params).rowcount:
-                log.info("skipping %s of document %s: it is not at this step", step.actor_name, document_id)
-                return None
-            if self._claimed_elsewhere(document_id, step, now):
-                log.info("skipping %s of document %s: a live worker runs it", step.actor_name, document_id)
-                return None
-            poison = self.set_aside_if_poison(document_id, step, now)
-            if poison is None:
-                (attempt_id,) = self.database.execute_sql(
-                    self.sql.open_attempt, [document_id, step.name, number, message_id, now, now]
-                ).fetchone()
-        if poison is not None:
-            raise StageFailed(poison)  # not retried: dead-lettered
-        return int(attempt_id)
-
-    def _claimed_elsewhere(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
-        """Whether another worker holds a live lease on this stage; stale running attempts become abandoned."""
-        stale = []
-        for attempt_id, live in self.database.execute_sql(
-            self.sql.running_attempts, [now - self.lease, document_id, step.name]
-        ):
-            if live:
-                return True
-            stale.append(attempt_id)
-        if stale:
-            StageAttempt.update(
-                outcome="abandoned", finished_at=now, error="its worker stopped before the stage ended"
-            ).where(StageAttempt.id.in_(stale)).execute()
-        return False
-
-    def set_aside_if_poison(self, document_id: int, step: PipelineStep, now: datetime) -> str | None:
+    def set_aside_if_poison(
+        self, document_id: int, step: PipelineStep, stage: str, now: datetime
+    ) -> str | None:
         """A stage abandoned ``stage_max_abandoned`` times (its worker died while running it: killed for its
         memory, or frozen and killed) would kill the next worker too, however it is sent again (redelivered by the
-        broker or by the reconciler): its document moves to ``error`` with the reason, which is returned; None for
-        any other."""
+        broker or by the reconciler): its document, when still at ``stage``, moves to ``error`` with the reason,
+        which is returned; None for any other."""
         abandoned = (
             StageAttempt.select(fn.COUNT(StageAttempt.id))
             .where(
@@ -373,12 +352,14 @@ class Lifecycle:
             f"{step.label} failed: its worker stopped while running it {abandoned} times;"
             " the document is set aside so that it stops no more workers"
         )
-        Document.update(
+        set_aside = Document.update(
             processing_stage=ProcessingStage.ERROR,
             status=DocumentStatus.ERROR,
             error_message=reason,
             last_processed_at=now,
-        ).where(Document.id == document_id, Document.processing_stage != ProcessingStage.ERROR).execute()
+        ).where(Document.id == document_id, Document.processing_stage == stage)
+        if not set_aside.execute():
+            return None
         log.error("document %s set aside as poison: %s", document_id, reason)
         return reason
 
@@ -473,7 +454,7 @@ class Lifecycle:
                 step = step_to_resume(stage)
                 if step is None or self._busy(document_id, step, now, retry_wait):
                     continue
-                if self.set_aside_if_poison(document_id, step, now):
+                if self.set_aside_if_poison(document_id, step, stage, now):
                     continue
                 touched = (
                     Document.update(last_processed_at=now)
