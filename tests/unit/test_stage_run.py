@@ -233,7 +233,11 @@ def test_a_message_for_a_stage_a_live_worker_runs_is_skipped(stack: Stack, caplo
     with stack.database.connection_context():
         created = stack.lifecycle.create(1, "a.pdf", TEXT)
         StageAttempt.create(
-            document=created.document_id, stage=FIRST.name, attempt=1, outcome="running", heartbeat_at=utcnow()
+            document=created.document_id,
+            stage=FIRST.name,
+            attempt=1,
+            outcome="running",
+            heartbeat_at=utcnow(),
         )
         Document.update(processing_stage=FIRST.running).where(Document.id == created.document_id).execute()
     stack.pipeline.start(created.document_id, 0)
