@@ -12,9 +12,11 @@ from datetime import datetime
 
 import dramatiq
 import pytest
+from prometheus_client import REGISTRY
 
 from illustra_extractor.engines.rules import RulesEngine
 from illustra_extractor.extraction.types import BasicInfo
+from illustra_extractor.report import current_report
 from illustra_extractor.worker import create_worker_broker
 from illustra_shared.database import open_database
 from illustra_shared.errors import NotInError, QuotaExceeded, StageFailed
@@ -57,6 +59,7 @@ class ScriptedEngine(RulesEngine):
 
     def _enter(self, stage: str) -> None:
         self.calls.append(stage)
+        current_report().note(f"{stage} call {self.calls.count(stage)}")
         if self.hang is not None:
             self.hang.wait(10)  # blocking in C: the soft time limit cannot interrupt it
         if self.failures[stage]:
@@ -149,14 +152,30 @@ def test_a_failed_stage_is_retried_and_then_succeeds(stack: Stack) -> None:
         (LAST.name, 1, "success", None),
     ]
     assert stack.dead_letters() == []
+    with stack.database.connection_context():  # each attempt stored its own report
+        attempts = StageAttempt.select().where(StageAttempt.stage == SECOND.name).order_by(StageAttempt.id)
+        notes = [attempt.notes for attempt in attempts]
+    assert notes == [["value_table call 1"], ["value_table call 2"]]
+
+
+def _attempts_counted(outcome: str) -> float:
+    return (
+        REGISTRY.get_sample_value("illustra_stage_attempts_total", {"stage": SECOND.name, "outcome": outcome})
+        or 0
+    )
 
 
 def test_a_stage_that_fails_every_retry_puts_its_document_in_error_with_a_readable_message(
     stack: Stack,
 ) -> None:
     stack.engine.failures["value_table"].extend(RuntimeError("boom") for _ in range(3))
+    counted_before = {outcome: _attempts_counted(outcome) for outcome in ("retry", "failure")}
     document_id = stack.submit()
     stack.join()
+    assert {outcome: _attempts_counted(outcome) - counted_before[outcome] for outcome in counted_before} == {
+        "retry": 2,
+        "failure": 1,
+    }
     document = stack.document(document_id)
     assert (document.processing_stage, document.status) == (ProcessingStage.ERROR, "error")
     assert document.error_message == "value table failed after 3 attempts: RuntimeError: boom"

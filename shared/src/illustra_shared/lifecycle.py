@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from peewee import Database, fn
@@ -406,18 +406,13 @@ class Lifecycle:
         """Close the attempt as failed with ``reason``; when ``final``, the document moves to ``error`` with a
         message a person can read, else the attempt waits for its retry."""
         now = self.clock()
-        report = attempt.report
         with connection(self.database), self.database.atomic():
             durable(self.database)
             StageAttempt.update(
                 finished_at=now,
                 outcome="failure" if final else "retry",
                 error=reason,
-                extractor=report.extractor,
-                llm_calls=report.llm_calls,
-                prompt_tokens=report.prompt_tokens,
-                completion_tokens=report.completion_tokens,
-                notes=report.notes,
+                **asdict(attempt.report),  # its fields are the attempt's columns
             ).where(StageAttempt.id == attempt.id).execute()
             if final:
                 attempts = "attempt" if attempt.number == 1 else "attempts"
