@@ -12,12 +12,14 @@ from datetime import datetime
 
 import dramatiq
 import pytest
+from falcon import testing
 from prometheus_client import REGISTRY
 
 from illustra_extractor.engines.rules import RulesEngine
 from illustra_extractor.extraction.types import BasicInfo
 from illustra_extractor.report import current_report
 from illustra_extractor.worker import create_worker_broker
+from illustra_gateway.app import create_app as create_gateway_app
 from illustra_shared.database import open_database
 from illustra_shared.errors import NotInError, QuotaExceeded, StageFailed
 from illustra_shared.lifecycle import Lifecycle
@@ -343,3 +345,28 @@ def test_a_user_past_the_quota_stores_nothing(stack: Stack) -> None:
         with pytest.raises(QuotaExceeded, match="at most 3 documents"):
             stack.lifecycle.create(7, "a.pdf", TEXT)
         assert Document.select().where(Document.user_id == 7).count() == 3
+
+
+def test_the_gateway_answers_a_refused_restart_with_409_and_a_submission_past_the_quota_with_403(
+    stack: Stack,
+) -> None:
+    gateway = testing.TestClient(create_gateway_app(SETTINGS, database=stack.database, broker=stack.broker))
+
+    def save() -> testing.Result:
+        return gateway.simulate_post(
+            "/api/ocr/save/", json={"file_name": "a.pdf", "ocr_content": TEXT, "user_id": 8}
+        )
+
+    document_id = save().json["document_id"]
+    stack.join()
+    answer = gateway.simulate_post(f"/api/ocr/documents/{document_id}/retry/")
+    assert (answer.status_code, answer.json) == (
+        409,
+        {
+            "status": "error",
+            "message": f"document {document_id} is at all_completed, not in error: only a failed document can be"
+            " retried",
+        },
+    )
+    assert [save().status_code for _ in range(SETTINGS.quota_documents)] == [200, 200, 403]
+    assert save().json["message"].startswith("storage quota reached: at most 3 documents")

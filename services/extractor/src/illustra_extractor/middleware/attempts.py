@@ -104,9 +104,9 @@ class StageAttempts(Middleware):
             reason = f"{attempt.step.label} exceeded its time limit of {self.soft_time_limit_s:g} s"
         else:
             reason = describe(exception)
-        self.lifecycle.fail_stage(attempt, reason, final=False)
-        with self.lock:
+        with self.lock:  # first: should the write fail, a final failure is still recorded on the nack
             self.failed[message.message_id] = (attempt, reason)
+        self.lifecycle.fail_stage(attempt, reason, final=False)
 
     def after_ack(self, broker: Broker, message: MessageProxy) -> None:
         with self.lock:
