@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 
 from dramatiq.middleware import CurrentMessage, SkipMessage
 
-from illustra_shared import logs
 from illustra_shared.database import Statement
 from illustra_shared.lifecycle import Lifecycle, StageReport
 from illustra_shared.pipeline import Pipeline
@@ -38,12 +37,10 @@ class StageRun:
         if attempt is None:
             raise SkipMessage()
         self.attempts.track(message.message_id, attempt)
-        logs.bind(document_id=document_id, stage=step.name, attempt=number, message_id=message.message_id)
         try:
             writes = compute(document_id, begin_report(attempt.report))
         finally:
             end_report()
-            logs.unbind()
         moved = self.lifecycle.complete_stage(attempt, writes)
         self.attempts.untrack(message.message_id)
         following = next_step(step)

@@ -1,5 +1,5 @@
-"""The stage attempts this worker process runs: their leases renewed, the hard time limit watched, and their
-failures recorded as Dramatiq's Retries middleware decides them.
+"""The stage attempts this worker process runs: their leases renewed, the hard time limit watched, their failures
+recorded as Dramatiq's Retries middleware decides them, and each stage message's log lines marked with it.
 
 A failed attempt is closed as ``retry`` in ``after_process_message``, which runs before Retries' (this middleware
 comes after it in the broker's list): closed before Retries enqueues the retry, which could otherwise start while
@@ -20,8 +20,10 @@ from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 
+from illustra_shared import logs
 from illustra_shared.errors import StageFailed
 from illustra_shared.lifecycle import Attempt, Lifecycle
+from illustra_shared.stages import STEP_BY_ACTOR
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +90,23 @@ class StageAttempts(Middleware):
             reason = f"{attempt.step.label} did not finish within the hard time limit of {self.hard_time_limit_s:g} s"
             self._fail_for_good(attempt, reason)
 
-    # -- failures, as Retries decides them ----------------------------------------------------------------------
+    # -- a stage message's log lines, and its failures as Retries decides them ---------------------------------
+
+    def before_process_message(self, broker: Broker, message: MessageProxy) -> None:
+        step = STEP_BY_ACTOR.get(message.actor_name)
+        if step is not None:
+            attempt = int(message.options.get("retries", 0)) + 1
+            logs.bind(
+                document_id=message.args[0], stage=step.name, attempt=attempt, message_id=message.message_id
+            )
+
+    def after_skip_message(self, broker: Broker, message: MessageProxy) -> None:
+        logs.unbind()
 
     def after_process_message(
         self, broker: Broker, message: MessageProxy, *, result=None, exception=None
     ) -> None:
+        logs.unbind()
         if exception is None:
             return
         with self.lock:
