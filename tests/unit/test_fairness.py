@@ -18,6 +18,7 @@ from illustra_extractor.worker import InteractiveFirstWorker
 from illustra_gateway.app import create_app as create_gateway_app
 from illustra_shared.broker import create_broker
 from illustra_shared.database import open_database
+from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.migrate import migrate
 from illustra_shared.models import Document
 from illustra_shared.pipeline import Pipeline, first_step_queue
@@ -102,14 +103,13 @@ def test_the_reconciler_sends_a_document_where_it_belongs_and_leaves_a_waiting_b
     pipeline.enqueue(STEPS[0], heavy[-1], "illustra.bulk")
 
     later = NOW + timedelta(seconds=SETTINGS.reconcile_after_s + 1)
+    lifecycle = Lifecycle(Document._meta.database, SETTINGS, clock=lambda: later)
     reconciler = Reconciler(
-        Document._meta.database,
+        lifecycle,
         pipeline,
         reconcile_after_s=SETTINGS.reconcile_after_s,
         lease_s=SETTINGS.lease_s,
         max_backoff_s=SETTINGS.stage_max_backoff_s,
-        max_abandoned=SETTINGS.stage_max_abandoned,
-        clock=lambda: later,
     )
     # While the bulk queue has messages waiting, the documents of a user past the threshold are presumed to be
     # among them: left alone. The other user's goes to the main queue again.
@@ -117,7 +117,7 @@ def test_the_reconciler_sends_a_document_where_it_belongs_and_leaves_a_waiting_b
     assert queued(broker, "illustra") == [light] and queued(broker, "illustra.bulk") == [heavy[-1]]
 
     # Once the bulk queue is empty, they are sent again, to the bulk queue, not to the main one.
-    reconciler.clock = lambda: later + timedelta(seconds=SETTINGS.reconcile_after_s + 1)
+    lifecycle.clock = lambda: later + timedelta(seconds=SETTINGS.reconcile_after_s + 1)
     assert sorted(reconciler.reconcile()) == sorted([*heavy, light])
     assert sorted(queued(broker, "illustra.bulk")) == heavy and queued(broker, "illustra") == [light]
 

@@ -11,11 +11,11 @@ from dataclasses import asdict
 
 from dramatiq.brokers.redis import RedisBroker
 
-from illustra_gateway.store import DocumentStore
 from illustra_shared.broker import create_broker
 from illustra_shared.database import open_database
 from illustra_shared.errors import DocumentNotFound
-from illustra_shared.models import Document, utcnow
+from illustra_shared.lifecycle import Lifecycle
+from illustra_shared.models import utcnow
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.queues import STATES, DeadLetter, RedisQueues
 from illustra_shared.settings import Settings
@@ -72,7 +72,7 @@ def redrive(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     database = open_database(settings.database_url)
     pipeline = Pipeline(create_broker(settings), settings)
-    store = DocumentStore(database, utcnow)
+    lifecycle = Lifecycle(database, settings, utcnow)
     sent = 0
     with database.connection_context():
         for queue_name in settings.queue_names:
@@ -80,7 +80,7 @@ def redrive(args: argparse.Namespace, settings: Settings) -> int:
                 document_id = letter.document_id
                 if args.document and document_id not in args.document:
                     continue
-                outcome = _redrive(letter, queue_name, pipeline, store, dry_run=args.dry_run)
+                outcome = _redrive(letter, queue_name, pipeline, lifecycle, dry_run=args.dry_run)
                 if outcome is None:
                     continue
                 sent += outcome.startswith("sent back")
@@ -94,24 +94,20 @@ def redrive(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _redrive(
-    letter: DeadLetter, queue_name: str, pipeline: Pipeline, store: DocumentStore, *, dry_run: bool
+    letter: DeadLetter, queue_name: str, pipeline: Pipeline, lifecycle: Lifecycle, *, dry_run: bool
 ) -> str | None:
     """Send one dead letter's step back to ``queue_name``, the queue it died in; what was done, or None when its
     document went away meanwhile."""
     document_id = letter.document_id
     step = STEP_BY_ACTOR.get(letter.message.actor_name)
-    stage = (
-        Document.select(Document.processing_stage).where(Document.id == document_id).scalar()
-        if document_id is not None
-        else None
-    )
+    stage = lifecycle.stage_of(document_id) if document_id is not None else None
     if step is None or document_id is None or stage is None or stage == ProcessingStage.ALL_COMPLETED:
         return "dropped (its document is gone or complete)"
     if dry_run:
         return "would be sent back"
     if stage == ProcessingStage.ERROR:
         try:
-            step = store.restart_failed(document_id, owner=None).step
+            step = lifecycle.restart_failed(document_id, owner=None).step
         except DocumentNotFound:
             return None
     pipeline.enqueue(step, document_id, queue_name)

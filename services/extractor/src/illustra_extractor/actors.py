@@ -1,29 +1,28 @@
-"""The three pipeline stages. Each actor reads its inputs, computes its stage with the engine and hands the
-statements that store its results to StageProgress, which runs them with the completion in one transaction; the
-middleware records the attempt, moves the document's stage and starts the next step. Each of these takes a database
-connection only for its own queries: none is held while the engine runs, which may mean minutes of waiting on the
-model."""
+"""The three pipeline stages, each a Dramatiq actor that is a stage run (``StageRun``) of its computation: read
+its inputs, compute the stage with the engine, and return the statements that store its results."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dramatiq
 from dramatiq import Broker
 from dramatiq.middleware.time_limit import TimeLimitExceeded
 
+from illustra_shared.database import Statement
 from illustra_shared.errors import UNAVAILABLE_ERRORS, StageFailed
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
 from illustra_shared.stages import STEP_BY_ACTOR
 
 from .engines import StageEngine
-from .middleware import StageProgress
-from .report import current_report
 from .results import ResultStore
+from .stage import StageRun
 
 
 def declare_actors(
-    broker: Broker, settings: Settings, store: ResultStore, engine: StageEngine, progress: StageProgress
+    broker: Broker, settings: Settings, store: ResultStore, engine: StageEngine, run: StageRun
 ) -> dict[str, dramatiq.Actor]:
     def retry_when(retries: int, exception: BaseException) -> bool:
         if isinstance(exception, UNAVAILABLE_ERRORS):
@@ -42,25 +41,34 @@ def declare_actors(
         "throws": (StageFailed, TimeLimitExceeded),
     }
 
-    def extract_basic_info(document_id: int) -> None:
+    def basic_info(document_id: int, report: StageReport) -> Sequence[Statement]:
         basic = engine.basic_info(store.inputs(document_id, with_basic_info=False).text)
-        progress.complete(store.basic_info_writes(document_id, basic, extractor=current_report().extractor))
+        return store.basic_info_writes(document_id, basic, extractor=report.extractor)
 
-    def extract_value_table(document_id: int) -> None:
+    def value_table(document_id: int, report: StageReport) -> Sequence[Statement]:
         inputs = store.inputs(document_id, with_basic_info=True)
         assert inputs.basic is not None  # inputs() raises DocumentNotFound instead
         table = engine.value_table(inputs.text, inputs.basic)
-        progress.complete(store.value_table_writes(document_id, table, extractor=current_report().extractor))
+        return store.value_table_writes(document_id, table, extractor=report.extractor)
 
-    def extract_summary(document_id: int) -> None:
+    def summary(document_id: int, report: StageReport) -> Sequence[Statement]:
         inputs = store.inputs(document_id, with_basic_info=True)
         assert inputs.basic is not None
         summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id))
-        progress.complete(store.summary_writes(document_id, summary, extractor=current_report().extractor))
+        return store.summary_writes(document_id, summary, extractor=report.extractor)
 
-    actors = {}
-    for function in (extract_basic_info, extract_value_table, extract_summary):
-        actors[function.__name__] = dramatiq.actor(
-            actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options
-        )(function)
-    return actors
+    def extract_basic_info(document_id: int) -> None:
+        run(STEP_BY_ACTOR["extract_basic_info"], document_id, basic_info)
+
+    def extract_value_table(document_id: int) -> None:
+        run(STEP_BY_ACTOR["extract_value_table"], document_id, value_table)
+
+    def extract_summary(document_id: int) -> None:
+        run(STEP_BY_ACTOR["extract_summary"], document_id, summary)
+
+    return {
+        function.__name__: dramatiq.actor(actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options)(
+            function
+        )
+        for function in (extract_basic_info, extract_value_table, extract_summary)
+    }

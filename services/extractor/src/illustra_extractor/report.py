@@ -1,35 +1,21 @@
-"""What a stage attempt reports besides its result: which extractor produced it, LLM calls and tokens, and notes
-(a fallback taken, a model answer rejected). The StageProgress middleware opens one per message, the engines add
-to it from the same thread, and the middleware stores it on the attempt row."""
+"""The report of the stage running in this thread (``StageReport``: which extractor produced its result, LLM calls
+and tokens, notes), which the engines add to. The stage run hands each attempt's report in (``begin_report``) and
+stores it on the attempt's row."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
+from illustra_shared.lifecycle import StageReport
 
-@dataclass
-class StageReport:
-    extractor: str = "rules"
-    llm_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    def add_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
-        self.llm_calls += 1
-        self.prompt_tokens += prompt_tokens
-        self.completion_tokens += completion_tokens
-
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-
+__all__ = ["StageReport", "begin_report", "current_report", "end_report"]
 
 _local = threading.local()
 
 
-def begin_report() -> StageReport:
-    _local.report = StageReport()
+def begin_report(report: StageReport | None = None) -> StageReport:
+    """Make ``report`` (a new one by default) the one the engines add to in this thread."""
+    _local.report = report or StageReport()
     return _local.report
 
 

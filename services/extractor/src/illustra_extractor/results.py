@@ -1,6 +1,6 @@
 """Reading and writing the stages' results, as plain SQL built once (building queries with peewee for every message
 cost more CPU than the extraction itself). Every write replaces what an earlier run of the same stage wrote; the
-writes run in the transaction that completes the stage (``StageProgress.complete``), so a stage that runs twice
+writes run in the transaction that completes the stage (``Lifecycle.complete_stage``), so a stage that runs twice
 leaves one copy, and a stage's results are never stored without its completion. (A stage that the hard time limit
 failed while it was stuck still stores its results if it ever ends; its document stays in error and a retry
 replaces them.)"""
@@ -104,7 +104,7 @@ class StageInputs:
 
 class ResultStore:
     """Reads a stage's inputs in one query, and gives the statements that store its results, which
-    ``StageProgress.complete`` sends together with the stage's completion."""
+    ``Lifecycle.complete_stage`` sends together with the stage's completion."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

@@ -10,18 +10,21 @@ from queue import PriorityQueue
 
 import dramatiq
 from dramatiq import Broker
+from dramatiq.middleware import CurrentMessage, Retries
 from peewee import Database
 
 from illustra_shared.broker import create_broker
 from illustra_shared.database import open_database
+from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.models import utcnow
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.settings import Settings
 
 from .actors import declare_actors
 from .engines import StageEngine, create_engine
-from .middleware import DatabaseConnection, Reconciler, StageMetrics, StageProgress
+from .middleware import DatabaseConnection, Reconciler, StageAttempts, StageMetrics
 from .results import ResultStore
+from .stage import StageRun
 
 
 def create_worker_broker(
@@ -32,37 +35,42 @@ def create_worker_broker(
     clock: Callable[[], datetime] = utcnow,
 ) -> Broker:
     # The worker's commits do not wait for the disk, except the one that completes or fails a stage (see
-    # StageProgress): PostgreSQL writes its log in order, so that one makes the stage's earlier writes durable too.
+    # Lifecycle): PostgreSQL writes its log in order, so that one makes the stage's earlier writes durable too.
     database = database or open_database(
         settings.database_url, durable_commits=False, max_connections=settings.worker_db_connections
     )
+    lifecycle = Lifecycle(database, settings, clock)
     broker = create_broker(settings)
-    broker.add_middleware(DatabaseConnection(database))
     pipeline = Pipeline(broker, settings)
-    progress = StageProgress(
-        database,
-        pipeline,
+    attempts = StageAttempts(
+        lifecycle,
         soft_time_limit_s=settings.stage_soft_time_limit_s,
         hard_time_limit_s=settings.stage_hard_time_limit_s,
         lease_s=settings.lease_s,
-        max_abandoned=settings.stage_max_abandoned,
-        clock=clock,
     )
-    broker.add_middleware(progress)
-    broker.add_middleware(
+    # The order matters where a middleware's after-hook must see what another one decided: Dramatiq runs the
+    # after-hooks in the reverse of the list's order, and the broker's list starts with TimeLimit and Retries.
+    # - StageMetrics goes before Retries: its after-hook reads Retries' decision (``message.failed``).
+    # - StageAttempts goes after Retries: its after-hook closes a failed attempt before Retries enqueues the retry
+    #   (see StageAttempts); the decision reaches it later, as the message's ack or nack.
+    # The others (the message's stage run needs CurrentMessage; the database connection; the reconciler; Recycle,
+    # added by the process) are independent of the order.
+    broker.add_middleware(StageMetrics(), before=Retries)
+    for middleware in (
+        CurrentMessage(),
+        DatabaseConnection(database),
+        attempts,
         Reconciler(
-            database,
+            lifecycle,
             pipeline,
             reconcile_after_s=settings.reconcile_after_s,
             lease_s=settings.lease_s,
             max_backoff_s=settings.stage_max_backoff_s,
-            max_abandoned=settings.stage_max_abandoned,
-            clock=clock,
-        )
-    )
-    broker.add_middleware(StageMetrics())
+        ),
+    ):
+        broker.add_middleware(middleware)
     engine = engine or create_engine(settings.extractor_mode, settings)
-    declare_actors(broker, settings, ResultStore(database), engine, progress)
+    declare_actors(broker, settings, ResultStore(database), engine, StageRun(lifecycle, pipeline, attempts))
     return broker
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import falcon
 import redis
@@ -11,6 +12,8 @@ from dramatiq import Broker
 from peewee import Database
 
 from illustra_shared.auth import Authentication, TokenCheck
+from illustra_shared.errors import NotInError, QuotaExceeded
+from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.models import utcnow
 from illustra_shared.openapi import add_openapi_route
 from illustra_shared.pipeline import Pipeline
@@ -28,7 +31,6 @@ from illustra_shared.web import (
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
 from .resources import RetryResource, SaveDocumentResource
-from .store import DocumentStore
 
 
 def default_rate_limiter(settings: Settings) -> RateLimiter:
@@ -40,6 +42,19 @@ def default_rate_limiter(settings: Settings) -> RateLimiter:
         settings.submit_window_s,
         namespace=settings.broker_namespace,
     )
+
+
+def _refused_as(
+    http_error: Callable[..., falcon.HTTPError],
+) -> Callable[[falcon.Request, falcon.Response, Exception, dict[str, Any]], None]:
+    """An error handler answering a transition the lifecycle refused with ``http_error``, its reason the body."""
+
+    def handle(
+        req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
+    ) -> None:
+        raise http_error(description=str(exception))
+
+    return handle
 
 
 def create_app(
@@ -60,17 +75,17 @@ def create_app(
         ]
     )
     install_error_handling(app)
-    store = DocumentStore(
-        database, clock, quota_documents=settings.quota_documents, quota_bytes=settings.quota_bytes
-    )
+    app.add_error_handler(NotInError, _refused_as(falcon.HTTPConflict))
+    app.add_error_handler(QuotaExceeded, _refused_as(falcon.HTTPForbidden))
+    lifecycle = Lifecycle(database, settings, clock)
     pipeline = Pipeline(broker, settings)
     app.add_route(
         "/api/ocr/save/",
         SaveDocumentResource(
-            store, pipeline, rate_limiter or default_rate_limiter(settings), settings.max_body_bytes
+            lifecycle, pipeline, rate_limiter or default_rate_limiter(settings), settings.max_body_bytes
         ),
     )
-    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", RetryResource(store, pipeline))
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", RetryResource(lifecycle, pipeline))
     add_openapi_route(app)
     add_health_routes(app, database, broker)
     add_page_routes(app)

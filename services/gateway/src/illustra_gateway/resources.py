@@ -8,10 +8,10 @@ import falcon
 
 from illustra_shared.auth import owner_filter
 from illustra_shared.errors import UNAVAILABLE_ERRORS, DependencyUnavailable
+from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import RateLimiter
 
-from .store import DocumentStore
 from .validation import submission_body
 
 log = logging.getLogger(__name__)
@@ -21,9 +21,9 @@ class SaveDocumentResource:
     """``POST /api/ocr/save/``: store the document, then start its pipeline."""
 
     def __init__(
-        self, store: DocumentStore, pipeline: Pipeline, rate_limiter: RateLimiter, max_body_bytes: int
+        self, lifecycle: Lifecycle, pipeline: Pipeline, rate_limiter: RateLimiter, max_body_bytes: int
     ) -> None:
-        self.store = store
+        self.lifecycle = lifecycle
         self.pipeline = pipeline
         self.rate_limiter = rate_limiter
         self.max_body_bytes = max_body_bytes
@@ -38,12 +38,12 @@ class SaveDocumentResource:
                 f"{self.rate_limiter.window_s} s; try again in {wait_s} s",
                 retry_after=wait_s,
             )
-        created = self.store.create(submission)
+        created = self.lifecycle.create(submission.user_id, submission.file_name, submission.ocr_content)
         document_id = created.document_id
         try:
             self.pipeline.start(document_id, created.unfinished_before)
         except UNAVAILABLE_ERRORS as error:
-            self.store.discard(document_id)
+            self.lifecycle.discard(document_id)
             raise DependencyUnavailable("broker unavailable") from error
         log.info("document accepted", extra={"document_id": document_id})
         resp.media = {"status": "success", "message": "保存成功", "document_id": document_id}
@@ -53,16 +53,16 @@ class RetryResource:
     """``POST /api/ocr/documents/{id}/retry/``: start a document in ``error`` again from the stage that failed,
     keeping what the earlier stages produced."""
 
-    def __init__(self, store: DocumentStore, pipeline: Pipeline) -> None:
-        self.store = store
+    def __init__(self, lifecycle: Lifecycle, pipeline: Pipeline) -> None:
+        self.lifecycle = lifecycle
         self.pipeline = pipeline
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        restart = self.store.restart_failed(document_id, owner=owner_filter(req))
+        restart = self.lifecycle.restart_failed(document_id, owner=owner_filter(req))
         try:
             self.pipeline.enqueue(restart.step, document_id)
         except UNAVAILABLE_ERRORS as error:
-            self.store.undo_restart(restart)
+            self.lifecycle.undo_restart(restart)
             raise DependencyUnavailable("broker unavailable") from error
         log.info("document restarted at %s", restart.step.name, extra={"document_id": document_id})
         resp.media = {

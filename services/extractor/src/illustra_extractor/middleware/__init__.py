@@ -1,9 +1,9 @@
-"""Worker middleware: the database connection per message, stage progress with leases and the hard time limit,
-the reconciler, metrics."""
+"""Worker middleware: the database connection per message, the stage attempts (leases, the hard time limit,
+failures as Retries decides them), the reconciler, metrics."""
 
+from .attempts import StageAttempts
 from .database import DatabaseConnection
 from .metrics import StageMetrics
-from .progress import StageProgress
 from .reconciler import Reconciler
 
-__all__ = ["DatabaseConnection", "Reconciler", "StageMetrics", "StageProgress"]
+__all__ = ["DatabaseConnection", "Reconciler", "StageAttempts", "StageMetrics"]

@@ -10,87 +10,35 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from dramatiq import Broker, Middleware
-from peewee import Database, fn
 
 from illustra_shared.broker import waiting_messages
-from illustra_shared.models import Document, StageAttempt
+from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.pipeline import Pipeline, first_step_queue
-from illustra_shared.stages import STEPS, DocumentStatus, PipelineStep, ProcessingStage, next_step
+from illustra_shared.stages import ProcessingStage
 
 log = logging.getLogger(__name__)
-
-_BATCH = 200
-
-
-def step_to_resume(stage: str) -> PipelineStep | None:
-    """The step that moves a document on from ``stage``: the one it is in, or the one after the one it finished."""
-    if stage == ProcessingStage.PENDING:
-        return STEPS[0]
-    for step in STEPS:
-        if stage == step.running:
-            return step
-        if stage == step.completed:
-            return next_step(step)
-    return None
-
-
-def set_aside_if_poison(
-    document_id: int, step: PipelineStep, now: datetime, max_abandoned: int
-) -> str | None:
-    """A stage abandoned ``max_abandoned`` times (its worker died while running it: killed for its memory, or
-    frozen and killed) would kill the next worker too, however it is sent again (redelivered by the broker or by
-    the reconciler): its document moves to ``error`` with the reason, which is returned; None for any other."""
-    abandoned = (
-        StageAttempt.select(fn.COUNT(StageAttempt.id))
-        .where(
-            StageAttempt.document == document_id,
-            StageAttempt.stage == step.name,
-            StageAttempt.outcome == "abandoned",
-        )
-        .scalar()
-    )
-    if abandoned < max_abandoned:
-        return None
-    reason = (
-        f"{step.label} failed: its worker stopped while running it {abandoned} times;"
-        " the document is set aside so that it stops no more workers"
-    )
-    Document.update(
-        processing_stage=ProcessingStage.ERROR,
-        status=DocumentStatus.ERROR,
-        error_message=reason,
-        last_processed_at=now,
-    ).where(Document.id == document_id, Document.processing_stage.not_in([ProcessingStage.ERROR])).execute()
-    log.error("document %s set aside as poison: %s", document_id, reason)
-    return reason
 
 
 class Reconciler(Middleware):
     def __init__(
         self,
-        database: Database,
+        lifecycle: Lifecycle,
         pipeline: Pipeline,
         *,
         reconcile_after_s: float,
         lease_s: float,
         max_backoff_s: float,
-        max_abandoned: int,
-        clock: Callable[[], datetime],
     ) -> None:
-        self.database = database
-        self.max_abandoned = max_abandoned
+        self.lifecycle = lifecycle
         self.pipeline = pipeline
         self.settings = pipeline.settings
         self.quiet_for = timedelta(seconds=reconcile_after_s)
-        self.lease = timedelta(seconds=lease_s)
         # A failed stage waits up to this long for its retry; its document is not idle meanwhile.
-        self.retry_wait = timedelta(seconds=max_backoff_s) + self.lease
+        self.retry_wait = timedelta(seconds=max_backoff_s + lease_s)
         self.interval = max(0.2, min(30.0, reconcile_after_s / 3))
-        self.clock = clock
         self.stopping = threading.Event()
 
     def after_worker_boot(self, broker: Broker, worker) -> None:
@@ -102,8 +50,7 @@ class Reconciler(Middleware):
     def _loop(self) -> None:
         while not self.stopping.wait(self.interval):
             try:
-                with self.database.connection_context():
-                    resumed = self.reconcile()
+                resumed = self.reconcile()
                 if resumed:
                     log.warning("re-enqueued %d idle document(s): %s", len(resumed), resumed)
             except Exception:
@@ -111,77 +58,18 @@ class Reconciler(Middleware):
 
     def reconcile(self) -> list[int]:
         """One round; returns the ids of the documents enqueued again."""
-        now = self.clock()
-        bulk_queue_name = self.settings.bulk_queue_name
+        bulk_after = self.settings.bulk_after
         bulk_waits = (
-            bool(self.settings.bulk_after) and waiting_messages(self.pipeline.broker, bulk_queue_name) > 0
+            bool(bulk_after) and waiting_messages(self.pipeline.broker, self.settings.bulk_queue_name) > 0
         )
-        resumed = []
-        with self.database.atomic():
-            for document_id, stage, unfinished in self._idle(now, leave_bulk_alone=bulk_waits):
-                step = step_to_resume(stage)
-                if step is None or self._busy(document_id, step, now):
-                    continue
-                if set_aside_if_poison(document_id, step, now, self.max_abandoned):
-                    continue
-                # Touching the document keeps the other workers' reconcilers from sending it a second time.
-                touched = (
-                    Document.update(last_processed_at=now)
-                    .where(Document.id == document_id, Document.last_processed_at < now - self.quiet_for)
-                    .execute()
-                )
-                if touched:
-                    queue_name = (
-                        first_step_queue(self.settings, unfinished - 1)
-                        if stage == ProcessingStage.PENDING
-                        else self.settings.queue_name
-                    )
-                    resumed.append((document_id, step, queue_name))
-        for document_id, step, queue_name in resumed:
-            self.pipeline.enqueue(step, document_id, queue_name)
-        return [document_id for document_id, _, _ in resumed]
-
-    def _idle(self, now: datetime, *, leave_bulk_alone: bool) -> list[tuple[int, str, int]]:
-        """Documents unfinished and idle, oldest first, each with its stage and its user's unfinished documents.
-        With ``leave_bulk_alone``, not those whose place is the bulk queue (``first_step_queue``'s rule)."""
-        finished = [ProcessingStage.ALL_COMPLETED, ProcessingStage.ERROR]
-        others = Document.alias("others")
-        per_user = (
-            others.select(others.user_id, fn.COUNT(others.id).alias("documents"))
-            .where(others.processing_stage.not_in(finished))
-            .group_by(others.user_id)
-            .alias("per_user")
+        resumed = self.lifecycle.resume_idle(
+            self.quiet_for, self.retry_wait, bulk_after=bulk_after if bulk_waits else 0
         )
-        query = (
-            Document.select(Document.id, Document.processing_stage, per_user.c.documents)
-            .join(per_user, on=per_user.c.user_id == Document.user_id)
-            .where(
-                Document.processing_stage.not_in(finished),
-                Document.last_processed_at < now - self.quiet_for,
+        for document in resumed:
+            queue_name = (
+                first_step_queue(self.settings, document.unfinished - 1)
+                if document.stage == ProcessingStage.PENDING
+                else self.settings.queue_name
             )
-        )
-        if leave_bulk_alone:
-            query = query.where(
-                ~(
-                    (Document.processing_stage == ProcessingStage.PENDING)
-                    & (per_user.c.documents > self.settings.bulk_after)
-                )
-            )
-        # peewee's types read .tuples() rows as models.
-        return list(query.order_by(Document.last_processed_at).limit(_BATCH).tuples())  # type: ignore[arg-type]
-
-    def _busy(self, document_id: int, step: PipelineStep, now: datetime) -> bool:
-        """A live worker runs the stage, or a failed attempt waits for its retry."""
-        live_or_waiting = (
-            StageAttempt.select(fn.COUNT(StageAttempt.id))
-            .where(
-                StageAttempt.document == document_id,
-                StageAttempt.stage == step.name,
-                (
-                    (StageAttempt.outcome == "running") & (StageAttempt.heartbeat_at > now - self.lease)
-                    | (StageAttempt.outcome == "retry") & (StageAttempt.finished_at > now - self.retry_wait)
-                ),
-            )
-            .scalar()
-        )
-        return bool(live_or_waiting)
+            self.pipeline.enqueue(document.step, document.document_id, queue_name)
+        return [document.document_id for document in resumed]
