@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,23 +18,13 @@ _fields: ContextVar[dict[str, Any]] = ContextVar("illustra_log_fields")
 _SECRET = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}|\b(sk-[A-Za-z0-9_-]{8,})")
 
 
-def bind(**fields: Any) -> Token[dict[str, Any]]:
-    """Attach fields to every log line of this thread or task until ``unbind`` (or ``bound``'s end)."""
-    return _fields.set({**_fields.get({}), **fields})
+def bind(**fields: Any) -> None:
+    """Attach fields to every log line of this thread or task until ``unbind``."""
+    _fields.set({**_fields.get({}), **fields})
 
 
 def unbind() -> None:
     _fields.set({})
-
-
-@contextmanager
-def bound(**fields: Any) -> Iterator[None]:
-    """``bind`` for the length of a block; the fields bound before it are back after it."""
-    token = bind(**fields)
-    try:
-        yield
-    finally:
-        _fields.reset(token)
 
 
 def redact(text: str) -> str:
