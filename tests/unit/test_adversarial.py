@@ -129,7 +129,9 @@ def test_runs_after_any_trigger(sandbox, filler):
     # that, and its linear work alone (a million number cells for "1 ") came near the CPU bound on a slow machine.
     # _document repeats the first six lines and adds an example proposal.
     per_document = (Settings().extract_max_chars - 10_000) // max(map(len, lines)) - 6
-    documents = [_document(lines[start : start + per_document]) for start in range(0, len(lines), per_document)]
+    documents = [
+        _document(lines[start : start + per_document]) for start in range(0, len(lines), per_document)
+    ]
     assert all(len(document) <= Settings().extract_max_chars for document in documents)
     assert len(documents) > 1
     for document in documents:
