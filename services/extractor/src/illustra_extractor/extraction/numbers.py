@@ -12,9 +12,12 @@ _LETTER_DIGITS = str.maketrans(
 _CONFUSABLE = "odlisbzg"
 
 # A candidate amount: digits, separators and digit-like letters, with at least one real digit, not inside a
-# word.
+# word. The first lookahead only repeats what the token's first character must be, so that a position in a run of
+# separators fails at once instead of scanning the rest of the run for a digit (quadratic: 0.6 s a call on a line
+# of 10,000 ",." characters).
 AMOUNT_RE = re.compile(
-    rf"(?<![a-z0-9_])(?=[0-9{_CONFUSABLE},.]*[0-9])[0-9{_CONFUSABLE}][0-9{_CONFUSABLE},.]*(?![a-z0-9_])"
+    rf"(?<![a-z0-9_])(?=[0-9{_CONFUSABLE}])(?=[0-9{_CONFUSABLE},.]*[0-9])"
+    rf"[0-9{_CONFUSABLE}][0-9{_CONFUSABLE},.]*(?![a-z0-9_])"
 )
 _WELL_FORMED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _DOTTED_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}")
