@@ -413,6 +413,11 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
     daemon_threads = True
 
+    def handle_error(self, request, client_address) -> None:
+        # A client closing its kept-alive connection (an extractor process being recycled) is no error of ours.
+        if not isinstance(sys.exc_info()[1], ConnectionResetError):
+            super().handle_error(request, client_address)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
