@@ -63,7 +63,10 @@ class Illustra(System):
     name = "illustra"
     table = "documents"
 
-    def __init__(self, python: str = sys.executable, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, python: str = sys.executable, extra_env: dict[str, str] | None = None, *, name: str = "illustra"
+    ) -> None:
+        self.name = name
         self.python = python
         self.database = ThrowawayDatabase("illustra_bench")
         self.namespace = f"illustra-bench-{uuid.uuid4().hex[:8]}"

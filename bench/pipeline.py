@@ -13,6 +13,10 @@ cores), warmed up with a few documents, then measured:
 Prints one row per system (median [min-max] over ``--repeat`` repetitions), then, last, the ratios
 ``throughput_ratio_vs_celery`` and ``latency_p50_ratio_vs_celery`` (illustra / Celery).
 
+``--baseline-python`` adds another build of illustra (``illustra@baseline``; numbered when there are several) to
+each repetition, between illustra and Celery, with its throughput ratios to Celery and to illustra: a regression
+between versions shows in one interleaved run rather than in runs hours apart on a noisy machine.
+
 ``--memory`` instead sends ``--n`` (default 10,000) documents through illustra only, with worker recycling off,
 and reports the RSS of each extractor worker process after the warm-up and at the end (and its peak).
 
@@ -22,7 +26,7 @@ background processes, redis-server and this load generator (PostgreSQL and Redis
 ceiling that makes on this machine's cores.
 
 python bench/pipeline.py [CORPUS.jsonl] [--n 1000] [--repeat 3] [--only illustra|celery] [--rate 20]
-    [--duration 10] [--python PATH] [--env KEY=VALUE ...] [--memory | --cpu]
+    [--duration 10] [--python PATH] [--baseline-python PATH ...] [--env KEY=VALUE ...] [--memory | --cpu]
 """
 
 # ruff: noqa: E402 (the imports must follow the sys.path fix below)
@@ -39,6 +43,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -327,6 +332,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--python", default=sys.executable, help="the Python that runs illustra's processes")
     parser.add_argument(
+        "--baseline-python",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="the Python of another illustra build, run in the same repetitions (repeatable)",
+    )
+    parser.add_argument(
         "--env",
         action="append",
         default=[],
@@ -354,12 +366,18 @@ def main(argv: list[str] | None = None) -> int:
         return measure_memory(args, corpus)
     if args.cpu:
         return measure_cpu(args, corpus)
-    names = [args.only] if args.only else ["illustra", "celery"]
-    results = Results({name: [] for name in names})
+    systems: dict[str, Callable[[], System]] = {"illustra": lambda: Illustra(args.python, args.env)}
+    for number, python in enumerate(args.baseline_python, 1):
+        name = "illustra@baseline" + (str(number) if len(args.baseline_python) > 1 else "")
+        print(f"{name}: {python}")
+        systems[name] = lambda python=python, name=name: Illustra(python, args.env, name=name)
+    systems["celery"] = CeleryBaseline
+    if args.only:
+        systems = {name: start for name, start in systems.items() if name.startswith(args.only)}
+    results = Results({name: [] for name in systems})
     for repetition in range(1, args.repeat + 1):
-        for name in names:
-            system: System = Illustra(args.python, args.env) if name == "illustra" else CeleryBaseline()
-            run = run_once(system, args, corpus)
+        for name, system in systems.items():
+            run = run_once(system(), args, corpus)
             results.runs[name].append(run)
             print(
                 f"[{repetition}/{args.repeat}] {name}: {run.throughput:.1f} docs/s, p50 {run.p50_ms:.0f} ms, "
@@ -367,13 +385,16 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     print_table(results, args)
-    if len(names) == 2:
+    throughput = {name: statistics.median(r.throughput for r in runs) for name, runs in results.runs.items()}
+    for name in [name for name in results.runs if name not in ("illustra", "celery")]:
+        if "illustra" in throughput:
+            print(f"{name} throughput_ratio_vs_illustra={throughput[name] / throughput['illustra']:.3f}")
+        if "celery" in throughput:
+            print(f"{name} throughput_ratio_vs_celery={throughput[name] / throughput['celery']:.2f}")
+    if "illustra" in results.runs and "celery" in results.runs:
         illustra, celery = results.runs["illustra"], results.runs["celery"]
-        throughput = statistics.median(r.throughput for r in illustra) / statistics.median(
-            r.throughput for r in celery
-        )
         latency = statistics.median(r.p50_ms for r in illustra) / statistics.median(r.p50_ms for r in celery)
-        print(f"throughput_ratio_vs_celery={throughput:.2f}")
+        print(f"throughput_ratio_vs_celery={throughput['illustra'] / throughput['celery']:.2f}")
         print(f"latency_p50_ratio_vs_celery={latency:.3f}")
     return 0
 
