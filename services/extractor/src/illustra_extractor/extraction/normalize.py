@@ -30,36 +30,8 @@ _TRADITIONAL = (
     "應应 連连 頭头 藝艺 顯显 亞亚 龍龙 鳳凤 華华 寶宝 榮荣 豐丰 興兴 雙双 傳传 輝辉 慶庆 長长 壯壮 "
     "儲储 穩稳 檔档"
 )
-_PUNCT = {
-    "：": ":",
-    "︰": ":",
-    "（": "(",
-    "）": ")",
-    "，": ",",
-    "。": ".",
-    "／": "/",
-    "－": "-",
-    "–": "-",
-    "—": "-",
-    "―": "-",
-    "−": "-",
-    "‐": "-",
-    "‑": "-",
-    "～": "~",
-    "　": " ",
-    "\u00a0": " ",
-    "［": "[",
-    "］": "]",
-    "【": "[",
-    "】": "]",
-    "〔": "(",
-    "〕": ")",
-    "｜": "|",
-    "¦": "|",
-    "、": ",",
-    "％": "%",
-    "＋": "+",
-}
+# Dash, colon, bracket and comma variants NFKC leaves alone (it gives the full-width forms their ASCII ones).
+_PUNCT = "︰: 。. –- —- ―- −- ‐- 【[ 】] 〔( 〕) ¦| 、,"
 
 
 # Where NFKC rewrites characters that PDF text layers and OCR produce: Latin-1 and general punctuation,
@@ -89,21 +61,14 @@ def _nfkc_singles() -> dict[int, int]:
 
 def _build_fold_table() -> dict[int, int]:
     table = _nfkc_singles()
-    for pair in _TRADITIONAL.split():
-        if len(pair) == 2:
-            table[ord(pair[0])] = ord(pair[1])
-    for code in range(0xFF01, 0xFF5F):  # full-width ASCII block
-        table[code] = code - 0xFEE0
-    for source, target in _PUNCT.items():
+    for source, target in (_TRADITIONAL + " " + _PUNCT).split():
         table[ord(source)] = ord(target)
     # Control characters PDF text layers leave before amounts separate words, as a space would.
     for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)):
         table[code] = ord(" ")
     for code in range(ord("A"), ord("Z") + 1):
         table[code] = code + 32
-    for code in range(ord("Ａ"), ord("Ｚ") + 1):
-        table[code] = code - 0xFEE0 + 32
-    # NFKC first, then the folding of what it gives (`⾦` -> `金`, `⾨` -> `门`-style Traditional forms).
+    # NFKC first, then the folding of what it gives (`⾦` -> `金`, `Ａ` -> `A` -> `a`, `‑` -> `‐` -> `-`).
     return {source: table.get(target, target) for source, target in table.items()}
 
 

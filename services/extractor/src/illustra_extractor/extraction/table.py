@@ -245,10 +245,8 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 row.amounts[role] = amount
             elif row.amounts[role].value != amount.value:
                 # Two columns mean the same and read differently: nothing says which one is the value.
-                row.amounts[role] = _with(
-                    row.amounts[role],
-                    confidence=min(row.amounts[role].confidence, PLAUSIBLE),
-                    issue=f"another column of the same meaning reads {cell.text!r}",
+                row.amounts[role] = row.amounts[role].doubted(
+                    PLAUSIBLE, f"another column of the same meaning reads {cell.text!r}"
                 )
             if alternatives:
                 row.alternatives[role] = alternatives
@@ -366,7 +364,7 @@ def _check_total(
         return
     note = "total != guaranteed + non-guaranteed"
     for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
-        row[name] = _with(row[name], confidence=min(row[name].confidence, FAILED_CHECK), issue=note)
+        row[name] = row[name].doubted(FAILED_CHECK, note)
 
 
 def _fits(
@@ -404,11 +402,7 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
             # A death benefit pays at least the premiums paid, or nothing once an annuity's guaranteed years
             # are over: less, or nothing before later years pay, is most likely another column's numbers under
             # a misplaced label.
-            row[col.DEATH] = _with(
-                death,
-                confidence=min(death.confidence, PLAUSIBLE),
-                issue="death benefit below the premiums paid",
-            )
+            row[col.DEATH] = death.doubted(PLAUSIBLE, "death benefit below the premiums paid")
             continue
         before = rows[index - 1] if index else None
         after = rows[index + 1] if index + 1 < len(rows) else None
@@ -421,7 +415,7 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
         high = after[col.DEATH].value if after is not None else None
         if (low is None or death.value >= low - 1) and (high is None or death.value <= high + 1):
             # Plausible but confirmed by nothing: a misread digit could still be in it.
-            row[col.DEATH] = _with(death, confidence=min(death.confidence, PLAUSIBLE))
+            row[col.DEATH] = death.doubted(PLAUSIBLE)
             continue
         neighbours_repeat_total = all(_same(n[col.DEATH].value, n[col.TOTAL].value) for n in neighbours)
         if neighbours and neighbours_repeat_total and row[col.TOTAL].value is not None:
@@ -432,11 +426,7 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
                 "death benefit out of line; neighbours repeat the total, so does this row",
             )
             continue
-        row[col.DEATH] = _with(
-            death,
-            confidence=min(death.confidence, FAILED_CHECK),
-            issue="death benefit out of line with neighbouring rows",
-        )
+        row[col.DEATH] = death.doubted(FAILED_CHECK, "death benefit out of line with neighbouring rows")
 
 
 def _premium_expected(year: int, basic: BasicInfo) -> float | None:
@@ -667,9 +657,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
             if _amount_values(first) != _amount_values(raw):
                 # Two different rows claim the year: nothing says which one holds it.
                 kept = rows[position]
-                kept.update(
-                    {name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in kept.items()}
-                )
+                kept.update({name: f.doubted(PLAUSIBLE) for name, f in kept.items()})
             continue
         seen_years[raw.year.value] = (raw, len(rows))
         row = {
@@ -700,9 +688,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         issues.append("rows reordered by policy year")
         for position, index in enumerate(order):
             if index != position:
-                rows[index] = {
-                    name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in rows[index].items()
-                }
+                rows[index] = {name: f.doubted(PLAUSIBLE) for name, f in rows[index].items()}
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
@@ -726,29 +712,19 @@ def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
         for c in candidates
         if c.distractor
     ]
-    if usable:
-        chosen = max(usable, key=lambda c: (c.score(), -candidates.index(c)))
-        cap = 1.0
-    else:
-        fallback = [c for c in candidates if c.score() > 0]
-        if not fallback:
-            return ValueTable([], (*notes, "no value table found"))
-        chosen = max(fallback, key=lambda c: c.score())
-        cap = FAILED_CHECK
-        notes.append("only distractor-like tables found; using the best with low confidence")
+    fallback = [c for c in candidates if c.score() > 0]
+    if not fallback:
+        return ValueTable([], (*notes, "no value table found"))
+    chosen = max(usable or fallback, key=Candidate.score)  # the first of the best
     rows, issues = build_rows(chosen, basic)
-    if cap < 1.0:
-        rows = [
-            {name: _with(f, confidence=min(f.confidence, cap)) for name, f in row.items()} for row in rows
-        ]
+    if not usable:
+        notes.append("only distractor-like tables found; using the best with low confidence")
+        rows = [{name: f.doubted(FAILED_CHECK) for name, f in row.items()} for row in rows]
     uncertain = {role for block in chosen.blocks for role in block.uncertain_roles}
     if uncertain:
         # The column was named by its numbers alone: right as far as the arithmetic goes, yet worth a look.
         rows = [
-            {
-                name: _with(f, confidence=min(f.confidence, ROLE_FROM_ARITHMETIC)) if name in uncertain else f
-                for name, f in row.items()
-            }
+            {name: f.doubted(ROLE_FROM_ARITHMETIC) if name in uncertain else f for name, f in row.items()}
             for row in rows
         ]
     columns = ", ".join(text for text in chosen.blocks[0].header_texts if text)

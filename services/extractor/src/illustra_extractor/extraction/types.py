@@ -27,6 +27,10 @@ class Field:
             "issues": list(self.issues),
         }
 
+    def doubted(self, ceiling: float, *issues: str) -> Field:
+        """The same reading, no surer than `ceiling`, with what puts it in doubt."""
+        return Field(self.value, min(self.confidence, ceiling), self.span, (*self.issues, *issues))
+
     @classmethod
     def from_parts(cls, value: Any, meta: dict) -> Field:
         span = meta.get("span")
