@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .normalize import end_of_line
 from .numbers import first_amount
 from .types import Field
 
@@ -61,8 +62,7 @@ def find_example(text: str, folded: str) -> Example | None:
     title = _TITLE_RE.search(folded)
     while title is not None:
         start = folded.rfind("\n", 0, title.start()) + 1
-        end = folded.find("\n", title.end())
-        end = len(folded) if end < 0 else end
+        end = end_of_line(folded, title.end())
         aged = _AGE_RE.search(folded, title.end(), end) or _NEWBORN_RE.search(folded, title.end(), end)
         if aged and _PURCHASE_RE.search(folded, title.end(), end):
             return Example((start, end), _read(text, folded, start, title, end))

@@ -18,7 +18,7 @@ from statistics import median
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
 from .grid import Block, Cell
-from .normalize import display_width
+from .normalize import display_width, end_of_line
 from .numbers import DASH_RE, parse_amount_token
 
 _LINE_RE = re.compile(r"[^\n]*")
@@ -174,9 +174,7 @@ def find_blocks(folded: str) -> list[Block]:
     position = 0
     text_length = len(folded)
     while position <= text_length:
-        line_end = folded.find("\n", position)
-        if line_end < 0:
-            line_end = text_length
+        line_end = end_of_line(folded, position)
         if html_index < len(html_spans) and html_spans[html_index][0] < line_end:
             table_start, table_end, match = html_spans[html_index]
             before = folded[position:table_start].strip()
@@ -190,7 +188,7 @@ def find_blocks(folded: str) -> list[Block]:
             continue
         line = folded[position:line_end]
         stripped = line.strip()
-        if stripped.startswith("|") and stripped.count("|") >= 3:
+        if _is_pipe_row(stripped):
             pipe_end = _pipe_run_end(folded, position)
             block = _pipe_block(folded, position, pipe_end, titles)
             if block is not None:
@@ -276,16 +274,17 @@ def _cell_by_cell_block(
 
 def _pipe_run_end(folded: str, position: int) -> int:
     """End offset of the run of consecutive pipe-table lines starting at `position`."""
-    end = position
-    while True:
-        line_end = folded.find("\n", end)
-        if line_end < 0:
-            return len(folded)
-        following = folded.find("\n", line_end + 1)
-        next_line = folded[line_end + 1 : following if following >= 0 else len(folded)].strip()
-        if not (next_line.startswith("|") and next_line.count("|") >= 3):
+    line_end = end_of_line(folded, position)
+    while line_end < len(folded):
+        next_end = end_of_line(folded, line_end + 1)
+        if not _is_pipe_row(folded[line_end + 1 : next_end].strip()):
             return line_end
-        end = line_end + 1
+        line_end = next_end
+    return line_end
+
+
+def _is_pipe_row(stripped_line: str) -> bool:
+    return stripped_line.startswith("|") and stripped_line.count("|") >= 3
 
 
 def _split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cell]]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 from .grounding import blank_grounding
@@ -61,8 +62,8 @@ def _nfkc_singles() -> dict[int, int]:
 
 def _build_fold_table() -> dict[int, int]:
     table = _nfkc_singles()
-    for source, target in (_TRADITIONAL + " " + _PUNCT).split():
-        table[ord(source)] = ord(target)
+    for pair in (_TRADITIONAL + " " + _PUNCT).split():
+        table[ord(pair[0])] = ord(pair[1])
     # Control characters PDF text layers leave before amounts separate words, as a space would.
     for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)):
         table[code] = ord(" ")
@@ -104,3 +105,17 @@ def display_width(text: str) -> int:
         if char >= "\u1100" and unicodedata.east_asian_width(char) in "WF":
             wide += 1
     return len(text) + wide
+
+
+def end_of_line(text: str, position: int) -> int:
+    """Where the line holding `position` ends: at its line break, or at the end of the text."""
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def lines(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line from `start` on."""
+    while start < len(text):
+        end = end_of_line(text, start)
+        yield start, end
+        start = end + 1

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from functools import reduce
 from itertools import pairwise
 
 from .columns import AGE, DEATH, YEAR, column_role
 from .grid import Cell
-from .normalize import display_width
+from .normalize import display_width, lines
 from .numbers import DASH_RE, parse_amount_token
 
 _TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
@@ -74,16 +73,6 @@ def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[
     return label, values
 
 
-def _lines(folded: str, start: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line from `start` on."""
-    while start < len(folded):
-        end = folded.find("\n", start)
-        if end < 0:
-            end = len(folded)
-        yield start, end
-        start = end + 1
-
-
 def join_label(first: str, second: str) -> str:
     """Two parts of a label split over lines: Chinese joins without a space, words with one."""
     if not first or not second:
@@ -108,7 +97,7 @@ def transposed_grid(
     pending: list[str] = []  # text lines waiting for the measure they label
     section = ""  # a death-benefit heading labels every measure after it
     stop = line_end + 1
-    for line_start, end in _lines(folded, line_end + 1):
+    for line_start, end in lines(folded, line_end + 1):
         text = folded[line_start:end].strip()
         if not text:
             continue
@@ -204,7 +193,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
     """
     runs: list[list[re.Match[str]]] = [[]]
     stop = start
-    for line_start, end in _lines(folded, start):
+    for line_start, end in lines(folded, start):
         if not folded[line_start:end].strip():
             if runs[-1]:
                 runs.append([])

@@ -7,7 +7,7 @@ import re
 
 from .dates import find_date, find_validity_days
 from .labels import Pair, find_pairs
-from .normalize import fold_document
+from .normalize import end_of_line, fold_document, lines
 from .types import MISSING, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 
 _SPECIFIC_DATE_LABEL_RE = re.compile(r"建议书|计划书|proposal|illustration|演示|prepared|编制|制作")
@@ -90,26 +90,19 @@ def _highlights(text: str, folded: str) -> tuple[list[str], tuple[int, int] | No
         return [], None
     points: list[str] = []
     start = end = None
-    position = folded.find("\n", heading_end)
-    while position >= 0 and position < len(folded):
-        line_end = folded.find("\n", position + 1)
-        if line_end < 0:
-            line_end = len(folded)
-        line = folded[position + 1 : line_end] if folded[position] == "\n" else folded[position:line_end]
-        line_start = line_end - len(line)
-        if not line.strip():
+    for line_start, line_end in lines(folded, end_of_line(folded, heading_end) + 1):
+        if not folded[line_start:line_end].strip():
             if points:
                 break
-        else:
-            bullet = _BULLET_RE.match(folded, line_start, line_end)
-            if bullet is None:
-                break
-            point = text[bullet.start(1) : bullet.end(1)].rstrip(" '`|.")
-            if point:
-                points.append(point)
-                start = bullet.start(1) if start is None else start
-                end = bullet.end(1)
-        position = line_end
+            continue
+        bullet = _BULLET_RE.match(folded, line_start, line_end)
+        if bullet is None:
+            break
+        point = text[bullet.start(1) : bullet.end(1)].rstrip(" '`|.")
+        if point:
+            points.append(point)
+            start = bullet.start(1) if start is None else start
+            end = bullet.end(1)
     return points, (start, end) if start is not None and end is not None else None
 
 
