@@ -504,8 +504,7 @@ def assign_text_columns(
     `known` are the roles of an identical header seen before (a header repeated on a new page),
     `inherited` those of the table this block may continue when it has no header of its own.
     """
-    counts = Counter(len(row) for row in block.rows)
-    width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    width = _usual_width(block)
     rows, joins = merge_broken_rows([_without_column_rules(row, width) for row in block.rows], width)
     if joins:
         block.issues.append(f"joined {joins} row(s) broken over two lines")
@@ -532,22 +531,17 @@ def assign_text_columns(
         block.columns.append(slots)
     if known is not None and len(known) == width:
         block.roles = list(known)
-    elif block.header_lines:
-        headers = [""] * width
-        for line, chunks in zip(block.header_lines, header_chunks, strict=True):
-            if len(chunks) == width:
-                for index, (text, _x, _x_end) in enumerate(chunks):
-                    headers[index] = regrid.join_label(headers[index], text)
-            else:
-                for word in line:
-                    column = geometry.column_of(word)
-                    headers[column] = regrid.join_label(headers[column], word.text)
-        block.roles = column_roles(headers)
-        block.header_texts = [header.strip() for header in headers]
-    elif inherited is not None and len(inherited) == width:
-        block.roles = list(inherited)
-    else:
-        block.roles = []
+        return
+    headers = [""] * width
+    for line, chunks in zip(block.header_lines, header_chunks, strict=True):
+        if len(chunks) == width:
+            for index, (text, _x, _x_end) in enumerate(chunks):
+                headers[index] = regrid.join_label(headers[index], text)
+        else:
+            for word in line:
+                column = geometry.column_of(word)
+                headers[column] = regrid.join_label(headers[column], word.text)
+    _name_columns(block, headers, inherited)
 
 
 def _chunks(words: list[Cell]) -> list[tuple[str, int, int]]:
@@ -566,20 +560,30 @@ def _chunks(words: list[Cell]) -> list[tuple[str, int, int]]:
 
 def assign_cell_columns(block: Block, inherited: list[str | None] | None) -> None:
     """Cells to columns and columns to meanings for an HTML or pipe block (cells are already separated)."""
-    counts = Counter(len(row) for row in block.rows)
-    width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    width = _usual_width(block)
     block.columns = [list(row[:width]) + [None] * (width - len(row)) for row in block.rows]
+    headers = [""] * width
+    above: list[Cell | None] = [None] * width
+    for row in block.header_lines:
+        for index, cell in enumerate(row[:width]):
+            if cell != above[index]:  # a header spanning rows is read once
+                headers[index] += " " + cell.text
+            above[index] = cell
+    _name_columns(block, headers, inherited)
+
+
+def _usual_width(block: Block) -> int:
+    """The commonest number of cells in a row (of two as common, the larger)."""
+    counts = Counter(len(row) for row in block.rows)
+    return max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+def _name_columns(block: Block, headers: list[str], inherited: list[str | None] | None) -> None:
+    """Roles from the header of each column, or for a block without one, those of the table it continues."""
     if block.header_lines:
-        headers = [""] * width
-        above: list[Cell | None] = [None] * width
-        for row in block.header_lines:
-            for index, cell in enumerate(row[:width]):
-                if cell != above[index]:  # a header spanning rows is read once
-                    headers[index] += " " + cell.text
-                above[index] = cell
         block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
-    elif inherited is not None and len(inherited) == width:
+    elif inherited is not None and len(inherited) == len(headers):
         block.roles = list(inherited)
     else:
         block.roles = []
