@@ -79,11 +79,7 @@ class Candidate:
         return sum(_ROLE_WEIGHTS.get(role, 0.0) for role in roles)
 
 
-def _recent_title(titles: list[str]) -> str:
-    return " ".join(titles[-2:])
-
-
-def _distractor(title: str, roles: set[str]) -> str | None:
+def _distractor(title: str, roles: set[str | None]) -> str | None:
     if _SCENARIO_TITLE_RE.search(title):
         return "another investment-return scenario"
     if _WITHDRAWAL_TITLE_RE.search(title):
@@ -100,11 +96,12 @@ def group_tables(folded: str) -> list[Candidate]:
     for block in find_blocks(folded):
         if not block.rows:
             continue
-        title = _recent_title(block.titles)
+        title = " ".join(block.titles[-2:])
         continuation = bool(_CONTINUATION_RE.search(title))
         new_title = bool(_TITLE_RE.search(title)) and not continuation
         previous = tables[-1] if tables else None
-        inherited = previous.blocks[-1].roles if previous is not None and not new_title else None
+        last = previous.blocks[-1] if previous is not None else None
+        inherited = last.roles if last is not None and not new_title else None
         width = Counter(len(row) for row in block.rows).most_common(1)[0][0]
         if inherited is None or (block.kind == "text" and len(inherited) != width):
             inherited = roles_by_width.get(width)
@@ -123,15 +120,13 @@ def group_tables(folded: str) -> list[Candidate]:
             check_roles(block)
         if (
             previous is not None
+            and last is not None
             # A page's footnote OCR moved above the next page's rows reads as a new title (`保證身故賠償…`)
-            and (previous.blocks[-1].roles != block.roles or new_title)
+            and (last.roles != block.roles or new_title)
             and _distractor(title, set()) is None
-            and continues(previous.blocks[-1], block)
+            and continues(last, block)
         ):
-            block.roles, block.uncertain_roles = (
-                list(previous.blocks[-1].roles),
-                set(previous.blocks[-1].uncertain_roles),
-            )
+            block.roles, block.uncertain_roles = list(last.roles), set(last.uncertain_roles)
             block.issues.append(
                 "columns as on the page before: its policy years carry on and its sums add up"
             )
@@ -143,15 +138,13 @@ def group_tables(folded: str) -> list[Candidate]:
                 blocks_by_header.setdefault(signature, block)
         # A block continues a table whose columns mean the same, by its header or by its numbers (the arithmetic
         # of each page may name a column a little differently, and a header may leave one unnamed).
-        same_roles = previous is not None and (
-            previous.blocks[-1].label_roles == block.label_roles or previous.blocks[-1].roles == block.roles
-        )
+        same_roles = last is not None and (last.label_roles == block.label_roles or last.roles == block.roles)
         if previous is not None and not new_title and (same_roles or not block.header_lines):
-            if continuation and previous.distractor is None and _distractor(title, set()) is not None:
+            if continuation and previous.distractor is None:
                 previous.distractor = _distractor(title, set())
             previous.blocks.append(block)
             continue
-        tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
+        tables.append(Candidate([block], title, _distractor(title, set(block.roles))))
     for table in tables:
         # A header heads its own block and the headerless blocks after it (pages that do not repeat it).
         under_header: dict[str, list[Block]] = {}
@@ -213,15 +206,21 @@ def _garbled_age_label(text: str) -> bool:
     return not any(char.isdigit() for char in text) and not DASH_RE.fullmatch(text)
 
 
+def _age_label(text: str) -> int | None:
+    """The age an age label (`65歲`, `age 65`) gives a row."""
+    label = _AGE_LABEL_RE.fullmatch(text)
+    return int(label.group(1) or label.group(2)) if label else None
+
+
 def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
     row = RawRow()
     for role, cell in zip(roles, slots, strict=False):
         if cell is None or role is None or role == col.IGNORED:
             continue
+        age = _age_label(cell.text) if role in (col.YEAR, col.AGE) else None
         if role == col.YEAR:
-            label = _AGE_LABEL_RE.fullmatch(cell.text)
-            if label:
-                row.age_label = int(label.group(1) or label.group(2))
+            if age is not None:
+                row.age_label = age
                 row.year = Field(None, 0.0, (cell.start, cell.end))
             elif "岁" in cell.text or cell.text.endswith("%"):
                 row.unreadable_label = cell.text
@@ -231,12 +230,7 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 if row.year.value is None and _garbled_age_label(cell.text):
                     row.unreadable_label = cell.text
         elif role == col.AGE:
-            label = _AGE_LABEL_RE.fullmatch(cell.text)
-            if label:
-                age = int(label.group(1) or label.group(2))
-                row.age = Field(age, CLEAN, (cell.start, cell.end))
-            else:
-                row.age = _read_small_int(cell)
+            row.age = _read_small_int(cell) if age is None else Field(age, CLEAN, (cell.start, cell.end))
         else:
             amount, alternatives = _read_amount(cell)
             if role == col.NON_GUARANTEED:
