@@ -17,7 +17,7 @@ from statistics import median
 
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
-from .grid import Block, Cell
+from .grid import Block, Cell, token_cell
 from .normalize import display_width, end_of_line
 from .numbers import DASH_RE, parse_amount_token
 
@@ -28,13 +28,11 @@ _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
 # An age row's label as OCR garbles it (`了(歲`, `了75歲`, `108%` for `70歲`): its age comes from the sequence.
 _GARBLED_AGE_LABEL = r"[^\s\d]{0,2}\d{0,3}[^\s\d]?岁|\d{1,3}%"
 _DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d|[^\s\d]{1,2}\d{0,3}岁)")
-_CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")
+_CLEAN_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}"
+_CLEAN_NUMERIC_RE = re.compile(_CLEAN_NUMBER + r"|\d{1,3}\s?岁")
 # A line of nothing but clean numbers (no 岁 or age labels) between blanks and stray column rules: most rows
 # of a table.
-_PLAIN_ROW_RE = re.compile(
-    r"[\s|]*(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3})"
-    r"(?:[\s|]+(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}))+[\s|]*"
-)
+_PLAIN_ROW_RE = re.compile(rf"[\s|]*(?:{_CLEAN_NUMBER})(?:[\s|]+(?:{_CLEAN_NUMBER}))+[\s|]*")
 _NUMERIC_LOOKING_RE = re.compile(
     r"[-~_]{1,3}|n/a|nil|[olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
@@ -139,16 +137,7 @@ def _placed_cells(folded: str, line_start: int, tokens: list[re.Match[str]]) -> 
     output does."""
     line_end = tokens[-1].end() if tokens else line_start
     if folded[line_start:line_end].isascii():  # every character one column wide
-        return [
-            Cell(
-                token.group(),
-                token.start(),
-                token.end(),
-                token.start() - line_start,
-                token.end() - line_start,
-            )
-            for token in tokens
-        ]
+        return [token_cell(token, token.start() - line_start, token.end() - line_start) for token in tokens]
     placed = []
     x_end = 0
     previous_end = line_start
@@ -180,7 +169,10 @@ def find_blocks(folded: str) -> list[Block]:
             before = folded[position:table_start].strip()
             if before:
                 titles.append(before)
-            blocks.append(_stacked_html_block(folded, match, titles) or _html_block(folded, match, titles))
+            blocks.append(
+                _stacked_html_block(folded, match, titles)
+                or Block("html", titles, *_split_rows(_html_grid(folded, match)))
+            )
             html_index += 1
             titles, pending_headers, current = [], [], None
             after = folded.find("\n", table_end)
@@ -370,11 +362,6 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
         _carry_down(cells, carried)
         rows.append(cells[:widest])
     return rows
-
-
-def _html_block(folded: str, table: re.Match[str], titles: list[str]) -> Block:
-    header_rows, data_rows = _split_rows(_html_grid(folded, table))
-    return Block("html", titles, header_rows, data_rows)
 
 
 def _stacked_html_block(folded: str, table: re.Match[str], titles: list[str]) -> Block | None:

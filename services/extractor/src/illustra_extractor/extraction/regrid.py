@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from functools import reduce
 from itertools import pairwise
 
 from .columns import AGE, DEATH, YEAR, column_role
-from .grid import Cell
+from .grid import Cell, token_cell
 from .normalize import display_width, lines
 from .numbers import DASH_RE, parse_amount_token
 
@@ -38,9 +39,14 @@ def is_value(token: str) -> bool:
     )
 
 
-def _year_of(token: str) -> int | None:
-    """A plain policy year token as a number, None for an age label."""
-    return int(token) if token.isdigit() else None
+def _plain_years(texts: Iterable[str]) -> list[int]:
+    """The policy years of year cells printed as plain numbers (age labels left out)."""
+    return [int(text) for text in texts if text.isdigit()]
+
+
+def _rising(years: list[int]) -> bool:
+    """Policy years from 1 on, each after the one before."""
+    return years[0] >= 1 and all(b > a for a, b in pairwise(years))
 
 
 def _split_label(folded: str, start: int, end: int) -> tuple[str, int, list[re.Match[str]]] | None:
@@ -67,8 +73,8 @@ def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[
         return None
     if not all(_YEAR_TOKEN_RE.fullmatch(token.group()) for token in values):
         return None
-    years = [year for year in map(_year_of, (token.group() for token in values)) if year is not None]
-    if years and (years[0] < 1 or any(b <= a for a, b in pairwise(years)) or years[-1] > 150):
+    years = _plain_years(token.group() for token in values)
+    if years and not (_rising(years) and years[-1] <= 150):
         return None
     return label, values
 
@@ -131,8 +137,7 @@ def transposed_grid(
         return None
     labels = [years_label] + [label for label, _ in series]
     rows = [
-        [Cell(year.group(), year.start(), year.end())]
-        + [Cell(values[index].group(), values[index].start(), values[index].end()) for _, values in series]
+        [token_cell(year)] + [token_cell(values[index]) for _, values in series]
         for index, year in enumerate(year_tokens)
     ]
     return labels, rows, stop
@@ -161,9 +166,8 @@ def stacked_rows(folded: str, start: int, end: int) -> list[list[Cell]] | None:
         joined = False
     if joined or len(stacks) < 3 or len({len(stack) for stack in stacks}) != 1 or len(stacks[0]) < 2:
         return None
-    years = [_year_of(token.group()) for token in stacks[0]]
-    plain = [year for year in years if year is not None]
-    if not plain or plain[0] < 1 or any(b <= a for a, b in pairwise(plain)):
+    years = _plain_years(token.group() for token in stacks[0])
+    if not years or not _rising(years):
         return None
     line_is_ascii = folded[start:end].isascii()
     columns = []
@@ -171,7 +175,7 @@ def stacked_rows(folded: str, start: int, end: int) -> list[list[Cell]] | None:
         first, last = stack[0].start(), stack[-1].end()
         x = first - start if line_is_ascii else display_width(folded[start:first])
         x_end = x + display_width(folded[first:last])
-        columns.append([Cell(token.group(), token.start(), token.end(), x, x_end) for token in stack])
+        columns.append([token_cell(token, x, x_end) for token in stack])
     return [list(row) for row in zip(*columns, strict=True)]
 
 
@@ -233,16 +237,10 @@ def _regroup(values: list[re.Match[str]], width: int, group_sizes: list[int]) ->
     offset = 0
     for size in group_sizes:
         for row in range(size):
-            rows.append(
-                [
-                    Cell(value.group(), value.start(), value.end())
-                    for value in (values[offset + column * size + row] for column in range(width))
-                ]
-            )
+            rows.append([token_cell(values[offset + column * size + row]) for column in range(width)])
         offset += size * width
-    years = [_year_of(row[0].text) for row in rows]
-    plain = [year for year in years if year is not None]
-    if len(plain) < len(years) / 2 or plain[0] < 1 or any(b <= a for a, b in pairwise(plain)):
+    years = _plain_years(row[0].text for row in rows)
+    if len(years) < len(rows) / 2 or not _rising(years):
         return None
     return rows
 
