@@ -56,6 +56,10 @@ _ROLE_WEIGHTS = {
 }
 
 
+Row = dict[str, Field]  # a row of the value table: field name -> reading
+Neighbours = tuple[Row | None, Row | None]  # the rows before and after a row, None past either end
+
+
 @dataclass
 class Candidate:
     blocks: list[Block]
@@ -279,10 +283,10 @@ def _combine_parts(parts: list[Field]) -> Field:
 
 
 def _check_total(
-    row: dict[str, Field],
+    row: Row,
     parts: int,
     alternatives: dict[str, list[float]],
-    neighbours: tuple[dict[str, Field] | None, dict[str, Field] | None],
+    neighbours: Neighbours,
 ) -> None:
     """total surrender value = guaranteed + non-guaranteed; repair one bad cell when the evidence says
     which."""
@@ -361,9 +365,7 @@ def _check_total(
         row[name] = row[name].doubted(FAILED_CHECK, note)
 
 
-def _fits(
-    value: float, name: str, neighbours: tuple[dict[str, Field] | None, dict[str, Field] | None]
-) -> bool:
+def _fits(value: float, name: str, neighbours: Neighbours) -> bool:
     """Guaranteed and total values grow with the policy year; the value must sit between its neighbours."""
     if value < 0:
         return False
@@ -377,11 +379,15 @@ def _fits(
     return not (high is not None and value > high + 1)
 
 
+def _neighbours(rows: list[Row], index: int) -> Neighbours:
+    return (rows[index - 1] if index else None, rows[index + 1] if index + 1 < len(rows) else None)
+
+
 def _same(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1
 
 
-def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
+def _check_death_benefits(rows: list[Row]) -> None:
     """No equation gives the death benefit, but it repeats the total or its neighbours, and it does not jump
     about."""
     paid_later = [False] * len(rows)  # whether a later row pays a death benefit
@@ -398,16 +404,13 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
             # a misplaced label.
             row[col.DEATH] = death.doubted(PLAUSIBLE, "death benefit below the premiums paid")
             continue
-        before = rows[index - 1] if index else None
-        after = rows[index + 1] if index + 1 < len(rows) else None
+        before, after = _neighbours(rows, index)
         neighbours = [n for n in (before, after) if n is not None and n[col.DEATH].value is not None]
         if _same(death.value, row[col.TOTAL].value) or any(
             _same(death.value, n[col.DEATH].value) for n in neighbours
         ):
             continue
-        low = before[col.DEATH].value if before is not None else None
-        high = after[col.DEATH].value if after is not None else None
-        if (low is None or death.value >= low - 1) and (high is None or death.value <= high + 1):
+        if _fits(death.value, col.DEATH, (before, after)):  # an amount read is never below zero
             # Plausible but confirmed by nothing: a misread digit could still be in it.
             row[col.DEATH] = death.doubted(PLAUSIBLE)
             continue
@@ -436,32 +439,18 @@ def _premium_expected(year: int, basic: BasicInfo) -> float | None:
     return float(premium) * min(year, int(term))
 
 
-def _check_premiums(
-    rows: list[dict[str, Field]], basic: BasicInfo, alternatives: list[dict[str, list[float]]]
-) -> None:
-    expected = [
-        _premium_expected(row[col.YEAR].value, basic) if row[col.YEAR].value is not None else None
-        for row in rows
-    ]
+def _check_premiums(rows: list[Row], basic: BasicInfo, alternatives: list[dict[str, list[float]]]) -> None:
+    expected = [_premium_expected(row[col.YEAR].value, basic) for row in rows]  # every row has its year
     comparable = [
-        (row, want)
-        for row, want in zip(rows, expected, strict=True)
-        if want is not None and row.get(col.PREMIUMS, MISSING) is not MISSING
+        (row, want, options)
+        for row, want, options in zip(rows, expected, alternatives, strict=True)
+        if want is not None and row[col.PREMIUMS] is not MISSING
     ]
-    if not comparable:
+    if sum(_same(row[col.PREMIUMS].value, want) for row, want, _ in comparable) < 0.6 * len(comparable):
         return
-    agreeing = sum(
-        1
-        for row, want in comparable
-        if row[col.PREMIUMS].value is not None and abs(row[col.PREMIUMS].value - want) <= 1
-    )
-    if agreeing < 0.6 * len(comparable):
-        return
-    for row, want, options in zip(rows, expected, alternatives, strict=True):
-        paid = row.get(col.PREMIUMS, MISSING)
-        if want is None or paid is MISSING:
-            continue
-        if paid.value is not None and abs(paid.value - want) <= 1:
+    for row, want, options in comparable:
+        paid = row[col.PREMIUMS]
+        if _same(paid.value, want):
             if paid.confidence < CLEAN:
                 row[col.PREMIUMS] = _with(paid, confidence=REPAIRED_CONFIRMED)
             continue
@@ -629,13 +618,13 @@ def _amount_values(row: RawRow) -> list[object]:
     ]
 
 
-def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
+def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[Row], list[str]]:
     raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
     issues = [issue for block in candidate.blocks for issue in block.issues]
     _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
     parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
-    rows: list[dict[str, Field]] = []
+    rows: list[Row] = []
     alternatives: list[dict[str, list[float]]] = []
     seen_years: dict[int, tuple[RawRow, int]] = {}  # policy year -> its first row and where that went
     for raw in raw_rows:
@@ -686,8 +675,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
-        neighbours = (rows[index - 1] if index else None, rows[index + 1] if index + 1 < len(rows) else None)
-        _check_total(row, parts, alternatives[index], neighbours)
+        _check_total(row, parts, alternatives[index], _neighbours(rows, index))
     _check_premiums(rows, basic, alternatives)
     _check_death_benefits(rows)
     return [{name: row[name] for name in ROW_FIELDS} for row in rows], issues
