@@ -113,9 +113,9 @@ def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | N
     for start, end in regions:
         for line in re.finditer(r"[^\n]+", folded[start:end]):
             sentence = line.group()
-            if not (_BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)):
-                continue
-            if _MULTIPLE_RE.search(sentence):
+            if _MULTIPLE_RE.search(sentence) or not (
+                _BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)
+            ):
                 continue
             year = _BREAKEVEN_YEAR_RE.search(sentence)
             if year:
@@ -158,12 +158,7 @@ def _premiums_paid(row: dict[str, Field], basic: BasicInfo) -> Field:
 def _breakeven_from_table(table: ValueTable, basic: BasicInfo) -> Field:
     for row in table.rows:
         total, paid = _surrender_value(row), _premiums_paid(row, basic)
-        if (
-            total.value is not None
-            and paid.value is not None
-            and paid.value > 0
-            and total.value >= paid.value
-        ):
+        if None not in (total.value, paid.value) and 0 < paid.value <= total.value:
             confidence = min(0.7, total.confidence, paid.confidence)
             return Field(
                 row["policy_year"].value,

@@ -282,76 +282,65 @@ def _combine_parts(parts: list[Field]) -> Field:
     )
 
 
-def _check_total(
-    row: Row,
-    parts: int,
-    alternatives: dict[str, list[float]],
-    neighbours: Neighbours,
-) -> None:
+_SUM = (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)  # guaranteed + non-guaranteed = total
+_DERIVATIONS = {
+    col.TOTAL: "derived as guaranteed + non-guaranteed",
+    col.GUARANTEED: "derived as total - non-guaranteed",
+    col.NON_GUARANTEED: "derived as total - guaranteed",
+}
+
+
+def _implied(values: dict[str, float], name: str) -> float:
+    """What the other two terms of guaranteed + non-guaranteed = total make `name`."""
+    guaranteed, non_guaranteed, total = (values[term] for term in _SUM)
+    if name == col.TOTAL:
+        return guaranteed + non_guaranteed
+    return total - (non_guaranteed if name == col.GUARANTEED else guaranteed)
+
+
+def _check_total(row: Row, parts: int, alternatives: dict[str, list[float]], neighbours: Neighbours) -> None:
     """total surrender value = guaranteed + non-guaranteed; repair one bad cell when the evidence says
     which."""
-    guaranteed = row[col.GUARANTEED]
-    non_guaranteed = row[col.NON_GUARANTEED]
-    total = row[col.TOTAL]
+    values = {name: row[name].value for name in _SUM}
     tolerance = max(1.0, float(parts))
-    known = [f.value is not None for f in (guaranteed, non_guaranteed, total)]
-    if sum(known) < 2:
+    # A non-guaranteed value summed from several columns is not repaired as one cell.
+    repairable = [name for name in _SUM if name != col.NON_GUARANTEED or parts <= 1]
+    unread = [name for name in _SUM if values[name] is None]
+    if unread:
+        name = unread[0]
+        if len(unread) == 1 and name in repairable and row[name] is not MISSING:
+            row[name] = _with(row[name], _implied(values, name), DERIVED, _DERIVATIONS[name])
         return
-    if sum(known) == 2:
-        if total.value is None and total is not MISSING:
-            row[col.TOTAL] = _with(
-                total,
-                guaranteed.value + non_guaranteed.value,
-                DERIVED,
-                "derived as guaranteed + non-guaranteed",
-            )
-        elif guaranteed.value is None and guaranteed is not MISSING:
-            row[col.GUARANTEED] = _with(
-                guaranteed, total.value - non_guaranteed.value, DERIVED, "derived as total - non-guaranteed"
-            )
-        elif non_guaranteed.value is None and non_guaranteed is not MISSING and parts <= 1:
-            row[col.NON_GUARANTEED] = _with(
-                non_guaranteed, total.value - guaranteed.value, DERIVED, "derived as total - guaranteed"
-            )
-        return
-    if abs(guaranteed.value + non_guaranteed.value - total.value) <= tolerance:
-        for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
+    if abs(_implied(values, col.TOTAL) - values[col.TOTAL]) <= tolerance:
+        for name in _SUM:
             if row[name].confidence < CLEAN and row[name].issues:
                 row[name] = _with(row[name], confidence=REPAIRED_CONFIRMED)
         return
     # Another reading of a letter OCR put in place of a digit.
     for name, options in alternatives.items():
+        if name not in repairable:
+            continue  # nor could another reading of a premium or death benefit make the sum add up
         for option in options:
-            trial = {
-                **{n: row[n].value for n in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)},
-                name: option,
-            }
-            if name == col.NON_GUARANTEED and parts > 1:
-                continue
-            if abs(trial[col.GUARANTEED] + trial[col.NON_GUARANTEED] - trial[col.TOTAL]) <= tolerance:
+            trial = {**values, name: option}
+            if abs(_implied(trial, col.TOTAL) - trial[col.TOTAL]) <= tolerance:
                 row[name] = _with(
                     row[name], option, REPAIRED_CONFIRMED, "letter re-read so the total adds up"
                 )
                 return
+    implied = {name: _implied(values, name) for name in _SUM}
     # The death benefit often repeats the total; when it equals guaranteed + non-guaranteed, the total is
     # the odd one.
     death = row.get(col.DEATH, MISSING)
-    implied_total = guaranteed.value + non_guaranteed.value
-    if death.value is not None and abs(death.value - implied_total) <= tolerance:
-        row[col.TOTAL] = _with(total, implied_total, DERIVED, "total repaired: guaranteed + non-guaranteed")
+    if death.value is not None and abs(death.value - implied[col.TOTAL]) <= tolerance:
+        row[col.TOTAL] = _with(
+            row[col.TOTAL], implied[col.TOTAL], DERIVED, "total repaired: guaranteed + non-guaranteed"
+        )
         return
     # Otherwise the one cell whose implied value fits between the neighbouring rows and whose printed value
     # does not.
-    implied = {
-        col.TOTAL: implied_total,
-        col.GUARANTEED: total.value - non_guaranteed.value,
-        col.NON_GUARANTEED: total.value - guaranteed.value,
-    }
     fitting = [
         name
-        for name in (
-            (col.TOTAL, col.GUARANTEED) if parts > 1 else (col.TOTAL, col.GUARANTEED, col.NON_GUARANTEED)
-        )
+        for name in repairable
         if _fits(implied[name], name, neighbours) and not _fits(row[name].value, name, neighbours)
     ]
     if len(fitting) == 1:
@@ -361,7 +350,7 @@ def _check_total(
         )
         return
     note = "total != guaranteed + non-guaranteed"
-    for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
+    for name in _SUM:
         row[name] = row[name].doubted(FAILED_CHECK, note)
 
 
