@@ -249,11 +249,8 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
         if not readings:
             continue
         if name == "insured_name":
-            found = names.read_name(
-                text, folded, [(_pair_confidence(pair), parsed) for pair, parsed in readings]
-            )
-            if found is not None:
-                fields[name] = found
+            labelled = [(_pair_confidence(pair), parsed) for pair, parsed in readings]
+            fields[name] = names.read_name(text, folded, labelled)
             continue
         pair, parsed = readings[0]
         issues = parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
