@@ -413,7 +413,6 @@ def _reconcile(fields: dict[str, Field], folded: str) -> None:
             )
         else:
             fields.pop("premium_term_years")
-            term = None
     term = fields.get("premium_term_years")
     if mode is None:
         premium = fields.get("annual_premium")

@@ -221,15 +221,10 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
         [size] * (row_count // size) + ([row_count % size] if row_count % size else [])
         for size in range(min(2, row_count), min(row_count, MAX_GROUP_ROWS) + 1)
     ]
-    best: tuple[int, list[list[Cell]]] | None = None
-    for group_sizes in sizes:
-        rows = _regroup(values, width, group_sizes)
-        score = _smoothness(rows) if rows is not None else -1
-        if rows is not None and (best is None or score > best[0]):
-            best = (score, rows)
-    if best is None:
+    grids = [rows for group_sizes in sizes if (rows := _regroup(values, width, group_sizes)) is not None]
+    if not grids:
         return None
-    return best[1], stop
+    return max(grids, key=_smoothness), stop  # of grids as smooth, the first
 
 
 def _regroup(values: list[re.Match[str]], width: int, group_sizes: list[int]) -> list[list[Cell]] | None:

@@ -66,8 +66,7 @@ class _NamedFields:
     names: ClassVar[tuple[str, ...]]
 
     def get(self, name: str) -> Any:
-        found = self.fields.get(name)
-        return found.value if found is not None else None
+        return self.fields.get(name, MISSING).value
 
     def values(self) -> dict[str, Any]:
         return {name: self.get(name) for name in self.names}
