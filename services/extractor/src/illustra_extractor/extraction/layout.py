@@ -307,9 +307,7 @@ def _pipe_block(folded: str, start: int, end: int, titles: list[str]) -> Block |
             cells.append(Cell(stripped, cell_start + offset, cell_start + offset + len(stripped)))
         rows.append(cells)
     header_rows, data_rows = _split_rows(rows)
-    if len(data_rows) == 0:
-        return None
-    return Block("pipe", titles, header_rows, data_rows)
+    return Block("pipe", titles, header_rows, data_rows) if data_rows else None
 
 
 def _span(attributes: str, pattern: re.Pattern[str], limit: int) -> int:
@@ -384,9 +382,7 @@ def _stacked_html_block(folded: str, table: re.Match[str], titles: list[str]) ->
             stacked = stacked or heights != {1}
         elif not data_rows:
             header_rows.append([_joined(pieces) for pieces in stacks])
-    if not stacked:
-        return None
-    return Block("html", titles, header_rows, data_rows)
+    return Block("html", titles, header_rows, data_rows) if stacked else None
 
 
 def _br_pieces(folded: str, start: int, end: int) -> list[Cell]:

@@ -632,14 +632,11 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[Row], list[
                 kept.update({name: f.doubted(PLAUSIBLE) for name, f in kept.items()})
             continue
         seen_years[raw.year.value] = (raw, len(rows))
-        row = {
+        row = {name: raw.amounts.get(name, MISSING) for name in ROW_FIELDS}
+        row |= {
             col.YEAR: raw.year,
             col.AGE: raw.age,
-            col.PREMIUMS: raw.amounts.get(col.PREMIUMS, MISSING),
-            col.GUARANTEED: raw.amounts.get(col.GUARANTEED, MISSING),
             col.NON_GUARANTEED: _combine_parts(raw.non_guaranteed_parts),
-            col.TOTAL: raw.amounts.get(col.TOTAL, MISSING),
-            col.DEATH: raw.amounts.get(col.DEATH, MISSING),
         }
         if (
             not has_non_guaranteed
@@ -667,7 +664,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[Row], list[
         _check_total(row, parts, alternatives[index], _neighbours(rows, index))
     _check_premiums(rows, basic, alternatives)
     _check_death_benefits(rows)
-    return [{name: row[name] for name in ROW_FIELDS} for row in rows], issues
+    return rows, issues
 
 
 def extract_value_table(text: str, basic: BasicInfo) -> ValueTable:
