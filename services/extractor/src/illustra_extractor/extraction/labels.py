@@ -83,16 +83,12 @@ def _wildcard_keys(word: str) -> list[str]:
     return [word[:i] + "\x00" + word[i + 1 :] for i in range(len(word))]
 
 
-def _is_cjk(text: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" for char in text)
-
-
 # One-character-misread indexes: synonym with one position blanked (a wrong character) or dropped (a lost one)
 # -> synonym. Only synonyms long enough that one fault still leaves them unmistakable.
 _FUZZY_INDEX: dict[str, str] = {}
 _DROPPED_INDEX: dict[str, str] = {}
 for _synonym in sorted(_SYNONYM_FIELD, key=len):
-    if len(_synonym) >= (3 if _is_cjk(_synonym) else 6):
+    if len(_synonym) >= (6 if _synonym.isascii() else 3):  # a synonym is Chinese or ASCII
         for _key in _wildcard_keys(_synonym):
             _FUZZY_INDEX.setdefault(_key, _synonym)
         for _index in range(len(_synonym)):
