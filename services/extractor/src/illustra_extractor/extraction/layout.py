@@ -156,27 +156,23 @@ def find_blocks(folded: str) -> list[Block]:
     titles: list[str] = []
     pending_headers: list[list[Cell]] = []
     current: Block | None = None
-    html_spans = (
-        [(m.start(), m.end(), m) for m in _HTML_TABLE_RE.finditer(folded)] if "<table" in folded else []
-    )
+    html_tables = list(_HTML_TABLE_RE.finditer(folded)) if "<table" in folded else []
     html_index = 0
     position = 0
-    text_length = len(folded)
-    while position <= text_length:
+    while position <= len(folded):
         line_end = end_of_line(folded, position)
-        if html_index < len(html_spans) and html_spans[html_index][0] < line_end:
-            table_start, table_end, match = html_spans[html_index]
-            before = folded[position:table_start].strip()
+        if html_index < len(html_tables) and html_tables[html_index].start() < line_end:
+            table = html_tables[html_index]
+            before = folded[position : table.start()].strip()
             if before:
                 titles.append(before)
             blocks.append(
-                _stacked_html_block(folded, match, titles)
-                or Block("html", titles, *_split_rows(_html_grid(folded, match)))
+                _stacked_html_block(folded, table, titles)
+                or Block("html", titles, *_split_rows(_html_grid(folded, table)))
             )
             html_index += 1
             titles, pending_headers, current = [], [], None
-            after = folded.find("\n", table_end)
-            position = text_length + 1 if after < 0 else after + 1
+            position = end_of_line(folded, table.end()) + 1
             continue
         line = folded[position:line_end]
         stripped = line.strip()

@@ -175,12 +175,12 @@ def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Fiel
     for row in table.rows:
         year = row["policy_year"].value
         total, paid = _surrender_value(row).value, _premiums_paid(row, basic).value
-        if year is None or total is None or paid is None:
+        if None in (year, total, paid):
             continue
         if (year < stated.value and total >= paid) or (year == stated.value and total < paid):
-            return Field(
-                stated.value, 0.5, stated.span, (*stated.issues, f"table disagrees at policy year {year}")
-            )
+            return stated.doubted(
+                0.5, f"table disagrees at policy year {year}"
+            )  # from the 0.9 of a statement
     return stated
 
 
