@@ -76,9 +76,7 @@ class Candidate:
 
     def score(self) -> float:
         roles = self.roles
-        if col.YEAR not in roles and col.AGE not in roles:
-            return 0.0
-        if col.TOTAL not in roles and col.GUARANTEED not in roles:
+        if not roles & {col.YEAR, col.AGE} or not roles & {col.TOTAL, col.GUARANTEED}:
             return 0.0
         return sum(_ROLE_WEIGHTS.get(role, 0.0) for role in roles)
 
