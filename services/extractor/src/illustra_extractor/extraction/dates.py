@@ -66,5 +66,4 @@ def find_validity_days(folded: str) -> tuple[int, int, int] | None:
     match = _VALIDITY_DAYS_RE.search(folded)
     if match is None:
         return None
-    group = 1 if match.group(1) else 2
-    return int(match.group(group)), match.start(), match.end()
+    return int(match.group(1) or match.group(2)), match.start(), match.end()
