@@ -232,7 +232,7 @@ def _markdown_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pai
         label_start, label_end = _label_span(folded, start, end)
         label = folded[label_start:label_end].rstrip(":")
         if label and len(label) <= 40:
-            _add_pair(pairs, label, label_start, trim_value(folded, *cells[index + 1]))
+            _add_pair(pairs, folded, label, label_start, cells[index + 1])
 
 
 def _colon_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair]) -> None:
@@ -262,7 +262,7 @@ def _colon_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair])
         if "/" in label and folded.count("/", value_start, value_end) == label.count("/"):
             _slash_pairs(folded, label_start, label_end, value_start, value_end, pairs)
         else:
-            _add_pair(pairs, label, label_start, (value_start, value_end))
+            _add_pair(pairs, folded, label, label_start, (value_start, value_end))
 
 
 def _slash_pairs(
@@ -273,14 +273,17 @@ def _slash_pairs(
     value_parts = _split_spans(folded, value_start, value_end, "/")
     for (ls, le), (vs, ve) in zip(label_parts, value_parts, strict=True):
         ls, le = _label_span(folded, ls, le)
-        _add_pair(pairs, folded[ls:le], ls, trim_value(folded, vs, ve))
+        _add_pair(pairs, folded, folded[ls:le], ls, (vs, ve))
 
 
-def _add_pair(pairs: list[Pair], label: str, label_start: int, value: tuple[int, int]) -> None:
+def _add_pair(pairs: list[Pair], folded: str, label: str, label_start: int, value: tuple[int, int]) -> None:
     """A label set off by a colon or a table cell, when it names a field and its value is not blank."""
     match = classify_label(label)
-    if match is not None and value[0] < value[1]:
-        pairs.append(Pair(match.field, label_start, *value, match.exact, True))
+    if match is None:
+        return  # trimmed only now: most cells of a table are no label
+    value_start, value_end = trim_value(folded, *value)
+    if value_start < value_end:
+        pairs.append(Pair(match.field, label_start, value_start, value_end, match.exact, True))
 
 
 def _split_spans(text: str, start: int, end: int, separator: str) -> list[tuple[int, int]]:

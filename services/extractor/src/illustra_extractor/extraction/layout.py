@@ -17,7 +17,7 @@ from statistics import median
 
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
-from .grid import Block, Cell, token_cell
+from .grid import Block, Cell
 from .normalize import display_width, end_of_line
 from .numbers import DASH_RE, parse_amount_token
 
@@ -132,22 +132,26 @@ def _is_header_line(folded_line: str) -> bool:
     return len(HEADER_WORD_RE.findall(folded_line)) >= 2
 
 
-def _placed_cells(folded: str, line_start: int, tokens: list[re.Match[str]]) -> list[Cell]:
-    """The tokens of a line as cells at their display columns, counting wide characters twice as printed
-    output does."""
-    line_end = tokens[-1].end() if tokens else line_start
-    if folded[line_start:line_end].isascii():  # every character one column wide
-        return [token_cell(token, token.start() - line_start, token.end() - line_start) for token in tokens]
+def _placed_cells(folded: str, start: int, tokens: list[re.Match[str]]) -> list[Cell]:
+    """The tokens of the line starting at `start` as cells at their display columns, counting wide characters
+    twice as printed output does."""
+    line_end = tokens[-1].end() if tokens else start
+    if folded[start:line_end].isascii():  # every character one column wide
+        # Not token_cell: on the hottest path a call more per token is measurable.
+        return [
+            Cell(token.group(), token.start(), token.end(), token.start() - start, token.end() - start)
+            for token in tokens
+        ]
     placed = []
     x_end = 0
-    previous_end = line_start
+    previous_end = start
     for token in tokens:
-        start, end = token.span()
+        token_start, token_end = token.span()
         # Widths add up, so measuring from the previous cell is measuring from the line start.
-        x = x_end + display_width(folded[previous_end:start])
+        x = x_end + display_width(folded[previous_end:token_start])
         x_end = x + display_width(token.group())
-        placed.append(Cell(token.group(), start, end, x, x_end))
-        previous_end = end
+        placed.append(Cell(token.group(), token_start, token_end, x, x_end))
+        previous_end = token_end
     return placed
 
 
@@ -160,7 +164,9 @@ def find_blocks(folded: str) -> list[Block]:
     html_index = 0
     position = 0
     while position <= len(folded):
-        line_end = end_of_line(folded, position)
+        line_end = folded.find("\n", position)  # not end_of_line: a call more per line is measurable
+        if line_end < 0:
+            line_end = len(folded)
         if html_index < len(html_tables) and html_tables[html_index].start() < line_end:
             table = html_tables[html_index]
             before = folded[position : table.start()].strip()
@@ -176,7 +182,7 @@ def find_blocks(folded: str) -> list[Block]:
             continue
         line = folded[position:line_end]
         stripped = line.strip()
-        if _is_pipe_row(stripped):
+        if stripped.startswith("|") and stripped.count("|") >= 3:
             pipe_end = _pipe_run_end(folded, position)
             block = _pipe_block(folded, position, pipe_end, titles)
             if block is not None:
@@ -265,14 +271,11 @@ def _pipe_run_end(folded: str, position: int) -> int:
     line_end = end_of_line(folded, position)
     while line_end < len(folded):
         next_end = end_of_line(folded, line_end + 1)
-        if not _is_pipe_row(folded[line_end + 1 : next_end].strip()):
+        next_line = folded[line_end + 1 : next_end].strip()
+        if not (next_line.startswith("|") and next_line.count("|") >= 3):
             return line_end
         line_end = next_end
     return line_end
-
-
-def _is_pipe_row(stripped_line: str) -> bool:
-    return stripped_line.startswith("|") and stripped_line.count("|") >= 3
 
 
 def _split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cell]]]:

@@ -113,8 +113,8 @@ def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | N
     for start, end in regions:
         for line in re.finditer(r"[^\n]+", folded[start:end]):
             sentence = line.group()
-            if _MULTIPLE_RE.search(sentence) or not (
-                _BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)
+            if not (_BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)) or (
+                _MULTIPLE_RE.search(sentence)
             ):
                 continue
             year = _BREAKEVEN_YEAR_RE.search(sentence)

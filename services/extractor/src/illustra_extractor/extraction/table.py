@@ -208,18 +208,13 @@ def _garbled_age_label(text: str) -> bool:
     return not any(char.isdigit() for char in text) and not DASH_RE.fullmatch(text)
 
 
-def _age_label(text: str) -> int | None:
-    """The age an age label (`65歲`, `age 65`) gives a row."""
-    label = _AGE_LABEL_RE.fullmatch(text)
-    return int(label.group(1) or label.group(2)) if label else None
-
-
 def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
     row = RawRow()
     for role, cell in zip(roles, slots, strict=False):
         if cell is None or role is None or role == col.IGNORED:
             continue
-        age = _age_label(cell.text) if role in (col.YEAR, col.AGE) else None
+        label = _AGE_LABEL_RE.fullmatch(cell.text) if role in (col.YEAR, col.AGE) else None
+        age = int(label.group(1) or label.group(2)) if label else None  # an age label: `65歲`, `age 65`
         if role == col.YEAR:
             if age is not None:
                 row.age_label = age
@@ -290,10 +285,9 @@ _DERIVATIONS = {
 
 def _implied(values: dict[str, float], name: str) -> float:
     """What the other two terms of guaranteed + non-guaranteed = total make `name`."""
-    guaranteed, non_guaranteed, total = (values[term] for term in _SUM)
     if name == col.TOTAL:
-        return guaranteed + non_guaranteed
-    return total - (non_guaranteed if name == col.GUARANTEED else guaranteed)
+        return values[col.GUARANTEED] + values[col.NON_GUARANTEED]
+    return values[col.TOTAL] - values[col.NON_GUARANTEED if name == col.GUARANTEED else col.GUARANTEED]
 
 
 def _check_total(row: Row, parts: int, alternatives: dict[str, list[float]], neighbours: Neighbours) -> None:
@@ -301,6 +295,11 @@ def _check_total(row: Row, parts: int, alternatives: dict[str, list[float]], nei
     which."""
     values = {name: row[name].value for name in _SUM}
     tolerance = max(1.0, float(parts))
+    if None not in values.values() and abs(_implied(values, col.TOTAL) - values[col.TOTAL]) <= tolerance:
+        for name in _SUM:
+            if row[name].confidence < CLEAN and row[name].issues:
+                row[name] = _with(row[name], confidence=REPAIRED_CONFIRMED)
+        return
     # A non-guaranteed value summed from several columns is not repaired as one cell.
     repairable = [name for name in _SUM if name != col.NON_GUARANTEED or parts <= 1]
     unread = [name for name in _SUM if values[name] is None]
@@ -308,11 +307,6 @@ def _check_total(row: Row, parts: int, alternatives: dict[str, list[float]], nei
         name = unread[0]
         if len(unread) == 1 and name in repairable and row[name] is not MISSING:
             row[name] = _with(row[name], _implied(values, name), DERIVED, _DERIVATIONS[name])
-        return
-    if abs(_implied(values, col.TOTAL) - values[col.TOTAL]) <= tolerance:
-        for name in _SUM:
-            if row[name].confidence < CLEAN and row[name].issues:
-                row[name] = _with(row[name], confidence=REPAIRED_CONFIRMED)
         return
     # Another reading of a letter OCR put in place of a digit.
     for name, options in alternatives.items():
@@ -366,10 +360,6 @@ def _fits(value: float, name: str, neighbours: Neighbours) -> bool:
     return not (high is not None and value > high + 1)
 
 
-def _neighbours(rows: list[Row], index: int) -> Neighbours:
-    return (rows[index - 1] if index else None, rows[index + 1] if index + 1 < len(rows) else None)
-
-
 def _same(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1
 
@@ -391,7 +381,8 @@ def _check_death_benefits(rows: list[Row]) -> None:
             # a misplaced label.
             row[col.DEATH] = death.doubted(PLAUSIBLE, "death benefit below the premiums paid")
             continue
-        before, after = _neighbours(rows, index)
+        before = rows[index - 1] if index else None
+        after = rows[index + 1] if index + 1 < len(rows) else None
         neighbours = [n for n in (before, after) if n is not None and n[col.DEATH].value is not None]
         if _same(death.value, row[col.TOTAL].value) or any(
             _same(death.value, n[col.DEATH].value) for n in neighbours
@@ -437,7 +428,7 @@ def _check_premiums(rows: list[Row], basic: BasicInfo, alternatives: list[dict[s
         return
     for row, want, options in comparable:
         paid = row[col.PREMIUMS]
-        if _same(paid.value, want):
+        if paid.value is not None and abs(paid.value - want) <= 1:
             if paid.confidence < CLEAN:
                 row[col.PREMIUMS] = _with(paid, confidence=REPAIRED_CONFIRMED)
             continue
@@ -659,7 +650,8 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[Row], list[
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
-        _check_total(row, parts, alternatives[index], _neighbours(rows, index))
+        neighbours = (rows[index - 1] if index else None, rows[index + 1] if index + 1 < len(rows) else None)
+        _check_total(row, parts, alternatives[index], neighbours)
     _check_premiums(rows, basic, alternatives)
     _check_death_benefits(rows)
     return rows, issues
