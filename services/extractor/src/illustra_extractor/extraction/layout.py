@@ -137,7 +137,7 @@ def _placed_cells(folded: str, start: int, tokens: list[re.Match[str]]) -> list[
     twice as printed output does."""
     line_end = tokens[-1].end() if tokens else start
     if folded[start:line_end].isascii():  # every character one column wide
-        # Not token_cell: on the hottest path a call more per token is measurable.
+        # Not token_cell: on the hottest path an extra call per token is measurable.
         return [
             Cell(token.group(), token.start(), token.end(), token.start() - start, token.end() - start)
             for token in tokens
@@ -164,7 +164,7 @@ def find_blocks(folded: str) -> list[Block]:
     html_index = 0
     position = 0
     while position <= len(folded):
-        line_end = folded.find("\n", position)  # not end_of_line: a call more per line is measurable
+        line_end = folded.find("\n", position)  # not end_of_line: an extra call per line is measurable
         if line_end < 0:
             line_end = len(folded)
         if html_index < len(html_tables) and html_tables[html_index].start() < line_end:
