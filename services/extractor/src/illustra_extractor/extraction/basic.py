@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from itertools import islice
 
 from . import names
 from .example import find_example
 from .labels import Pair, find_pairs, trim_value
-from .normalize import fold_document
+from .normalize import end_of_line, fold_document, lines
 from .numbers import Amount, find_amounts, first_amount, first_int
 from .table import value_table_from
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
@@ -35,10 +37,15 @@ class Parsed:
 
 ValueParser = Callable[[str, str, int, int], Parsed | None]
 
-_FEMALE_RE = re.compile(r"女|(?<![a-z])(?:female|f)(?![a-z])")
-_MALE_RE = re.compile(r"男|(?<![a-z])(?:male|m)(?![a-z])")
-_NON_SMOKER_RE = re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no?(?![a-z])|否|无")
-_SMOKER_RE = re.compile(r"吸烟|smok|(?<![a-z])y(?:es)?(?![a-z])|是|有")
+_GENDERS = (
+    ("F", re.compile(r"女|(?<![a-z])(?:female|f)(?![a-z])")),
+    ("M", re.compile(r"男|(?<![a-z])(?:male|m)(?![a-z])")),
+)
+# Non-smoker first: `非吸煙` holds `吸煙`.
+_SMOKING = (
+    (False, re.compile(r"非吸烟|不吸烟|non[- ]?smok|(?<![a-z])no?(?![a-z])|否|无")),
+    (True, re.compile(r"吸烟|smok|(?<![a-z])y(?:es)?(?![a-z])|是|有")),
+)
 _CURRENCIES = (
     ("USD", re.compile(r"美元|美金|usd|us\$|u\.s\.")),
     ("HKD", re.compile(r"港元|港币|hkd|hk\$")),
@@ -103,16 +110,6 @@ def _name_value(text: str, folded: str, start: int, end: int) -> Parsed | None:
     return _text_value(text, folded, start, next_label.start() if next_label else end)
 
 
-def _gender(_text: str, folded: str, start: int, end: int) -> Parsed | None:
-    female = _FEMALE_RE.search(folded, start, end)
-    male = _MALE_RE.search(folded, start, end)
-    if female and (not male or female.start() <= male.start()):
-        return Parsed("F", female.start(), female.end())
-    if male:
-        return Parsed("M", male.start(), male.end())
-    return None
-
-
 # A product's rule, not the case illustrated: `出生满28天至70周岁`, `18 - 65`, `本产品的保险期间为…`.
 _RANGE_RE = re.compile(r"\d\s*(?:(?:周岁|岁|天|日|个月)\s*)?(?:至|到|~|-)\s*\d")
 _NOT_YEARS_RE = re.compile(r"\s*(?:天|日|个月|月|weeks?|days?|months?)")
@@ -133,22 +130,30 @@ def _age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     )
 
 
-def _smoker(_text: str, folded: str, start: int, end: int) -> Parsed | None:
-    non_smoker = _NON_SMOKER_RE.search(folded, start, end)
-    if non_smoker:
-        return Parsed(False, non_smoker.start(), non_smoker.end())
-    smoker = _SMOKER_RE.search(folded, start, end)
-    if smoker:
-        return Parsed(True, smoker.start(), smoker.end())
+Patterns = tuple[tuple[object, re.Pattern[str]], ...]  # value, and the pattern that says it
+
+
+def _first_listed(patterns: Patterns, _text: str, folded: str, start: int, end: int) -> Parsed | None:
+    """The value of the first of `patterns` found in folded[start:end]."""
+    for value, pattern in patterns:
+        match = pattern.search(folded, start, end)
+        if match:
+            return Parsed(value, match.start(), match.end())
     return None
 
 
-def currency_in(folded: str, start: int, end: int, allow_bare_yuan: bool = False) -> Parsed | None:
+def _first_printed(patterns: Patterns, _text: str, folded: str, start: int, end: int) -> Parsed | None:
+    """The value of the pattern found first in folded[start:end] (of two at one place, the first listed)."""
     best: Parsed | None = None
-    for code, pattern in _CURRENCIES:
+    for value, pattern in patterns:
         match = pattern.search(folded, start, end)
         if match and (best is None or match.start() < best.start):
-            best = Parsed(code, match.start(), match.end())
+            best = Parsed(value, match.start(), match.end())
+    return best
+
+
+def currency_in(folded: str, start: int, end: int, allow_bare_yuan: bool = False) -> Parsed | None:
+    best = _first_printed(_CURRENCIES, "", folded, start, end)
     if best is None and allow_bare_yuan:
         match = _BARE_YUAN_RE.search(folded, start, end)
         if match:
@@ -188,14 +193,6 @@ def _premium_term(_text: str, folded: str, start: int, end: int) -> Parsed | Non
     return Parsed(int(found.value), found.start, found.end, found.repairs, 0.1)
 
 
-def _payment_mode(_text: str, folded: str, start: int, end: int) -> Parsed | None:
-    for mode, pattern in _MODES:
-        match = pattern.search(folded, start, end)
-        if match:
-            return Parsed(mode, match.start(), match.end())
-    return None
-
-
 def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     match = _COVER_AGE_RE.search(folded, start, end)
     if match:
@@ -208,16 +205,16 @@ def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
 
 PARSERS: dict[str, ValueParser] = {
     "insured_name": _name_value,
-    "gender": _gender,
+    "gender": partial(_first_printed, _GENDERS),
     "issue_age": _age,
-    "smoker": _smoker,
+    "smoker": partial(_first_listed, _SMOKING),
     "insurer": _text_value,
     "product_name": _text_value,
     "currency": _currency,
     "sum_assured": _amount,
     "annual_premium": _amount,
     "premium_term_years": _premium_term,
-    "payment_mode": _payment_mode,
+    "payment_mode": partial(_first_listed, _MODES),
     "coverage_to_age": _cover_age,
 }
 
@@ -252,11 +249,8 @@ def _read_labelled(text: str, folded: str, pairs: tuple[Pair, ...]) -> dict[str,
         if not readings:
             continue
         if name == "insured_name":
-            found = names.read_name(
-                text, folded, [(_pair_confidence(pair), parsed) for pair, parsed in readings]
-            )
-            if found is not None:
-                fields[name] = found
+            labelled = [(_pair_confidence(pair), parsed) for pair, parsed in readings]
+            fields[name] = names.read_name(text, folded, labelled)
             continue
         pair, parsed = readings[0]
         issues = parsed.issues if pair.exact else (*parsed.issues, "label matched with one misread character")
@@ -282,11 +276,7 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
     found = _cjk_insurer(text, folded)
     if found is not None:
         return found
-    position = 0
-    for _ in range(15):
-        line_end = folded.find("\n", position)
-        if line_end < 0:
-            line_end = len(folded)
+    for position, line_end in islice(lines(folded, 0), 15):
         line = folded[position:line_end]
         if ":" not in line and _INSURER_WORDS_RE.search(line):
             match = _EN_COMPANY_RE.search(folded, position, line_end)
@@ -295,9 +285,6 @@ def _insurer_from_heading(text: str, folded: str) -> Field | None:
                 while start < end and not folded[start].isalnum():
                     start += 1
                 return Field(" ".join(text[start:end].split()), 0.9, (start, end))
-        if line_end >= len(folded):
-            return None
-        position = line_end + 1
     return None
 
 
@@ -361,20 +348,13 @@ def _product_title(folded: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _product_from_title(text: str, folded: str) -> Field | None:
-    position = 0
-    for _ in range(6):
-        line_end = folded.find("\n", position)
-        if line_end < 0:
-            line_end = len(folded)
+    for position, line_end in islice(lines(folded, 0), 6):
         span = _product_title(folded, position, line_end)
         if span and not _CJK_COMPANY_RE.search(folded, *span) and span[1] - span[0] > 2:
             start, end = span
             return Field(
                 text[start:end], CONFIDENCE_INFERRED, (start, end), ("product name read from title",)
             )
-        if line_end >= len(folded):
-            return None
-        position = line_end + 1
     return None
 
 
@@ -408,16 +388,12 @@ def _product_from_repeated_line(text: str, folded: str) -> Field | None:
         return None
     best = max(repeated, key=lambda key: len(seen[key]))
     start, end = seen[best][0]
+    found = Field(text[start:end], 0.85, (start, end), ("product name heading the pages",))
     if any(_one_character_apart(best, other) for other in seen):
         # `豐穩財富儲蓄計劃` on two pages, `豐穩財富儲苗計劃` on two others: OCR misreads a glyph, and which
         # reading is right the votes do not tell
-        return Field(
-            text[start:end],
-            CONFIDENCE_DISAGREEING,
-            (start, end),
-            ("product name heading the pages", "other pages read one character differently"),
-        )
-    return Field(text[start:end], 0.85, (start, end), ("product name heading the pages",))
+        return found.doubted(CONFIDENCE_DISAGREEING, "other pages read one character differently")
+    return found
 
 
 def _one_character_apart(first: str, second: str) -> bool:
@@ -437,7 +413,6 @@ def _reconcile(fields: dict[str, Field], folded: str) -> None:
             )
         else:
             fields.pop("premium_term_years")
-            term = None
     term = fields.get("premium_term_years")
     if mode is None:
         premium = fields.get("annual_premium")
@@ -471,9 +446,8 @@ def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
     for name in ("sum_assured", "annual_premium"):
         found = fields.get(name)
         if found is not None and found.span is not None:
-            line_end = folded.find("\n", found.span[1])
             line_start = folded.rfind("\n", 0, found.span[0]) + 1
-            parsed = currency_in(folded, line_start, line_end if line_end >= 0 else len(folded), True)
+            parsed = currency_in(folded, line_start, end_of_line(folded, found.span[1]), True)
             if parsed is not None:
                 return Field(
                     parsed.value, 0.8, (parsed.start, parsed.end), ("currency read beside the amount",)
@@ -544,8 +518,7 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
     the one the value table accumulates, which tells it from the amount insured beside it."""
     amounts: list[Amount] = []
     for row in _PLAN_ROW_RE.finditer(folded):
-        line_end = folded.find("\n", row.end())
-        line_end = len(folded) if line_end < 0 else line_end
+        line_end = end_of_line(folded, row.end())
         if ":" in folded[row.end() : line_end]:  # `基本計劃名義金額: …` is a label, not the row
             continue
         # A row label printed over lines (`基本計劃 (a)` / the plan's name / `(保費繳付期: 5 年)`) has its
@@ -643,24 +616,13 @@ def _check_against_table(folded: str, fields: dict[str, Field], example: dict[st
         if found is None or found is not example.get(name):
             continue
         if name not in verdicts:
-            fields[name] = Field(
-                found.value,
-                min(found.confidence, CONFIDENCE_UNCHECKED),
-                found.span,
-                (*found.issues, "the table does not confirm it"),
-            )
+            fields[name] = found.doubted(CONFIDENCE_UNCHECKED, "the table does not confirm it")
         elif (verdict := verdicts[name]) is None:
             fields[name] = Field(
                 found.value, max(found.confidence, CONFIDENCE_CHECKED), found.span, found.issues
             )
         else:
-            fields[name] = _doubted(found, verdict)
-
-
-def _doubted(found: Field, note: str) -> Field:
-    return Field(
-        found.value, min(found.confidence, CONFIDENCE_DISAGREEING), found.span, (*found.issues, note)
-    )
+            fields[name] = found.doubted(CONFIDENCE_DISAGREEING, verdict)
 
 
 _COVER_SENTENCE_RE = re.compile(

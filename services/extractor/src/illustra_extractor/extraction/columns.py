@@ -77,20 +77,9 @@ _PAYOUT_RE = re.compile(r"领取|年金|给付|派发|入息|生存金|养老|�
 _ACCOUNT_RE = re.compile(r"账户|account|风险|risk|费用|charge|fee")
 
 # Words that make a line look like a value-table header (any of the meanings above).
+_HEADER_MEANINGS = (_DEATH_RE, _PREMIUM_RE, _YEAR_RE, _AGE_RE, _TOTAL_RE, _NON_GUARANTEED_RE, _GUARANTEED_RE)
 HEADER_WORD_RE = re.compile(
-    "|".join(
-        pattern.pattern
-        for pattern in (
-            _DEATH_RE,
-            _PREMIUM_RE,
-            _YEAR_RE,
-            _AGE_RE,
-            _TOTAL_RE,
-            _NON_GUARANTEED_RE,
-            _GUARANTEED_RE,
-        )
-    )
-    + r"|终结|end\s*of|value|价值"
+    "|".join(pattern.pattern for pattern in _HEADER_MEANINGS) + r"|终结|end\s*of|value|价值"
 )
 
 

@@ -9,21 +9,10 @@ import re
 from dataclasses import dataclass
 
 _DIGIT = r"[0-9oli]"  # folded text: o/l/i read for 0/1 inside a date
-_MONTHS = {
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "apr": 4,
-    "may": 5,
-    "jun": 6,
-    "jul": 7,
-    "aug": 8,
-    "sep": 9,
-    "oct": 10,
-    "nov": 11,
-    "dec": 12,
-}
-_MONTH_WORD = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_MONTH_WORD = rf"(?:{'|'.join(_MONTHS)})[a-z]*\.?"
+# Groups y, m, d after the form: c Chinese, i ISO, d day first, w day then month word, v month word first.
 _DATE_RE = re.compile(
     rf"(?P<cy>{_DIGIT}{{4}})\s*年\s*(?P<cm>{_DIGIT}{{1,2}})\s*月\s*(?P<cd>{_DIGIT}{{1,2}})\s*日?"
     rf"|(?P<iy>{_DIGIT}{{4}})\s*[/.-]\s*(?P<im>{_DIGIT}{{1,2}})\s*[/.-]\s*(?P<id>{_DIGIT}{{1,2}})(?!\d)"
@@ -52,23 +41,16 @@ def find_date(folded: str, start: int = 0, end: int | None = None) -> FoundDate 
     """The first valid date in folded[start:end]."""
     for match in _DATE_RE.finditer(folded, start, len(folded) if end is None else end):
         groups = match.groupdict()
+        form = next(form for form in "cidwv" if groups[form + "y"])
+        year, day, month_text = _number(groups[form + "y"]), _number(groups[form + "d"]), groups[form + "m"]
+        month = _MONTHS[month_text[:3]] if form in "wv" else _number(month_text)
         issues: list[str] = []
         if _REPAIRED_DIGIT_RE.search(match.group()):
             issues.append("repaired letters in date")
-        if groups["cy"]:
-            year, month, day = _number(groups["cy"]), _number(groups["cm"]), _number(groups["cd"])
-        elif groups["iy"]:
-            year, month, day = _number(groups["iy"]), _number(groups["im"]), _number(groups["id"])
-        elif groups["dy"]:
-            year, first, second = _number(groups["dy"]), _number(groups["dd"]), _number(groups["dm"])
+        if form == "d" and month > 12 >= day:
             # Hong Kong prints day first; only a second number above 12 proves month-first.
-            day, month = (second, first) if second > 12 >= first else (first, second)
-            if second > 12 >= first:
-                issues.append("read as month/day/year")
-        elif groups["wy"]:
-            year, month, day = _number(groups["wy"]), _MONTHS[groups["wm"][:3]], _number(groups["wd"])
-        else:
-            year, month, day = _number(groups["vy"]), _MONTHS[groups["vm"][:3]], _number(groups["vd"])
+            day, month = month, day
+            issues.append("read as month/day/year")
         try:
             date = dt.date(year, month, day)
         except ValueError:
@@ -84,5 +66,4 @@ def find_validity_days(folded: str) -> tuple[int, int, int] | None:
     match = _VALIDITY_DAYS_RE.search(folded)
     if match is None:
         return None
-    group = 1 if match.group(1) else 2
-    return int(match.group(group)), match.start(), match.end()
+    return int(match.group(1) or match.group(2)), match.start(), match.end()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .normalize import end_of_line
 from .numbers import first_amount
 from .types import Field
 
@@ -61,8 +62,7 @@ def find_example(text: str, folded: str) -> Example | None:
     title = _TITLE_RE.search(folded)
     while title is not None:
         start = folded.rfind("\n", 0, title.start()) + 1
-        end = folded.find("\n", title.end())
-        end = len(folded) if end < 0 else end
+        end = end_of_line(folded, title.end())
         aged = _AGE_RE.search(folded, title.end(), end) or _NEWBORN_RE.search(folded, title.end(), end)
         if aged and _PURCHASE_RE.search(folded, title.end(), end):
             return Example((start, end), _read(text, folded, start, title, end))
@@ -87,7 +87,7 @@ def _read(text: str, folded: str, start: int, title: re.Match[str], end: int) ->
     _read_premium(folded, start, end, fields)
     sum_assured = _amount_after(folded, _SUM_ASSURED_RE, start, end)
     if sum_assured is not None:
-        fields["sum_assured"] = _field(sum_assured[0], sum_assured[1], "sum assured in the example")
+        fields["sum_assured"] = _field(sum_assured[1], sum_assured[2], "sum assured in the example")
     _read_term_and_cover(folded, start, end, fields)
     product = _PRODUCT_RE.search(folded, start, end)
     if product is not None:
@@ -141,29 +141,29 @@ def _yuan_amount(folded: str, position: int, end: int) -> tuple[float, tuple[int
 
 def _amount_after(
     folded: str, label: re.Pattern[str], start: int, end: int
-) -> tuple[float, tuple[int, int]] | None:
+) -> tuple[re.Match[str], float, tuple[int, int]] | None:
+    """The first `label` an amount in 元 follows, with the amount's value and span."""
     for match in label.finditer(folded, start, end):
         found = _yuan_amount(folded, match.end(), end)
         if found is not None:
-            return found
+            return match, *found
     return None
 
 
 def _read_premium(folded: str, start: int, end: int, fields: dict[str, Field]) -> None:
-    for premium in _PREMIUM_RE.finditer(folded, start, end):
-        found = _yuan_amount(folded, premium.end(), end)
-        if found is None:
-            continue
-        fields["annual_premium"] = _field(found[0], found[1], "premium in the example")
-        mode = premium.group("mode") or ""
-        if any(word in mode for word in _SINGLE_MODES):
-            fields["payment_mode"] = _field("single", premium.span("mode"), "single premium in the example")
-            fields["premium_term_years"] = _field(1, premium.span("mode"), "single premium: one year")
-        elif mode.startswith(("月", "每月")):
-            fields["payment_mode"] = _field("monthly", premium.span("mode"), "monthly premium in the example")
-        elif mode:
-            fields["payment_mode"] = _field("annual", premium.span("mode"), "yearly premium in the example")
+    found = _amount_after(folded, _PREMIUM_RE, start, end)
+    if found is None:
         return
+    premium, value, span = found
+    fields["annual_premium"] = _field(value, span, "premium in the example")
+    mode = premium.group("mode") or ""
+    if any(word in mode for word in _SINGLE_MODES):
+        fields["payment_mode"] = _field("single", premium.span("mode"), "single premium in the example")
+        fields["premium_term_years"] = _field(1, premium.span("mode"), "single premium: one year")
+    elif mode.startswith(("月", "每月")):
+        fields["payment_mode"] = _field("monthly", premium.span("mode"), "monthly premium in the example")
+    elif mode:
+        fields["payment_mode"] = _field("annual", premium.span("mode"), "yearly premium in the example")
 
 
 def _read_term_and_cover(folded: str, start: int, end: int, fields: dict[str, Field]) -> None:

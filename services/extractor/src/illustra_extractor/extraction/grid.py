@@ -7,6 +7,7 @@ table's arithmetic and repairing them is done once, in `table`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -17,6 +18,11 @@ class Cell(NamedTuple):
     end: int
     x: int = 0  # display column where the cell starts (space-aligned text only)
     x_end: int = 0
+
+
+def token_cell(token: re.Match[str], x: int = 0, x_end: int = 0) -> Cell:
+    """The cell of a token found in the folded text."""
+    return Cell(token.group(), token.start(), token.end(), x, x_end)
 
 
 @dataclass

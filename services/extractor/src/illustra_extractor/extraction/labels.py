@@ -11,220 +11,67 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-LABEL_SYNONYMS: dict[str, tuple[str, ...]] = {
+# Each field's synonyms, `|` between them.
+_SYNONYMS = {
     "insured_name": (
-        "受保人",
-        "被保险人",
-        "拟受保人",
-        "受保人姓名",
-        "被保人姓名",
-        "被保险人姓名",
-        "被保人",
-        "受保人名称",
-        "insured",
-        "life insured",
-        "proposed insured",
-        "name of insured",
-        "insured name",
-        "name of life insured",
-        "insured person",
-        "life assured",
-        "姓名",
-        "name",
+        "受保人|被保险人|拟受保人|受保人姓名|被保人姓名|被保险人姓名|被保人|受保人名称|insured|life insured|"
+        "proposed insured|name of insured|insured name|name of life insured|insured person|life assured|姓名|"
+        "name"
     ),
-    "gender": ("性别", "sex", "gender"),
+    "gender": "性别|sex|gender",
     "issue_age": (
-        "投保年龄",
-        "年龄",
-        "投保时年龄",
-        "受保人年龄",
-        "被保险人年龄",
-        "投保岁数",
-        "age at issue",
-        "issue age",
-        "age",
-        "insurance age",
-        "entry age",
-        "age next birthday",
-        "age last birthday",
+        "投保年龄|年龄|投保时年龄|受保人年龄|被保险人年龄|投保岁数|age at issue|issue age|age|insurance age|"
+        "entry age|age next birthday|age last birthday"
     ),
     "smoker": (
-        "吸烟状况",
-        "吸烟",
-        "是否吸烟",
-        "吸烟习惯",
-        "吸烟与否",
-        "smoking status",
-        "smoker status",
-        "smoker",
-        "smoking",
-        "smoking class",
-        "收费标准",
+        "吸烟状况|吸烟|是否吸烟|吸烟习惯|吸烟与否|smoking status|smoker status|smoker|smoking|smoking class|"
+        "收费标准"
     ),
-    "insurer": ("保险公司", "承保公司", "承保机构", "insurer", "insurance company", "保险人"),
+    "insurer": "保险公司|承保公司|承保机构|insurer|insurance company|保险人",
     "product_name": (
-        "基本计划",
-        "产品名称",
-        "计划名称",
-        "保险产品",
-        "产品",
-        "险种名称",
-        "基本计划名称",
-        "主险名称",
-        "主险",
-        "basic plan",
-        "plan name",
-        "product name",
-        "plan",
-        "product",
-        "basic plan name",
+        "基本计划|产品名称|计划名称|保险产品|产品|险种名称|基本计划名称|主险名称|主险|basic plan|plan name|"
+        "product name|plan|product|basic plan name"
     ),
-    "currency": ("保单货币", "币种", "货币", "保单币种", "policy currency", "currency", "ccy"),
+    "currency": "保单货币|币种|货币|保单币种|policy currency|currency|ccy",
     "sum_assured": (
-        "名义金额",
-        "基本计划名义金额",
-        "notional amt",
-        "基本金额",
-        "基本保险金额",
-        "投保时保额",
-        "保额",
-        "保险金额",
-        "基本保额",
-        "基本保障金额",
-        "notional amount",
-        "basic sum insured",
-        "sum insured",
-        "sum assured",
-        "basic amount",
-        "face amount",
-        "initial sum assured",
-        "basic sum assured",
+        "名义金额|基本计划名义金额|notional amt|基本金额|基本保险金额|投保时保额|保额|保险金额|基本保额|"
+        "基本保障金额|notional amount|basic sum insured|sum insured|sum assured|basic amount|face amount|"
+        "initial sum assured|basic sum assured"
     ),
     "annual_premium": (
-        "每年保费",
-        "年缴保费",
-        "年交保费",
-        "投保时每年保费",
-        "投保时每年总保费",
-        "每年总保费",
-        "年度保费",
-        "首年保费",
-        "整付保费",
-        "趸交保费",
-        "趸缴保费",
-        "一次性保费",
-        "年化保费",
-        "期缴保费",
-        "总保费",
-        "annual premium",
-        "single prem",
-        "annual prem",
-        "annualised premium",
-        "annualized premium",
-        "yearly premium",
-        "single premium",
-        "total annual premium",
-        "annualised total premium",
-        "annualized total premium",
+        "每年保费|年缴保费|年交保费|投保时每年保费|投保时每年总保费|每年总保费|年度保费|首年保费|整付保费|"
+        "趸交保费|趸缴保费|一次性保费|年化保费|期缴保费|总保费|annual premium|single prem|annual prem|"
+        "annualised premium|annualized premium|yearly premium|single premium|total annual premium|"
+        "annualised total premium|annualized total premium"
     ),
     "premium_term_years": (
-        "保费缴付期",
-        "缴费期间",
-        "交费期间",
-        "缴费年期",
-        "交费年期",
-        "缴付年期",
-        "供款期",
-        "保费缴付年期",
-        "缴费期",
-        "交费期",
-        "缴付期",
-        "premium payment period",
-        "premium payment term",
-        "premium term",
-        "prem term",
-        "payment period",
-        "payment term",
-        "premium paying term",
-        "premium paying period",
+        "保费缴付期|缴费期间|交费期间|缴费年期|交费年期|缴付年期|供款期|保费缴付年期|缴费期|交费期|缴付期|"
+        "premium payment period|premium payment term|premium term|prem term|payment period|payment term|"
+        "premium paying term|premium paying period"
     ),
     "payment_mode": (
-        "保费缴付方式",
-        "缴费方式",
-        "交费方式",
-        "缴付方式",
-        "缴费频率",
-        "缴费模式",
-        "供款方式",
-        "premium payment mode",
-        "payment mode",
-        "mode",
-        "payment frequency",
-        "premium mode",
-        "mode of payment",
-        "premium frequency",
+        "保费缴付方式|缴费方式|交费方式|缴付方式|缴费频率|缴费模式|供款方式|premium payment mode|"
+        "payment mode|mode|payment frequency|premium mode|mode of payment|premium frequency"
     ),
     "coverage_to_age": (
-        "保障年期",
-        "保险期间",
-        "保障期",
-        "保障期间",
-        "保险期限",
-        "保障期限",
-        "保单年期",
-        "benefit term",
-        "coverage term",
-        "policy term",
-        "coverage period",
-        "benefit period",
-        "term of coverage",
-        "coverage",
+        "保障年期|保险期间|保障期|保障期间|保险期限|保障期限|保单年期|benefit term|coverage term|policy term|"
+        "coverage period|benefit period|term of coverage|coverage"
     ),
     "proposal_date": (
-        "建议书日期",
-        "计划书日期",
-        "日期",
-        "编制日期",
-        "制作日期",
-        "列印日期",
-        "打印日期",
-        "生成日期",
-        "演示日期",
-        "date of proposal",
-        "proposal date",
-        "date of illustration",
-        "illustration date",
-        "prepared on",
-        "date prepared",
-        "date",
-        "printed on",
-        "print date",
+        "建议书日期|计划书日期|日期|编制日期|制作日期|列印日期|打印日期|生成日期|演示日期|date of proposal|"
+        "proposal date|date of illustration|illustration date|prepared on|date prepared|date|printed on|"
+        "print date"
     ),
     "valid_until": (
-        "有效期至",
-        "有效期",
-        "有效至",
-        "有效日期",
-        "valid until",
-        "valid till",
-        "validity",
-        "expiry date",
-        "this proposal is valid until",
-        "valid up to",
-        "有效期限",
+        "有效期至|有效期|有效至|有效日期|valid until|valid till|validity|expiry date|"
+        "this proposal is valid until|valid up to|有效期限"
     ),
     # Look-alikes that must not be read as one of the fields above.
-    "levy": ("保费征费", "征费", "levy", "包括保费征费", "including levy", "premium levy"),
+    "levy": "保费征费|征费|levy|包括保费征费|including levy|premium levy",
     # The first year's premium after a promotional discount, `投保時每年總保費 (a) - (b)`: not the plan premium.
-    "discounted_premium": (
-        "(a) - (b)",
-        "(a)-(b)",
-        "(a) -(b)",
-        "(a)- (b)",
-        "折扣后保费",
-        "discounted premium",
-    ),
+    "discounted_premium": "(a) - (b)|(a)-(b)|(a) -(b)|(a)- (b)|折扣后保费|discounted premium",
 }
+LABEL_SYNONYMS = {name: tuple(synonyms.split("|")) for name, synonyms in _SYNONYMS.items()}
 
 _SYNONYM_FIELD = {synonym: name for name, synonyms in LABEL_SYNONYMS.items() for synonym in synonyms}
 _SYNONYM_RE = re.compile("|".join(re.escape(s) for s in sorted(_SYNONYM_FIELD, key=len, reverse=True)))
@@ -236,16 +83,12 @@ def _wildcard_keys(word: str) -> list[str]:
     return [word[:i] + "\x00" + word[i + 1 :] for i in range(len(word))]
 
 
-def _is_cjk(text: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" for char in text)
-
-
 # One-character-misread indexes: synonym with one position blanked (a wrong character) or dropped (a lost one)
 # -> synonym. Only synonyms long enough that one fault still leaves them unmistakable.
 _FUZZY_INDEX: dict[str, str] = {}
 _DROPPED_INDEX: dict[str, str] = {}
 for _synonym in sorted(_SYNONYM_FIELD, key=len):
-    if len(_synonym) >= (3 if _is_cjk(_synonym) else 6):
+    if len(_synonym) >= (6 if _synonym.isascii() else 3):  # a synonym is Chinese or ASCII
         for _key in _wildcard_keys(_synonym):
             _FUZZY_INDEX.setdefault(_key, _synonym)
         for _index in range(len(_synonym)):
@@ -388,14 +231,8 @@ def _markdown_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pai
     for index, (start, end) in enumerate(cells[:-1]):
         label_start, label_end = _label_span(folded, start, end)
         label = folded[label_start:label_end].rstrip(":")
-        if not label or len(label) > 40:
-            continue
-        match = classify_label(label)
-        if match is None:
-            continue
-        value_start, value_end = trim_value(folded, *cells[index + 1])
-        if value_start < value_end:
-            pairs.append(Pair(match.field, label_start, value_start, value_end, match.exact, True))
+        if label and len(label) <= 40:
+            _add_pair(pairs, folded, label, label_start, cells[index + 1])
 
 
 def _colon_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair]) -> None:
@@ -424,10 +261,8 @@ def _colon_pairs(folded: str, line_start: int, line_end: int, pairs: list[Pair])
             continue
         if "/" in label and folded.count("/", value_start, value_end) == label.count("/"):
             _slash_pairs(folded, label_start, label_end, value_start, value_end, pairs)
-            continue
-        match = classify_label(label)
-        if match is not None:
-            pairs.append(Pair(match.field, label_start, value_start, value_end, match.exact, True))
+        else:
+            _add_pair(pairs, folded, label, label_start, (value_start, value_end))
 
 
 def _slash_pairs(
@@ -438,10 +273,17 @@ def _slash_pairs(
     value_parts = _split_spans(folded, value_start, value_end, "/")
     for (ls, le), (vs, ve) in zip(label_parts, value_parts, strict=True):
         ls, le = _label_span(folded, ls, le)
-        match = classify_label(folded[ls:le])
-        vs, ve = trim_value(folded, vs, ve)
-        if match is not None and vs < ve:
-            pairs.append(Pair(match.field, ls, vs, ve, match.exact, True))
+        _add_pair(pairs, folded, folded[ls:le], ls, (vs, ve))
+
+
+def _add_pair(pairs: list[Pair], folded: str, label: str, label_start: int, value: tuple[int, int]) -> None:
+    """A label set off by a colon or a table cell, when it names a field and its value is not blank."""
+    match = classify_label(label)
+    if match is None:
+        return  # trimmed only now: most cells of a table are no label
+    value_start, value_end = trim_value(folded, *value)
+    if value_start < value_end:
+        pairs.append(Pair(match.field, label_start, value_start, value_end, match.exact, True))
 
 
 def _split_spans(text: str, start: int, end: int, separator: str) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from statistics import median
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
 from .grid import Block, Cell
-from .normalize import display_width
+from .normalize import display_width, end_of_line
 from .numbers import DASH_RE, parse_amount_token
 
 _LINE_RE = re.compile(r"[^\n]*")
@@ -28,13 +28,11 @@ _NOISE_TOKEN_RE = re.compile(r"[.'`\",;:|*]+")
 # An age row's label as OCR garbles it (`了(歲`, `了75歲`, `108%` for `70歲`): its age comes from the sequence.
 _GARBLED_AGE_LABEL = r"[^\s\d]{0,2}\d{0,3}[^\s\d]?岁|\d{1,3}%"
 _DATA_START_RE = re.compile(r"[\s|'`\"]*(?:[0-9olisbz-]|age\s?\d|[^\s\d]{1,2}\d{0,3}岁)")
-_CLEAN_NUMERIC_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}|\d{1,3}\s?岁")
+_CLEAN_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}"
+_CLEAN_NUMERIC_RE = re.compile(_CLEAN_NUMBER + r"|\d{1,3}\s?岁")
 # A line of nothing but clean numbers (no 岁 or age labels) between blanks and stray column rules: most rows
 # of a table.
-_PLAIN_ROW_RE = re.compile(
-    r"[\s|]*(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3})"
-    r"(?:[\s|]+(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[-~_]{1,3}))+[\s|]*"
-)
+_PLAIN_ROW_RE = re.compile(rf"[\s|]*(?:{_CLEAN_NUMBER})(?:[\s|]+(?:{_CLEAN_NUMBER}))+[\s|]*")
 _NUMERIC_LOOKING_RE = re.compile(
     r"[-~_]{1,3}|n/a|nil|[olisbzdg.,]*[0-9][0-9olisbzdg.,]*(?:\s?岁)?|age\s?\d{1,3}"
 )
@@ -134,31 +132,26 @@ def _is_header_line(folded_line: str) -> bool:
     return len(HEADER_WORD_RE.findall(folded_line)) >= 2
 
 
-def _placed_cells(folded: str, line_start: int, tokens: list[re.Match[str]]) -> list[Cell]:
-    """The tokens of a line as cells at their display columns, counting wide characters twice as printed
-    output does."""
-    line_end = tokens[-1].end() if tokens else line_start
-    if folded[line_start:line_end].isascii():  # every character one column wide
+def _placed_cells(folded: str, start: int, tokens: list[re.Match[str]]) -> list[Cell]:
+    """The tokens of the line starting at `start` as cells at their display columns, counting wide characters
+    twice as printed output does."""
+    line_end = tokens[-1].end() if tokens else start
+    if folded[start:line_end].isascii():  # every character one column wide
+        # Not token_cell: on the hottest path an extra call per token is measurable.
         return [
-            Cell(
-                token.group(),
-                token.start(),
-                token.end(),
-                token.start() - line_start,
-                token.end() - line_start,
-            )
+            Cell(token.group(), token.start(), token.end(), token.start() - start, token.end() - start)
             for token in tokens
         ]
     placed = []
     x_end = 0
-    previous_end = line_start
+    previous_end = start
     for token in tokens:
-        start, end = token.span()
+        token_start, token_end = token.span()
         # Widths add up, so measuring from the previous cell is measuring from the line start.
-        x = x_end + display_width(folded[previous_end:start])
+        x = x_end + display_width(folded[previous_end:token_start])
         x_end = x + display_width(token.group())
-        placed.append(Cell(token.group(), start, end, x, x_end))
-        previous_end = end
+        placed.append(Cell(token.group(), token_start, token_end, x, x_end))
+        previous_end = token_end
     return placed
 
 
@@ -167,26 +160,25 @@ def find_blocks(folded: str) -> list[Block]:
     titles: list[str] = []
     pending_headers: list[list[Cell]] = []
     current: Block | None = None
-    html_spans = (
-        [(m.start(), m.end(), m) for m in _HTML_TABLE_RE.finditer(folded)] if "<table" in folded else []
-    )
+    html_tables = list(_HTML_TABLE_RE.finditer(folded)) if "<table" in folded else []
     html_index = 0
     position = 0
-    text_length = len(folded)
-    while position <= text_length:
-        line_end = folded.find("\n", position)
+    while position <= len(folded):
+        line_end = folded.find("\n", position)  # not end_of_line: an extra call per line is measurable
         if line_end < 0:
-            line_end = text_length
-        if html_index < len(html_spans) and html_spans[html_index][0] < line_end:
-            table_start, table_end, match = html_spans[html_index]
-            before = folded[position:table_start].strip()
+            line_end = len(folded)
+        if html_index < len(html_tables) and html_tables[html_index].start() < line_end:
+            table = html_tables[html_index]
+            before = folded[position : table.start()].strip()
             if before:
                 titles.append(before)
-            blocks.append(_stacked_html_block(folded, match, titles) or _html_block(folded, match, titles))
+            blocks.append(
+                _stacked_html_block(folded, table, titles)
+                or Block("html", titles, *_split_rows(_html_grid(folded, table)))
+            )
             html_index += 1
             titles, pending_headers, current = [], [], None
-            after = folded.find("\n", table_end)
-            position = text_length + 1 if after < 0 else after + 1
+            position = end_of_line(folded, table.end()) + 1
             continue
         line = folded[position:line_end]
         stripped = line.strip()
@@ -276,16 +268,14 @@ def _cell_by_cell_block(
 
 def _pipe_run_end(folded: str, position: int) -> int:
     """End offset of the run of consecutive pipe-table lines starting at `position`."""
-    end = position
-    while True:
-        line_end = folded.find("\n", end)
-        if line_end < 0:
-            return len(folded)
-        following = folded.find("\n", line_end + 1)
-        next_line = folded[line_end + 1 : following if following >= 0 else len(folded)].strip()
+    line_end = end_of_line(folded, position)
+    while line_end < len(folded):
+        next_end = end_of_line(folded, line_end + 1)
+        next_line = folded[line_end + 1 : next_end].strip()
         if not (next_line.startswith("|") and next_line.count("|") >= 3):
             return line_end
-        end = line_end + 1
+        line_end = next_end
+    return line_end
 
 
 def _split_rows(rows: list[list[Cell]]) -> tuple[list[list[Cell]], list[list[Cell]]]:
@@ -316,9 +306,7 @@ def _pipe_block(folded: str, start: int, end: int, titles: list[str]) -> Block |
             cells.append(Cell(stripped, cell_start + offset, cell_start + offset + len(stripped)))
         rows.append(cells)
     header_rows, data_rows = _split_rows(rows)
-    if len(data_rows) == 0:
-        return None
-    return Block("pipe", titles, header_rows, data_rows)
+    return Block("pipe", titles, header_rows, data_rows) if data_rows else None
 
 
 def _span(attributes: str, pattern: re.Pattern[str], limit: int) -> int:
@@ -373,11 +361,6 @@ def _html_grid(folded: str, table: re.Match[str]) -> list[list[Cell]]:
     return rows
 
 
-def _html_block(folded: str, table: re.Match[str], titles: list[str]) -> Block:
-    header_rows, data_rows = _split_rows(_html_grid(folded, table))
-    return Block("html", titles, header_rows, data_rows)
-
-
 def _stacked_html_block(folded: str, table: re.Match[str], titles: list[str]) -> Block | None:
     """An HTML table whose cells hold several years each, one per `<br>` (`<td>1<br>2<br>3</td>`); None for
     any other table."""
@@ -398,9 +381,7 @@ def _stacked_html_block(folded: str, table: re.Match[str], titles: list[str]) ->
             stacked = stacked or heights != {1}
         elif not data_rows:
             header_rows.append([_joined(pieces) for pieces in stacks])
-    if not stacked:
-        return None
-    return Block("html", titles, header_rows, data_rows)
+    return Block("html", titles, header_rows, data_rows) if stacked else None
 
 
 def _br_pieces(folded: str, start: int, end: int) -> list[Cell]:
@@ -505,8 +486,7 @@ def assign_text_columns(
     `known` are the roles of an identical header seen before (a header repeated on a new page),
     `inherited` those of the table this block may continue when it has no header of its own.
     """
-    counts = Counter(len(row) for row in block.rows)
-    width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    width = _usual_width(block)
     rows, joins = merge_broken_rows([_without_column_rules(row, width) for row in block.rows], width)
     if joins:
         block.issues.append(f"joined {joins} row(s) broken over two lines")
@@ -533,22 +513,17 @@ def assign_text_columns(
         block.columns.append(slots)
     if known is not None and len(known) == width:
         block.roles = list(known)
-    elif block.header_lines:
-        headers = [""] * width
-        for line, chunks in zip(block.header_lines, header_chunks, strict=True):
-            if len(chunks) == width:
-                for index, (text, _x, _x_end) in enumerate(chunks):
-                    headers[index] = regrid.join_label(headers[index], text)
-            else:
-                for word in line:
-                    column = geometry.column_of(word)
-                    headers[column] = regrid.join_label(headers[column], word.text)
-        block.roles = column_roles(headers)
-        block.header_texts = [header.strip() for header in headers]
-    elif inherited is not None and len(inherited) == width:
-        block.roles = list(inherited)
-    else:
-        block.roles = []
+        return
+    headers = [""] * width
+    for line, chunks in zip(block.header_lines, header_chunks, strict=True):
+        if len(chunks) == width:
+            for index, (text, _x, _x_end) in enumerate(chunks):
+                headers[index] = regrid.join_label(headers[index], text)
+        else:
+            for word in line:
+                column = geometry.column_of(word)
+                headers[column] = regrid.join_label(headers[column], word.text)
+    _name_columns(block, headers, inherited)
 
 
 def _chunks(words: list[Cell]) -> list[tuple[str, int, int]]:
@@ -567,20 +542,30 @@ def _chunks(words: list[Cell]) -> list[tuple[str, int, int]]:
 
 def assign_cell_columns(block: Block, inherited: list[str | None] | None) -> None:
     """Cells to columns and columns to meanings for an HTML or pipe block (cells are already separated)."""
-    counts = Counter(len(row) for row in block.rows)
-    width = max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+    width = _usual_width(block)
     block.columns = [list(row[:width]) + [None] * (width - len(row)) for row in block.rows]
+    headers = [""] * width
+    above: list[Cell | None] = [None] * width
+    for row in block.header_lines:
+        for index, cell in enumerate(row[:width]):
+            if cell != above[index]:  # a header spanning rows is read once
+                headers[index] += " " + cell.text
+            above[index] = cell
+    _name_columns(block, headers, inherited)
+
+
+def _usual_width(block: Block) -> int:
+    """The commonest number of cells in a row (of two as common, the larger)."""
+    counts = Counter(len(row) for row in block.rows)
+    return max(counts.items(), key=lambda item: (item[1], item[0]))[0]
+
+
+def _name_columns(block: Block, headers: list[str], inherited: list[str | None] | None) -> None:
+    """Roles from the header of each column, or for a block without one, those of the table it continues."""
     if block.header_lines:
-        headers = [""] * width
-        above: list[Cell | None] = [None] * width
-        for row in block.header_lines:
-            for index, cell in enumerate(row[:width]):
-                if cell != above[index]:  # a header spanning rows is read once
-                    headers[index] += " " + cell.text
-                above[index] = cell
         block.roles = column_roles(headers)
         block.header_texts = [header.strip() for header in headers]
-    elif inherited is not None and len(inherited) == width:
+    elif inherited is not None and len(inherited) == len(headers):
         block.roles = list(inherited)
     else:
         block.roles = []

@@ -56,23 +56,18 @@ class _Reading:
     end: int
     confidence: float
     issues: tuple[str, ...]
-    labelled: bool  # from a label of the insured, not the `致` line
 
 
-def read_name(text: str, folded: str, labelled: list) -> Field | None:
+def read_name(text: str, folded: str, labelled: list) -> Field:
     """The insured's name from its labelled readings (confidence, parsed value with start and end, best label
-    first) and the document's `致` lines."""
+    first; at least one) and the document's `致` lines."""
     readings = [
-        _Reading(
-            _key(folded, parsed.start, parsed.end), parsed.start, parsed.end, confidence, parsed.issues, True
-        )
+        _Reading(_key(folded, parsed.start, parsed.end), parsed.start, parsed.end, confidence, parsed.issues)
         for confidence, parsed in labelled
     ]
     names = [reading for reading in readings if _looks_like_name(folded, reading.start, reading.end)]
     if not names:
-        first = readings[0] if readings else None
-        if first is None:
-            return None
+        first = readings[0]
         return Field(
             " ".join(text[first.start : first.end].split()),
             min(first.confidence, CONFIDENCE_CONTRADICTED),
@@ -103,7 +98,7 @@ def read_name(text: str, folded: str, labelled: list) -> Field | None:
         confidence = min(confidence, CONFIDENCE_STRAY_DROPPED)
         issues = (*issues, "the readings differ by a character at one end")
     elif _stray_before_surname(best):
-        start, end = _trimmed_span(folded, _Reading(best, start, end, 0, (), True), best[1:])
+        start, end = _trimmed_span(folded, _Reading(best, start, end, 0, ()), best[1:])
         confidence = min(confidence, CONFIDENCE_STRAY_DROPPED)
         issues = (*issues, "a leading character that is no surname dropped")
     elif garbled:
@@ -164,7 +159,7 @@ def _addressed(folded: str) -> list[_Reading]:
         if after:
             end = after.start()
         if _looks_like_name(folded, start, end):
-            readings.append(_Reading(_key(folded, start, end), start, end, 0.0, (), False))
+            readings.append(_Reading(_key(folded, start, end), start, end, 0.0, ()))
     return readings
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 from .grounding import blank_grounding
@@ -30,36 +31,8 @@ _TRADITIONAL = (
     "應应 連连 頭头 藝艺 顯显 亞亚 龍龙 鳳凤 華华 寶宝 榮荣 豐丰 興兴 雙双 傳传 輝辉 慶庆 長长 壯壮 "
     "儲储 穩稳 檔档"
 )
-_PUNCT = {
-    "：": ":",
-    "︰": ":",
-    "（": "(",
-    "）": ")",
-    "，": ",",
-    "。": ".",
-    "／": "/",
-    "－": "-",
-    "–": "-",
-    "—": "-",
-    "―": "-",
-    "−": "-",
-    "‐": "-",
-    "‑": "-",
-    "～": "~",
-    "　": " ",
-    "\u00a0": " ",
-    "［": "[",
-    "］": "]",
-    "【": "[",
-    "】": "]",
-    "〔": "(",
-    "〕": ")",
-    "｜": "|",
-    "¦": "|",
-    "、": ",",
-    "％": "%",
-    "＋": "+",
-}
+# Dash, colon, bracket and comma variants NFKC leaves alone (it gives the full-width forms their ASCII ones).
+_PUNCT = "︰: 。. –- —- ―- −- ‐- 【[ 】] 〔( 〕) ¦| 、,"
 
 
 # Where NFKC rewrites characters that PDF text layers and OCR produce: Latin-1 and general punctuation,
@@ -89,21 +62,14 @@ def _nfkc_singles() -> dict[int, int]:
 
 def _build_fold_table() -> dict[int, int]:
     table = _nfkc_singles()
-    for pair in _TRADITIONAL.split():
-        if len(pair) == 2:
-            table[ord(pair[0])] = ord(pair[1])
-    for code in range(0xFF01, 0xFF5F):  # full-width ASCII block
-        table[code] = code - 0xFEE0
-    for source, target in _PUNCT.items():
-        table[ord(source)] = ord(target)
+    for pair in (_TRADITIONAL + " " + _PUNCT).split():
+        table[ord(pair[0])] = ord(pair[1])
     # Control characters PDF text layers leave before amounts separate words, as a space would.
     for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)):
         table[code] = ord(" ")
     for code in range(ord("A"), ord("Z") + 1):
         table[code] = code + 32
-    for code in range(ord("Ａ"), ord("Ｚ") + 1):
-        table[code] = code - 0xFEE0 + 32
-    # NFKC first, then the folding of what it gives (`⾦` -> `金`, `⾨` -> `门`-style Traditional forms).
+    # NFKC first, then the folding of what it gives (`⾦` -> `金`, `Ａ` -> `A` -> `a`, `‑` -> `‐` -> `-`).
     return {source: table.get(target, target) for source, target in table.items()}
 
 
@@ -139,3 +105,17 @@ def display_width(text: str) -> int:
         if char >= "\u1100" and unicodedata.east_asian_width(char) in "WF":
             wide += 1
     return len(text) + wide
+
+
+def end_of_line(text: str, position: int) -> int:
+    """Where the line holding `position` ends: at its line break, or at the end of the text."""
+    end = text.find("\n", position)
+    return len(text) if end < 0 else end
+
+
+def lines(text: str, start: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line from `start` on."""
+    while start < len(text):
+        end = end_of_line(text, start)
+        yield start, end
+        start = end + 1

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from functools import reduce
 from itertools import pairwise
 
 from .columns import AGE, DEATH, YEAR, column_role
-from .grid import Cell
-from .normalize import display_width
+from .grid import Cell, token_cell
+from .normalize import display_width, lines
 from .numbers import DASH_RE, parse_amount_token
 
 _TOKEN_RE = re.compile(r"\d{1,3}\s?岁|age\s?\d{1,3}|[^\s|]+")
@@ -39,9 +39,14 @@ def is_value(token: str) -> bool:
     )
 
 
-def _year_of(token: str) -> int | None:
-    """A plain policy year token as a number, None for an age label."""
-    return int(token) if token.isdigit() else None
+def _plain_years(texts: Iterable[str]) -> list[int]:
+    """The policy years of year cells printed as plain numbers (age labels left out)."""
+    return [int(text) for text in texts if text.isdigit()]
+
+
+def _rising(years: list[int]) -> bool:
+    """Policy years from 1 on, each after the one before."""
+    return years[0] >= 1 and all(b > a for a, b in pairwise(years))
 
 
 def _split_label(folded: str, start: int, end: int) -> tuple[str, int, list[re.Match[str]]] | None:
@@ -68,20 +73,10 @@ def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[
         return None
     if not all(_YEAR_TOKEN_RE.fullmatch(token.group()) for token in values):
         return None
-    years = [year for year in map(_year_of, (token.group() for token in values)) if year is not None]
-    if years and (years[0] < 1 or any(b <= a for a, b in pairwise(years)) or years[-1] > 150):
+    years = _plain_years(token.group() for token in values)
+    if years and not (_rising(years) and years[-1] <= 150):
         return None
     return label, values
-
-
-def _lines(folded: str, start: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line from `start` on."""
-    while start < len(folded):
-        end = folded.find("\n", start)
-        if end < 0:
-            end = len(folded)
-        yield start, end
-        start = end + 1
 
 
 def join_label(first: str, second: str) -> str:
@@ -108,7 +103,7 @@ def transposed_grid(
     pending: list[str] = []  # text lines waiting for the measure they label
     section = ""  # a death-benefit heading labels every measure after it
     stop = line_end + 1
-    for line_start, end in _lines(folded, line_end + 1):
+    for line_start, end in lines(folded, line_end + 1):
         text = folded[line_start:end].strip()
         if not text:
             continue
@@ -142,8 +137,7 @@ def transposed_grid(
         return None
     labels = [years_label] + [label for label, _ in series]
     rows = [
-        [Cell(year.group(), year.start(), year.end())]
-        + [Cell(values[index].group(), values[index].start(), values[index].end()) for _, values in series]
+        [token_cell(year)] + [token_cell(values[index]) for _, values in series]
         for index, year in enumerate(year_tokens)
     ]
     return labels, rows, stop
@@ -172,9 +166,8 @@ def stacked_rows(folded: str, start: int, end: int) -> list[list[Cell]] | None:
         joined = False
     if joined or len(stacks) < 3 or len({len(stack) for stack in stacks}) != 1 or len(stacks[0]) < 2:
         return None
-    years = [_year_of(token.group()) for token in stacks[0]]
-    plain = [year for year in years if year is not None]
-    if not plain or plain[0] < 1 or any(b <= a for a, b in pairwise(plain)):
+    years = _plain_years(token.group() for token in stacks[0])
+    if not years or not _rising(years):
         return None
     line_is_ascii = folded[start:end].isascii()
     columns = []
@@ -182,7 +175,7 @@ def stacked_rows(folded: str, start: int, end: int) -> list[list[Cell]] | None:
         first, last = stack[0].start(), stack[-1].end()
         x = first - start if line_is_ascii else display_width(folded[start:first])
         x_end = x + display_width(folded[first:last])
-        columns.append([Cell(token.group(), token.start(), token.end(), x, x_end) for token in stack])
+        columns.append([token_cell(token, x, x_end) for token in stack])
     return [list(row) for row in zip(*columns, strict=True)]
 
 
@@ -204,7 +197,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
     """
     runs: list[list[re.Match[str]]] = [[]]
     stop = start
-    for line_start, end in _lines(folded, start):
+    for line_start, end in lines(folded, start):
         if not folded[line_start:end].strip():
             if runs[-1]:
                 runs.append([])
@@ -228,15 +221,10 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
         [size] * (row_count // size) + ([row_count % size] if row_count % size else [])
         for size in range(min(2, row_count), min(row_count, MAX_GROUP_ROWS) + 1)
     ]
-    best: tuple[int, list[list[Cell]]] | None = None
-    for group_sizes in sizes:
-        rows = _regroup(values, width, group_sizes)
-        score = _smoothness(rows) if rows is not None else -1
-        if rows is not None and (best is None or score > best[0]):
-            best = (score, rows)
-    if best is None:
+    grids = [rows for group_sizes in sizes if (rows := _regroup(values, width, group_sizes)) is not None]
+    if not grids:
         return None
-    return best[1], stop
+    return max(grids, key=_smoothness), stop  # of grids as smooth, the first
 
 
 def _regroup(values: list[re.Match[str]], width: int, group_sizes: list[int]) -> list[list[Cell]] | None:
@@ -244,16 +232,10 @@ def _regroup(values: list[re.Match[str]], width: int, group_sizes: list[int]) ->
     offset = 0
     for size in group_sizes:
         for row in range(size):
-            rows.append(
-                [
-                    Cell(value.group(), value.start(), value.end())
-                    for value in (values[offset + column * size + row] for column in range(width))
-                ]
-            )
+            rows.append([token_cell(values[offset + column * size + row]) for column in range(width)])
         offset += size * width
-    years = [_year_of(row[0].text) for row in rows]
-    plain = [year for year in years if year is not None]
-    if len(plain) < len(years) / 2 or plain[0] < 1 or any(b <= a for a, b in pairwise(plain)):
+    years = _plain_years(row[0].text for row in rows)
+    if len(years) < len(rows) / 2 or not _rising(years):
         return None
     return rows
 

@@ -7,7 +7,7 @@ import re
 
 from .dates import find_date, find_validity_days
 from .labels import Pair, find_pairs
-from .normalize import fold_document
+from .normalize import end_of_line, fold_document, lines
 from .types import MISSING, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 
 _SPECIFIC_DATE_LABEL_RE = re.compile(r"建议书|计划书|proposal|illustration|演示|prepared|编制|制作")
@@ -90,26 +90,19 @@ def _highlights(text: str, folded: str) -> tuple[list[str], tuple[int, int] | No
         return [], None
     points: list[str] = []
     start = end = None
-    position = folded.find("\n", heading_end)
-    while position >= 0 and position < len(folded):
-        line_end = folded.find("\n", position + 1)
-        if line_end < 0:
-            line_end = len(folded)
-        line = folded[position + 1 : line_end] if folded[position] == "\n" else folded[position:line_end]
-        line_start = line_end - len(line)
-        if not line.strip():
+    for line_start, line_end in lines(folded, end_of_line(folded, heading_end) + 1):
+        if not folded[line_start:line_end].strip():
             if points:
                 break
-        else:
-            bullet = _BULLET_RE.match(folded, line_start, line_end)
-            if bullet is None:
-                break
-            point = text[bullet.start(1) : bullet.end(1)].rstrip(" '`|.")
-            if point:
-                points.append(point)
-                start = bullet.start(1) if start is None else start
-                end = bullet.end(1)
-        position = line_end
+            continue
+        bullet = _BULLET_RE.match(folded, line_start, line_end)
+        if bullet is None:
+            break
+        point = text[bullet.start(1) : bullet.end(1)].rstrip(" '`|.")
+        if point:
+            points.append(point)
+            start = bullet.start(1) if start is None else start
+            end = bullet.end(1)
     return points, (start, end) if start is not None and end is not None else None
 
 
@@ -120,9 +113,9 @@ def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | N
     for start, end in regions:
         for line in re.finditer(r"[^\n]+", folded[start:end]):
             sentence = line.group()
-            if not (_BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)):
-                continue
-            if _MULTIPLE_RE.search(sentence):
+            if not (_BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)) or (
+                _MULTIPLE_RE.search(sentence)
+            ):
                 continue
             year = _BREAKEVEN_YEAR_RE.search(sentence)
             if year:
@@ -165,12 +158,7 @@ def _premiums_paid(row: dict[str, Field], basic: BasicInfo) -> Field:
 def _breakeven_from_table(table: ValueTable, basic: BasicInfo) -> Field:
     for row in table.rows:
         total, paid = _surrender_value(row), _premiums_paid(row, basic)
-        if (
-            total.value is not None
-            and paid.value is not None
-            and paid.value > 0
-            and total.value >= paid.value
-        ):
+        if None not in (total.value, paid.value) and 0 < paid.value <= total.value:
             confidence = min(0.7, total.confidence, paid.confidence)
             return Field(
                 row["policy_year"].value,
@@ -187,12 +175,12 @@ def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Fiel
     for row in table.rows:
         year = row["policy_year"].value
         total, paid = _surrender_value(row).value, _premiums_paid(row, basic).value
-        if year is None or total is None or paid is None:
+        if None in (year, total, paid):
             continue
         if (year < stated.value and total >= paid) or (year == stated.value and total < paid):
-            return Field(
-                stated.value, 0.5, stated.span, (*stated.issues, f"table disagrees at policy year {year}")
-            )
+            return stated.doubted(
+                0.5, f"table disagrees at policy year {year}"
+            )  # from the 0.9 of a statement
     return stated
 
 

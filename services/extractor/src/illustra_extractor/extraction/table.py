@@ -56,6 +56,10 @@ _ROLE_WEIGHTS = {
 }
 
 
+Row = dict[str, Field]  # a row of the value table: field name -> reading
+Neighbours = tuple[Row | None, Row | None]  # the rows before and after a row, None past either end
+
+
 @dataclass
 class Candidate:
     blocks: list[Block]
@@ -72,18 +76,12 @@ class Candidate:
 
     def score(self) -> float:
         roles = self.roles
-        if col.YEAR not in roles and col.AGE not in roles:
-            return 0.0
-        if col.TOTAL not in roles and col.GUARANTEED not in roles:
+        if not roles & {col.YEAR, col.AGE} or not roles & {col.TOTAL, col.GUARANTEED}:
             return 0.0
         return sum(_ROLE_WEIGHTS.get(role, 0.0) for role in roles)
 
 
-def _recent_title(titles: list[str]) -> str:
-    return " ".join(titles[-2:])
-
-
-def _distractor(title: str, roles: set[str]) -> str | None:
+def _distractor(title: str, roles: set[str | None]) -> str | None:
     if _SCENARIO_TITLE_RE.search(title):
         return "another investment-return scenario"
     if _WITHDRAWAL_TITLE_RE.search(title):
@@ -100,11 +98,12 @@ def group_tables(folded: str) -> list[Candidate]:
     for block in find_blocks(folded):
         if not block.rows:
             continue
-        title = _recent_title(block.titles)
+        title = " ".join(block.titles[-2:])
         continuation = bool(_CONTINUATION_RE.search(title))
         new_title = bool(_TITLE_RE.search(title)) and not continuation
         previous = tables[-1] if tables else None
-        inherited = previous.blocks[-1].roles if previous is not None and not new_title else None
+        last = previous.blocks[-1] if previous is not None else None
+        inherited = last.roles if last is not None and not new_title else None
         width = Counter(len(row) for row in block.rows).most_common(1)[0][0]
         if inherited is None or (block.kind == "text" and len(inherited) != width):
             inherited = roles_by_width.get(width)
@@ -123,15 +122,13 @@ def group_tables(folded: str) -> list[Candidate]:
             check_roles(block)
         if (
             previous is not None
+            and last is not None
             # A page's footnote OCR moved above the next page's rows reads as a new title (`保證身故賠償…`)
-            and (previous.blocks[-1].roles != block.roles or new_title)
+            and (last.roles != block.roles or new_title)
             and _distractor(title, set()) is None
-            and continues(previous.blocks[-1], block)
+            and continues(last, block)
         ):
-            block.roles, block.uncertain_roles = (
-                list(previous.blocks[-1].roles),
-                set(previous.blocks[-1].uncertain_roles),
-            )
+            block.roles, block.uncertain_roles = list(last.roles), set(last.uncertain_roles)
             block.issues.append(
                 "columns as on the page before: its policy years carry on and its sums add up"
             )
@@ -143,15 +140,13 @@ def group_tables(folded: str) -> list[Candidate]:
                 blocks_by_header.setdefault(signature, block)
         # A block continues a table whose columns mean the same, by its header or by its numbers (the arithmetic
         # of each page may name a column a little differently, and a header may leave one unnamed).
-        same_roles = previous is not None and (
-            previous.blocks[-1].label_roles == block.label_roles or previous.blocks[-1].roles == block.roles
-        )
+        same_roles = last is not None and (last.label_roles == block.label_roles or last.roles == block.roles)
         if previous is not None and not new_title and (same_roles or not block.header_lines):
-            if continuation and previous.distractor is None and _distractor(title, set()) is not None:
+            if continuation and previous.distractor is None:
                 previous.distractor = _distractor(title, set())
             previous.blocks.append(block)
             continue
-        tables.append(Candidate([block], title, _distractor(title, {r for r in block.roles if r})))
+        tables.append(Candidate([block], title, _distractor(title, set(block.roles))))
     for table in tables:
         # A header heads its own block and the headerless blocks after it (pages that do not repeat it).
         under_header: dict[str, list[Block]] = {}
@@ -218,10 +213,11 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
     for role, cell in zip(roles, slots, strict=False):
         if cell is None or role is None or role == col.IGNORED:
             continue
+        label = _AGE_LABEL_RE.fullmatch(cell.text) if role in (col.YEAR, col.AGE) else None
+        age = int(label.group(1) or label.group(2)) if label else None  # an age label: `65歲`, `age 65`
         if role == col.YEAR:
-            label = _AGE_LABEL_RE.fullmatch(cell.text)
-            if label:
-                row.age_label = int(label.group(1) or label.group(2))
+            if age is not None:
+                row.age_label = age
                 row.year = Field(None, 0.0, (cell.start, cell.end))
             elif "岁" in cell.text or cell.text.endswith("%"):
                 row.unreadable_label = cell.text
@@ -231,12 +227,7 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 if row.year.value is None and _garbled_age_label(cell.text):
                     row.unreadable_label = cell.text
         elif role == col.AGE:
-            label = _AGE_LABEL_RE.fullmatch(cell.text)
-            if label:
-                age = int(label.group(1) or label.group(2))
-                row.age = Field(age, CLEAN, (cell.start, cell.end))
-            else:
-                row.age = _read_small_int(cell)
+            row.age = _read_small_int(cell) if age is None else Field(age, CLEAN, (cell.start, cell.end))
         else:
             amount, alternatives = _read_amount(cell)
             if role == col.NON_GUARANTEED:
@@ -245,10 +236,8 @@ def _read_row(roles: list[str | None], slots: list[Cell | None]) -> RawRow:
                 row.amounts[role] = amount
             elif row.amounts[role].value != amount.value:
                 # Two columns mean the same and read differently: nothing says which one is the value.
-                row.amounts[role] = _with(
-                    row.amounts[role],
-                    confidence=min(row.amounts[role].confidence, PLAUSIBLE),
-                    issue=f"another column of the same meaning reads {cell.text!r}",
+                row.amounts[role] = row.amounts[role].doubted(
+                    PLAUSIBLE, f"another column of the same meaning reads {cell.text!r}"
                 )
             if alternatives:
                 row.alternatives[role] = alternatives
@@ -286,76 +275,64 @@ def _combine_parts(parts: list[Field]) -> Field:
     )
 
 
-def _check_total(
-    row: dict[str, Field],
-    parts: int,
-    alternatives: dict[str, list[float]],
-    neighbours: tuple[dict[str, Field] | None, dict[str, Field] | None],
-) -> None:
+_SUM = (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)  # guaranteed + non-guaranteed = total
+_DERIVATIONS = {
+    col.TOTAL: "derived as guaranteed + non-guaranteed",
+    col.GUARANTEED: "derived as total - non-guaranteed",
+    col.NON_GUARANTEED: "derived as total - guaranteed",
+}
+
+
+def _implied(values: dict[str, float], name: str) -> float:
+    """What the other two terms of guaranteed + non-guaranteed = total make `name`."""
+    if name == col.TOTAL:
+        return values[col.GUARANTEED] + values[col.NON_GUARANTEED]
+    return values[col.TOTAL] - values[col.NON_GUARANTEED if name == col.GUARANTEED else col.GUARANTEED]
+
+
+def _check_total(row: Row, parts: int, alternatives: dict[str, list[float]], neighbours: Neighbours) -> None:
     """total surrender value = guaranteed + non-guaranteed; repair one bad cell when the evidence says
     which."""
-    guaranteed = row[col.GUARANTEED]
-    non_guaranteed = row[col.NON_GUARANTEED]
-    total = row[col.TOTAL]
+    values = {name: row[name].value for name in _SUM}
     tolerance = max(1.0, float(parts))
-    known = [f.value is not None for f in (guaranteed, non_guaranteed, total)]
-    if sum(known) < 2:
-        return
-    if sum(known) == 2:
-        if total.value is None and total is not MISSING:
-            row[col.TOTAL] = _with(
-                total,
-                guaranteed.value + non_guaranteed.value,
-                DERIVED,
-                "derived as guaranteed + non-guaranteed",
-            )
-        elif guaranteed.value is None and guaranteed is not MISSING:
-            row[col.GUARANTEED] = _with(
-                guaranteed, total.value - non_guaranteed.value, DERIVED, "derived as total - non-guaranteed"
-            )
-        elif non_guaranteed.value is None and non_guaranteed is not MISSING and parts <= 1:
-            row[col.NON_GUARANTEED] = _with(
-                non_guaranteed, total.value - guaranteed.value, DERIVED, "derived as total - guaranteed"
-            )
-        return
-    if abs(guaranteed.value + non_guaranteed.value - total.value) <= tolerance:
-        for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
+    if None not in values.values() and abs(_implied(values, col.TOTAL) - values[col.TOTAL]) <= tolerance:
+        for name in _SUM:
             if row[name].confidence < CLEAN and row[name].issues:
                 row[name] = _with(row[name], confidence=REPAIRED_CONFIRMED)
         return
+    # A non-guaranteed value summed from several columns is not repaired as one cell.
+    repairable = [name for name in _SUM if name != col.NON_GUARANTEED or parts <= 1]
+    unread = [name for name in _SUM if values[name] is None]
+    if unread:
+        name = unread[0]
+        if len(unread) == 1 and name in repairable and row[name] is not MISSING:
+            row[name] = _with(row[name], _implied(values, name), DERIVED, _DERIVATIONS[name])
+        return
     # Another reading of a letter OCR put in place of a digit.
     for name, options in alternatives.items():
+        if name not in repairable:
+            continue  # nor could another reading of a premium or death benefit make the sum add up
         for option in options:
-            trial = {
-                **{n: row[n].value for n in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL)},
-                name: option,
-            }
-            if name == col.NON_GUARANTEED and parts > 1:
-                continue
-            if abs(trial[col.GUARANTEED] + trial[col.NON_GUARANTEED] - trial[col.TOTAL]) <= tolerance:
+            trial = {**values, name: option}
+            if abs(_implied(trial, col.TOTAL) - trial[col.TOTAL]) <= tolerance:
                 row[name] = _with(
                     row[name], option, REPAIRED_CONFIRMED, "letter re-read so the total adds up"
                 )
                 return
+    implied = {name: _implied(values, name) for name in _SUM}
     # The death benefit often repeats the total; when it equals guaranteed + non-guaranteed, the total is
     # the odd one.
     death = row.get(col.DEATH, MISSING)
-    implied_total = guaranteed.value + non_guaranteed.value
-    if death.value is not None and abs(death.value - implied_total) <= tolerance:
-        row[col.TOTAL] = _with(total, implied_total, DERIVED, "total repaired: guaranteed + non-guaranteed")
+    if death.value is not None and abs(death.value - implied[col.TOTAL]) <= tolerance:
+        row[col.TOTAL] = _with(
+            row[col.TOTAL], implied[col.TOTAL], DERIVED, "total repaired: guaranteed + non-guaranteed"
+        )
         return
     # Otherwise the one cell whose implied value fits between the neighbouring rows and whose printed value
     # does not.
-    implied = {
-        col.TOTAL: implied_total,
-        col.GUARANTEED: total.value - non_guaranteed.value,
-        col.NON_GUARANTEED: total.value - guaranteed.value,
-    }
     fitting = [
         name
-        for name in (
-            (col.TOTAL, col.GUARANTEED) if parts > 1 else (col.TOTAL, col.GUARANTEED, col.NON_GUARANTEED)
-        )
+        for name in repairable
         if _fits(implied[name], name, neighbours) and not _fits(row[name].value, name, neighbours)
     ]
     if len(fitting) == 1:
@@ -365,13 +342,11 @@ def _check_total(
         )
         return
     note = "total != guaranteed + non-guaranteed"
-    for name in (col.GUARANTEED, col.NON_GUARANTEED, col.TOTAL):
-        row[name] = _with(row[name], confidence=min(row[name].confidence, FAILED_CHECK), issue=note)
+    for name in _SUM:
+        row[name] = row[name].doubted(FAILED_CHECK, note)
 
 
-def _fits(
-    value: float, name: str, neighbours: tuple[dict[str, Field] | None, dict[str, Field] | None]
-) -> bool:
+def _fits(value: float, name: str, neighbours: Neighbours) -> bool:
     """Guaranteed and total values grow with the policy year; the value must sit between its neighbours."""
     if value < 0:
         return False
@@ -389,7 +364,7 @@ def _same(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1
 
 
-def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
+def _check_death_benefits(rows: list[Row]) -> None:
     """No equation gives the death benefit, but it repeats the total or its neighbours, and it does not jump
     about."""
     paid_later = [False] * len(rows)  # whether a later row pays a death benefit
@@ -404,11 +379,7 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
             # A death benefit pays at least the premiums paid, or nothing once an annuity's guaranteed years
             # are over: less, or nothing before later years pay, is most likely another column's numbers under
             # a misplaced label.
-            row[col.DEATH] = _with(
-                death,
-                confidence=min(death.confidence, PLAUSIBLE),
-                issue="death benefit below the premiums paid",
-            )
+            row[col.DEATH] = death.doubted(PLAUSIBLE, "death benefit below the premiums paid")
             continue
         before = rows[index - 1] if index else None
         after = rows[index + 1] if index + 1 < len(rows) else None
@@ -417,11 +388,9 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
             _same(death.value, n[col.DEATH].value) for n in neighbours
         ):
             continue
-        low = before[col.DEATH].value if before is not None else None
-        high = after[col.DEATH].value if after is not None else None
-        if (low is None or death.value >= low - 1) and (high is None or death.value <= high + 1):
+        if _fits(death.value, col.DEATH, (before, after)):  # an amount read is never below zero
             # Plausible but confirmed by nothing: a misread digit could still be in it.
-            row[col.DEATH] = _with(death, confidence=min(death.confidence, PLAUSIBLE))
+            row[col.DEATH] = death.doubted(PLAUSIBLE)
             continue
         neighbours_repeat_total = all(_same(n[col.DEATH].value, n[col.TOTAL].value) for n in neighbours)
         if neighbours and neighbours_repeat_total and row[col.TOTAL].value is not None:
@@ -432,11 +401,7 @@ def _check_death_benefits(rows: list[dict[str, Field]]) -> None:
                 "death benefit out of line; neighbours repeat the total, so does this row",
             )
             continue
-        row[col.DEATH] = _with(
-            death,
-            confidence=min(death.confidence, FAILED_CHECK),
-            issue="death benefit out of line with neighbouring rows",
-        )
+        row[col.DEATH] = death.doubted(FAILED_CHECK, "death benefit out of line with neighbouring rows")
 
 
 def _premium_expected(year: int, basic: BasicInfo) -> float | None:
@@ -452,31 +417,17 @@ def _premium_expected(year: int, basic: BasicInfo) -> float | None:
     return float(premium) * min(year, int(term))
 
 
-def _check_premiums(
-    rows: list[dict[str, Field]], basic: BasicInfo, alternatives: list[dict[str, list[float]]]
-) -> None:
-    expected = [
-        _premium_expected(row[col.YEAR].value, basic) if row[col.YEAR].value is not None else None
-        for row in rows
-    ]
+def _check_premiums(rows: list[Row], basic: BasicInfo, alternatives: list[dict[str, list[float]]]) -> None:
+    expected = [_premium_expected(row[col.YEAR].value, basic) for row in rows]  # every row has its year
     comparable = [
-        (row, want)
-        for row, want in zip(rows, expected, strict=True)
-        if want is not None and row.get(col.PREMIUMS, MISSING) is not MISSING
+        (row, want, options)
+        for row, want, options in zip(rows, expected, alternatives, strict=True)
+        if want is not None and row[col.PREMIUMS] is not MISSING
     ]
-    if not comparable:
+    if sum(_same(row[col.PREMIUMS].value, want) for row, want, _ in comparable) < 0.6 * len(comparable):
         return
-    agreeing = sum(
-        1
-        for row, want in comparable
-        if row[col.PREMIUMS].value is not None and abs(row[col.PREMIUMS].value - want) <= 1
-    )
-    if agreeing < 0.6 * len(comparable):
-        return
-    for row, want, options in zip(rows, expected, alternatives, strict=True):
-        paid = row.get(col.PREMIUMS, MISSING)
-        if want is None or paid is MISSING:
-            continue
+    for row, want, options in comparable:
+        paid = row[col.PREMIUMS]
         if paid.value is not None and abs(paid.value - want) <= 1:
             if paid.confidence < CLEAN:
                 row[col.PREMIUMS] = _with(paid, confidence=REPAIRED_CONFIRMED)
@@ -645,13 +596,13 @@ def _amount_values(row: RawRow) -> list[object]:
     ]
 
 
-def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, Field]], list[str]]:
+def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[Row], list[str]]:
     raw_rows = [_read_row(block.roles, slots) for block in candidate.blocks for slots in block.columns]
     issues = [issue for block in candidate.blocks for issue in block.issues]
     _resolve_years(raw_rows, *_issue_age(basic, raw_rows))
     has_non_guaranteed = col.NON_GUARANTEED in candidate.roles
     parts = max((len(row.non_guaranteed_parts) for row in raw_rows), default=0)
-    rows: list[dict[str, Field]] = []
+    rows: list[Row] = []
     alternatives: list[dict[str, list[float]]] = []
     seen_years: dict[int, tuple[RawRow, int]] = {}  # policy year -> its first row and where that went
     for raw in raw_rows:
@@ -667,19 +618,14 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
             if _amount_values(first) != _amount_values(raw):
                 # Two different rows claim the year: nothing says which one holds it.
                 kept = rows[position]
-                kept.update(
-                    {name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in kept.items()}
-                )
+                kept.update({name: f.doubted(PLAUSIBLE) for name, f in kept.items()})
             continue
         seen_years[raw.year.value] = (raw, len(rows))
-        row = {
+        row = {name: raw.amounts.get(name, MISSING) for name in ROW_FIELDS}
+        row |= {
             col.YEAR: raw.year,
             col.AGE: raw.age,
-            col.PREMIUMS: raw.amounts.get(col.PREMIUMS, MISSING),
-            col.GUARANTEED: raw.amounts.get(col.GUARANTEED, MISSING),
             col.NON_GUARANTEED: _combine_parts(raw.non_guaranteed_parts),
-            col.TOTAL: raw.amounts.get(col.TOTAL, MISSING),
-            col.DEATH: raw.amounts.get(col.DEATH, MISSING),
         }
         if (
             not has_non_guaranteed
@@ -700,9 +646,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         issues.append("rows reordered by policy year")
         for position, index in enumerate(order):
             if index != position:
-                rows[index] = {
-                    name: _with(f, confidence=min(f.confidence, PLAUSIBLE)) for name, f in rows[index].items()
-                }
+                rows[index] = {name: f.doubted(PLAUSIBLE) for name, f in rows[index].items()}
         rows = [rows[index] for index in order]
         alternatives = [alternatives[index] for index in order]
     for index, row in enumerate(rows):
@@ -710,7 +654,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[dict[str, F
         _check_total(row, parts, alternatives[index], neighbours)
     _check_premiums(rows, basic, alternatives)
     _check_death_benefits(rows)
-    return [{name: row[name] for name in ROW_FIELDS} for row in rows], issues
+    return rows, issues
 
 
 def extract_value_table(text: str, basic: BasicInfo) -> ValueTable:
@@ -726,29 +670,19 @@ def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
         for c in candidates
         if c.distractor
     ]
-    if usable:
-        chosen = max(usable, key=lambda c: (c.score(), -candidates.index(c)))
-        cap = 1.0
-    else:
-        fallback = [c for c in candidates if c.score() > 0]
-        if not fallback:
-            return ValueTable([], (*notes, "no value table found"))
-        chosen = max(fallback, key=lambda c: c.score())
-        cap = FAILED_CHECK
-        notes.append("only distractor-like tables found; using the best with low confidence")
+    fallback = [c for c in candidates if c.score() > 0]
+    if not fallback:
+        return ValueTable([], (*notes, "no value table found"))
+    chosen = max(usable or fallback, key=Candidate.score)  # the first of the best
     rows, issues = build_rows(chosen, basic)
-    if cap < 1.0:
-        rows = [
-            {name: _with(f, confidence=min(f.confidence, cap)) for name, f in row.items()} for row in rows
-        ]
+    if not usable:
+        notes.append("only distractor-like tables found; using the best with low confidence")
+        rows = [{name: f.doubted(FAILED_CHECK) for name, f in row.items()} for row in rows]
     uncertain = {role for block in chosen.blocks for role in block.uncertain_roles}
     if uncertain:
         # The column was named by its numbers alone: right as far as the arithmetic goes, yet worth a look.
         rows = [
-            {
-                name: _with(f, confidence=min(f.confidence, ROLE_FROM_ARITHMETIC)) if name in uncertain else f
-                for name, f in row.items()
-            }
+            {name: f.doubted(ROLE_FROM_ARITHMETIC) if name in uncertain else f for name, f in row.items()}
             for row in rows
         ]
     columns = ", ".join(text for text in chosen.blocks[0].header_texts if text)

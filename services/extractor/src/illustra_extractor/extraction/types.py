@@ -27,6 +27,10 @@ class Field:
             "issues": list(self.issues),
         }
 
+    def doubted(self, ceiling: float, *issues: str) -> Field:
+        """The same reading, no surer than `ceiling`, with what puts it in doubt."""
+        return Field(self.value, min(self.confidence, ceiling), self.span, (*self.issues, *issues))
+
     @classmethod
     def from_parts(cls, value: Any, meta: dict) -> Field:
         span = meta.get("span")
@@ -62,8 +66,7 @@ class _NamedFields:
     names: ClassVar[tuple[str, ...]]
 
     def get(self, name: str) -> Any:
-        found = self.fields.get(name)
-        return found.value if found is not None else None
+        return self.fields.get(name, MISSING).value
 
     def values(self) -> dict[str, Any]:
         return {name: self.get(name) for name in self.names}
