@@ -42,19 +42,19 @@ def declare_actors(
     }
 
     def basic_info(document_id: int, report: StageReport) -> Sequence[Statement]:
-        basic = engine.basic_info(store.inputs(document_id, with_basic_info=False).text)
+        basic = engine.basic_info(store.inputs(document_id, with_basic_info=False).text, report)
         return store.basic_info_writes(document_id, basic, extractor=report.extractor)
 
     def value_table(document_id: int, report: StageReport) -> Sequence[Statement]:
         inputs = store.inputs(document_id, with_basic_info=True)
         assert inputs.basic is not None  # inputs() raises DocumentNotFound instead
-        table = engine.value_table(inputs.text, inputs.basic)
+        table = engine.value_table(inputs.text, inputs.basic, report)
         return store.value_table_writes(document_id, table, extractor=report.extractor)
 
     def summary(document_id: int, report: StageReport) -> Sequence[Statement]:
         inputs = store.inputs(document_id, with_basic_info=True)
         assert inputs.basic is not None
-        summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id))
+        summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id), report)
         return store.summary_writes(document_id, summary, extractor=report.extractor)
 
     def extract_basic_info(document_id: int) -> None:

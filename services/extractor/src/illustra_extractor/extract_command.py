@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TextIO
 
 from illustra_shared.errors import ConfigurationError, StageFailed
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
 
 from .engines import MODES, StageEngine, create_engine
 from .extraction.record import Extracted, corpus_record
 from .llm.cache import MemoryCache
-from .report import begin_report, end_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,15 +48,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _extract(engine: StageEngine, text: str) -> Extracted:
-    begin_report()
-    basic = engine.basic_info(text)
-    basic_by = end_report().extractor
-    begin_report()
-    table = engine.value_table(text, basic)
-    table_by = end_report().extractor
-    begin_report()
-    summary = engine.summary(text, basic, table)
-    return Extracted(basic, table, summary, (basic_by, table_by, end_report().extractor))
+    basic_report, table_report, summary_report = StageReport(), StageReport(), StageReport()
+    basic = engine.basic_info(text, basic_report)
+    table = engine.value_table(text, basic, table_report)
+    summary = engine.summary(text, basic, table, summary_report)
+    extractors = (basic_report.extractor, table_report.extractor, summary_report.extractor)
+    return Extracted(basic, table, summary, extractors)
 
 
 def _run_file(engine: StageEngine, path: Path) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
 
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
@@ -18,7 +19,6 @@ from ..llm.deadline import Deadline
 from ..llm.grounding import Grounder, ground_basic, ground_row, ground_summary
 from ..llm.masking import Masker
 from ..llm.reconcile import DOUBTFUL, reconcile_fields, reconcile_table
-from ..report import StageReport, current_report
 from .base import StageEngine
 from .rules import RulesEngine
 
@@ -74,9 +74,8 @@ class LLMEngine(StageEngine):
 
     # The stages
 
-    def basic_info(self, text: str) -> BasicInfo:
-        report = current_report()
-        rules = self.rules.basic_info(text)
+    def basic_info(self, text: str, report: StageReport) -> BasicInfo:
+        rules = self.rules.basic_info(text, report)
         grounder = Grounder(text)
         weak = {name for name in BASIC_FIELDS if not grounder.rules_value_placed(name, rules.fields[name])}
         keys = self.basic_keys(rules, weak)
@@ -107,9 +106,8 @@ class LLMEngine(StageEngine):
         self._finish(report, notes)
         return BasicInfo(merged)
 
-    def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
-        report = current_report()
-        rules = self.rules.value_table(text, basic)
+    def value_table(self, text: str, basic: BasicInfo, report: StageReport) -> ValueTable:
+        rules = self.rules.value_table(text, basic, report)
         grounder = Grounder(text)
         ask = self.table_ask(rules, grounder)
         answers = self._ask(ask, text, basic.get("insured_name"), report) if ask is not None else None
@@ -149,9 +147,8 @@ class LLMEngine(StageEngine):
         self._finish(report, notes)
         return table
 
-    def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
-        report = current_report()
-        rules = self.rules.summary(text, basic, table)
+    def summary(self, text: str, basic: BasicInfo, table: ValueTable, report: StageReport) -> Summary:
+        rules = self.rules.summary(text, basic, table, report)
         keys = self.summary_keys(rules)
         answers = (
             self._ask(Ask(SUMMARY.name, keys), text, basic.get("insured_name"), report) if keys else None
@@ -175,7 +172,7 @@ class LLMEngine(StageEngine):
         masker = Masker(
             text, [insured_name if isinstance(insured_name, str) else None], enabled=self.config.mask_pii
         )
-        answers = self.asker.ask(ask, text, masker, Deadline(self.config.stage_budget_s))
+        answers = self.asker.ask(ask, text, masker, Deadline(self.config.stage_budget_s), report)
         for note in answers.notes:
             report.note(note)
         if masker.enabled:
