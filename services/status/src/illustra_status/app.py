@@ -7,6 +7,8 @@ from dramatiq import Broker
 from peewee import Database
 
 from illustra_shared.auth import Authentication, TokenCheck
+from illustra_shared.lifecycle import Lifecycle
+from illustra_shared.models import utcnow
 from illustra_shared.openapi import add_openapi_route
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
@@ -36,7 +38,8 @@ def create_app(settings: Settings, *, database: Database, broker: Broker) -> fal
     install_error_handling(app)
     reader = DocumentReader(database)
     app.add_route("/api/ocr/documents/", DocumentListResource(reader, settings))
-    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/", DocumentResource(reader))
+    lifecycle = Lifecycle(database, settings, utcnow)
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/", DocumentResource(reader, lifecycle))
     app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/status/", StatusResource(reader))
     add_health_routes(app, database, broker)
     add_openapi_route(app)
