@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from illustra_shared.settings import Settings
+from typing import get_args
+
+from illustra_shared.settings import ExtractorMode, Settings
 
 from ..limits import ExtractionLimits
 from ..llm.cache import DatabaseCache, ReplyCache
@@ -13,7 +15,7 @@ from .hybrid import HybridEngine
 from .llm import LLMEngine
 from .rules import RulesEngine
 
-MODES = ("rules", "llm", "hybrid")
+MODES: tuple[str, ...] = get_args(ExtractorMode)
 
 
 def _bounded_rules(settings: Settings) -> RulesEngine:
