@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import falcon
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -162,15 +161,3 @@ API_DOCUMENT: dict[str, Any] = {
         },
     },
 }
-
-
-class OpenAPIResource:
-    uses_database = False
-    auth_exempt = True
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = API_DOCUMENT
-
-
-def add_openapi_route(app: falcon.App[Any, Any]) -> None:
-    app.add_route("/openapi.json", OpenAPIResource())

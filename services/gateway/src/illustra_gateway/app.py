@@ -11,22 +11,14 @@ import redis
 from dramatiq import Broker
 from peewee import Database
 
-from illustra_shared.auth import Authentication, TokenCheck
 from illustra_shared.errors import NotInError, QuotaExceeded
 from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.models import utcnow
-from illustra_shared.openapi import add_openapi_route
 from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
-from illustra_shared.web import (
-    DatabaseConnection,
-    JsonOnly,
-    RequestMetrics,
-    add_health_routes,
-    install_error_handling,
-)
+from illustra_shared.web import create_api_app
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
@@ -65,16 +57,7 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     rate_limiter: RateLimiter | None = None,
 ) -> falcon.App:
-    app = falcon.App(
-        middleware=[  # type: ignore[arg-type]  # falcon's middleware protocols do not join across classes
-            RequestMetrics("gateway"),
-            SubmissionMetrics(),
-            JsonOnly(),
-            DatabaseConnection(database),
-            Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
-        ]
-    )
-    install_error_handling(app)
+    app = create_api_app("gateway", settings, database, broker, SubmissionMetrics())
     app.add_error_handler(NotInError, _refused_as(falcon.HTTPConflict))
     app.add_error_handler(QuotaExceeded, _refused_as(falcon.HTTPForbidden))
     lifecycle = Lifecycle(database, settings, clock)
@@ -86,7 +69,5 @@ def create_app(
         ),
     )
     app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", RetryResource(lifecycle, pipeline))
-    add_openapi_route(app)
-    add_health_routes(app, database, broker)
     add_page_routes(app)
     return app
