@@ -79,10 +79,8 @@ class LLMEngine(StageEngine):
         grounder = Grounder(text)
         weak = {name for name in BASIC_FIELDS if not grounder.rules_value_placed(name, rules.fields[name])}
         keys = self.basic_keys(rules, weak)
-        answers = (
-            self._ask(Ask(BASIC_INFO.name, keys), text, rules.get("insured_name"), report) if keys else None
-        )
-        if answers is None or not answers.replies:
+        answers = self._ask(Ask(BASIC_INFO.name, keys), text, rules.get("insured_name"), report)
+        if answers is None:
             return rules
         fields, rejected = _first_grounded([ground_basic(grounder, reply) for reply in answers.replies])
         premium = fields.get("annual_premium")
@@ -92,28 +90,26 @@ class LLMEngine(StageEngine):
             and not grounder.paid_in_year_one(rules.get("annual_premium"))
         ):
             weak.add("annual_premium")  # the rules' premium fails the table's check, the model's passes it
-        notes: list[str] = []
         merged = reconcile_fields(
             BASIC_INFO.name,
             BASIC_FIELDS,
             rules.fields,
             fields,
             rejected,
-            notes,
+            report.notes,
             weak=weak,
             nulls=_nulls(answers, keys),
         )
-        self._finish(report, notes)
+        report.extractor = self.name
         return BasicInfo(merged)
 
     def value_table(self, text: str, basic: BasicInfo, report: StageReport) -> ValueTable:
         rules = self.rules.value_table(text, basic, report)
         grounder = Grounder(text)
         ask = self.table_ask(rules, grounder)
-        answers = self._ask(ask, text, basic.get("insured_name"), report) if ask is not None else None
-        if ask is None or answers is None or not answers.replies:
+        answers = self._ask(ask, text, basic.get("insured_name"), report)
+        if ask is None or answers is None:
             return rules
-        notes: list[str] = []
         model_rows: dict[int, dict[str, Field]] = {}
         rejected: dict[int, dict[str, str]] = {}
         nulls: dict[int, set[str]] = {}
@@ -122,7 +118,7 @@ class LLMEngine(StageEngine):
                 year = values["policy_year"]
                 row, bad = ground_row(grounder, values, basic)
                 if not row:
-                    notes.append(f"table: model row for policy year {year} rejected: no such row in the text")
+                    report.note(f"table: model row for policy year {year} rejected: no such row in the text")
                     continue
                 if year not in model_rows:
                     model_rows[year] = row
@@ -143,38 +139,43 @@ class LLMEngine(StageEngine):
                 and year not in rejected
                 and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
             }
-        table = reconcile_table(rules, model_rows, rejected, notes, nulls=nulls, no_such_rows=no_such_rows)
-        self._finish(report, notes)
+        table = reconcile_table(
+            rules, model_rows, rejected, report.notes, nulls=nulls, no_such_rows=no_such_rows
+        )
+        report.extractor = self.name
         return table
 
     def summary(self, text: str, basic: BasicInfo, table: ValueTable, report: StageReport) -> Summary:
         rules = self.rules.summary(text, basic, table, report)
         keys = self.summary_keys(rules)
-        answers = (
-            self._ask(Ask(SUMMARY.name, keys), text, basic.get("insured_name"), report) if keys else None
-        )
-        if answers is None or not answers.replies:
+        answers = self._ask(Ask(SUMMARY.name, keys), text, basic.get("insured_name"), report)
+        if answers is None:
             return rules
         grounder = Grounder(text)
         fields, rejected = _first_grounded(
             [ground_summary(grounder, reply, table) for reply in answers.replies]
         )
-        notes: list[str] = []
         merged = reconcile_fields(
-            SUMMARY.name, SUMMARY_FIELDS, rules.fields, fields, rejected, notes, nulls=_nulls(answers, keys)
+            SUMMARY.name,
+            SUMMARY_FIELDS,
+            rules.fields,
+            fields,
+            rejected,
+            report.notes,
+            nulls=_nulls(answers, keys),
         )
-        self._finish(report, notes)
+        report.extractor = self.name
         return Summary(merged)
 
-    # Helpers
-
-    def _ask(self, ask: Ask, text: str, insured_name: Any, report: StageReport) -> Answers:
+    def _ask(self, ask: Ask | None, text: str, insured_name: Any, report: StageReport) -> Answers | None:
+        """The model's answers to ``ask``, what happened noted on ``report``; None when there is nothing to ask
+        or no usable reply came (the rules result stands)."""
+        if ask is None or not ask.keys:
+            return None
         masker = Masker(
             text, [insured_name if isinstance(insured_name, str) else None], enabled=self.config.mask_pii
         )
         answers = self.asker.ask(ask, text, masker, Deadline(self.config.stage_budget_s), report)
-        for note in answers.notes:
-            report.note(note)
         if masker.enabled:
             report.note(f"{ask.stage}: {masker.masked_values} personal value(s) masked before sending")
         if answers.cached:
@@ -184,9 +185,4 @@ class LLMEngine(StageEngine):
             report.note(f"{ask.stage}: {answers.failure}; {outcome}")
         elif not answers.replies:
             report.note(f"{ask.stage}: no usable model reply; fell back to the rules result")
-        return answers
-
-    def _finish(self, report: StageReport, notes: list[str]) -> None:
-        for note in notes:
-            report.note(note)
-        report.extractor = self.name
+        return answers if answers.replies else None

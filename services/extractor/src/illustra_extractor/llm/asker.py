@@ -41,7 +41,6 @@ class Ask:
 @dataclass
 class Answers:
     replies: list[dict[str, Any]] = field(default_factory=list)  # validated, personal data restored
-    notes: list[str] = field(default_factory=list)
     failure: str | None = None  # why asking stopped before every part was answered
     cached: int = 0
     rejected_parts: int = 0
@@ -74,7 +73,7 @@ class Asker:
         self.cache = cache
 
     def ask(self, ask: Ask, text: str, masker: Masker, deadline: Deadline, report: StageReport) -> Answers:
-        """The replies to ``ask``, part by part; the calls made count on ``report``."""
+        """The replies to ``ask``, part by part; the calls made count on ``report``, which notes what went wrong."""
         answers = Answers()
         max_chars, max_rows = _LIMITS[ask.stage]
         parts = chunk(text, max_chars=max_chars, max_rows=max_rows)
@@ -89,7 +88,7 @@ class Asker:
                 )
             except _PartRejected as rejected:
                 answers.rejected_parts += 1
-                answers.notes.append(f"{ask.stage} {label}: model reply rejected: {rejected}")
+                report.note(f"{ask.stage} {label}: model reply rejected: {rejected}")
             except LLMUnavailable as error:
                 answers.failure = f"LLM unavailable ({error})"
                 break
@@ -143,9 +142,7 @@ class Asker:
                     raise _PartRejected(
                         f"reply cut off at max_tokens={max_tokens} and the part cannot be split"
                     )
-                answers.notes.append(
-                    f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two"
-                )
+                report.note(f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two")
                 return [
                     found
                     for half in halves
