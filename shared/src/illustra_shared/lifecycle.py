@@ -22,13 +22,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from peewee import Database, fn
 
 from .database import Statement, connection, durable, execute_together, prepared
 from .errors import DocumentNotFound, NotInError, QuotaExceeded, StageFailed
-from .models import Document, LLMCacheEntry, StageAttempt
+from .models import Document, LLMCacheEntry, StageAttempt, owned_document
 from .settings import Settings
 from .stages import (
     PROGRESS_PERCENTAGE,
@@ -122,12 +121,6 @@ def step_to_resume(stage: str) -> PipelineStep | None:
         if stage == step.completed:
             return next_step(step)
     return None
-
-
-def _owned(query: Any, document_id: int, owner: int | None) -> Any:
-    """``query`` narrowed to the document, when it is ``owner``'s (any owner's when None)."""
-    query = query.where(Document.id == document_id)
-    return query if owner is None else query.where(Document.user_id == owner)
 
 
 class _Statements:
@@ -240,7 +233,7 @@ class Lifecycle:
         delete. A stage running on it finds it gone: its results cannot be stored and its next messages are
         skipped."""
         with self.database.atomic():
-            document = _owned(Document.select(Document.content_sha256), document_id, owner).first()
+            document = owned_document(Document.select(Document.content_sha256), document_id, owner).first()
             if document is None:
                 return False
             Document.delete().where(Document.id == document_id).execute()
@@ -266,7 +259,7 @@ class Lifecycle:
         """Put a document in ``error`` back where its failed step starts (``NotInError`` for any other); its
         earlier results stay."""
         with self.database.atomic():
-            document = _owned(Document.select(), document_id, owner).first()
+            document = owned_document(Document.select(), document_id, owner).first()
             if document is None:
                 raise DocumentNotFound(f"document {document_id} does not exist")
             if document.processing_stage != ProcessingStage.ERROR:

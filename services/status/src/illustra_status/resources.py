@@ -88,14 +88,14 @@ class DocumentListResource:
         page_size = _positive_int(
             req, "page_size", self.settings.page_size_default, self.settings.page_size_max
         )
-        result = self.reader.list_for_user(user_id, page, page_size)
+        documents, total = self.reader.list_for_user(user_id, page, page_size)
         resp.media = {
             "status": "success",
-            "data": result.documents,
+            "data": documents,
             "pagination": {
-                "page": result.page,
-                "page_size": result.page_size,
-                "total": result.total,
-                "pages": -(-result.total // result.page_size),
+                "page": page,
+                "page_size": page_size,
+                "total": total,
+                "pages": -(-total // page_size),
             },
         }
