@@ -308,7 +308,22 @@ class Lifecycle:
             rows = execute_together(
                 self.database,
                 [
-                    self._move_document(document_id, step, now),
+                    # The update both moves the document and locks its row, so two workers given the same stage
+                    # queue up here. Only a document where this step starts (the step before it done) or that is
+                    # in it (a retry, a redelivery) is moved: one that is gone, in error, past this step or not yet
+                    # at it is left alone, and if it is idle the reconciler sends it the step it needs.
+                    (
+                        self.sql.start_document,
+                        [
+                            *(
+                                step.running,
+                                PROGRESS_PERCENTAGE[step.running],
+                                DocumentStatus.PROCESSING,
+                                now,
+                            ),
+                            *(document_id, stage_before(step), step.running),
+                        ],
+                    ),
                     (
                         self.sql.abandon_stale_attempts,
                         [now, _ABANDONED, document_id, step.name, now - self.lease, *in_stage],
@@ -332,25 +347,6 @@ class Lifecycle:
         why = "a live worker runs it" if busy else "it is not at this step"
         log.info("skipping %s of document %s: %s", step.actor_name, document_id, why)
         return None
-
-    def _move_document(self, document_id: int, step: PipelineStep, now: datetime) -> Statement:
-        # The update both moves the document and locks its row, so two workers given the same stage queue up
-        # here. Only a document where this step starts (the step before it done) or that is in it (a retry, a
-        # redelivery) is moved: one that is gone, in error, past this step or not yet at it is left alone, and
-        # if it is idle the reconciler sends it the step it needs.
-        return (
-            self.sql.start_document,
-            [
-                *(
-                    step.running,
-                    PROGRESS_PERCENTAGE[step.running],
-                    DocumentStatus.PROCESSING,
-                    now,
-                    document_id,
-                ),
-                *(stage_before(step), step.running),
-            ],
-        )
 
     def set_aside_if_poison(
         self, document_id: int, step: PipelineStep, stage: str, now: datetime
