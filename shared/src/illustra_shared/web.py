@@ -41,10 +41,17 @@ def _unavailable(
     )
 
 
-def _not_found(
-    req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
-) -> None:
-    raise falcon.HTTPNotFound(description=str(exception) or "not found")
+def answered_as(
+    http_error: Callable[..., falcon.HTTPError],
+) -> Callable[[falcon.Request, falcon.Response, Exception, dict[str, Any]], None]:
+    """An error handler answering an exception with ``http_error``, the exception's message its body."""
+
+    def handle(
+        req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
+    ) -> None:
+        raise http_error(description=str(exception))
+
+    return handle
 
 
 def _unexpected(
@@ -160,7 +167,7 @@ def create_api_app(
     )
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, _unexpected)
-    app.add_error_handler(DocumentNotFound, _not_found)
+    app.add_error_handler(DocumentNotFound, answered_as(falcon.HTTPNotFound))
     for error in UNAVAILABLE_ERRORS:
         app.add_error_handler(error, _unavailable)
     app.add_route("/healthz", FixedAnswer({"status": "ok"}))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import falcon
 import redis
@@ -18,7 +17,7 @@ from illustra_shared.pipeline import Pipeline
 from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
-from illustra_shared.web import create_api_app
+from illustra_shared.web import answered_as, create_api_app
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
@@ -36,19 +35,6 @@ def default_rate_limiter(settings: Settings) -> RateLimiter:
     )
 
 
-def _refused_as(
-    http_error: Callable[..., falcon.HTTPError],
-) -> Callable[[falcon.Request, falcon.Response, Exception, dict[str, Any]], None]:
-    """An error handler answering a transition the lifecycle refused with ``http_error``, its reason the body."""
-
-    def handle(
-        req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
-    ) -> None:
-        raise http_error(description=str(exception))
-
-    return handle
-
-
 def create_app(
     settings: Settings,
     *,
@@ -58,8 +44,9 @@ def create_app(
     rate_limiter: RateLimiter | None = None,
 ) -> falcon.App:
     app = create_api_app("gateway", settings, database, broker, SubmissionMetrics())
-    app.add_error_handler(NotInError, _refused_as(falcon.HTTPConflict))
-    app.add_error_handler(QuotaExceeded, _refused_as(falcon.HTTPForbidden))
+    # Transitions the lifecycle refused, its reason the answer.
+    app.add_error_handler(NotInError, answered_as(falcon.HTTPConflict))
+    app.add_error_handler(QuotaExceeded, answered_as(falcon.HTTPForbidden))
     lifecycle = Lifecycle(database, settings, clock)
     pipeline = Pipeline(broker, settings)
     app.add_route(
