@@ -36,15 +36,17 @@ def run(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"extract: {error}", file=sys.stderr)
         return 2
-    if args.corpus is not None:
-        if args.out is None:
-            print("extract: --corpus needs --out", file=sys.stderr)
-            return 2
-        return _run_corpus(engine, args.corpus, args.out)
-    if args.file is None:
+    if args.corpus is not None and args.out is None:
+        print("extract: --corpus needs --out", file=sys.stderr)
+        return 2
+    path = args.corpus if args.corpus is not None else args.file
+    if path is None:
         print("extract: give a text FILE or --corpus IN.jsonl --out OUT.jsonl", file=sys.stderr)
         return 2
-    return _run_file(engine, args.file)
+    if not path.is_file():
+        print(f"extract: no such file: {path}", file=sys.stderr)
+        return 1
+    return _run_corpus(engine, path, args.out) if args.corpus is not None else _run_file(engine, path)
 
 
 def _extract(engine: StageEngine, text: str) -> Extracted:
@@ -57,9 +59,6 @@ def _extract(engine: StageEngine, text: str) -> Extracted:
 
 
 def _run_file(engine: StageEngine, path: Path) -> int:
-    if not path.is_file():
-        print(f"extract: no such file: {path}", file=sys.stderr)
-        return 1
     try:
         extracted = _extract(engine, path.read_text(encoding="utf-8"))
     except StageFailed as error:  # past a limit of what extraction accepts
@@ -76,9 +75,6 @@ def _run_file(engine: StageEngine, path: Path) -> int:
 
 
 def _run_corpus(engine: StageEngine, corpus: Path, out: Path) -> int:
-    if not corpus.is_file():
-        print(f"extract: no such file: {corpus}", file=sys.stderr)
-        return 1
     lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as sink:
