@@ -20,7 +20,6 @@ from ..llm.grounding import Grounder, ground_basic, ground_row, ground_summary
 from ..llm.masking import Masker
 from ..llm.reconcile import DOUBTFUL, reconcile_fields, reconcile_table
 from .base import StageEngine
-from .rules import RulesEngine
 
 # The overview is never the model's: it is built from the extracted values (by the rules' summary), so it can
 # only say what they say.
@@ -56,9 +55,9 @@ def _nulls(answers: Answers, keys: tuple[str, ...]) -> set[str]:
 class LLMEngine(StageEngine):
     name = "llm"
 
-    def __init__(self, config: LLMConfig, cache: ReplyCache, rules: StageEngine | None = None) -> None:
+    def __init__(self, config: LLMConfig, cache: ReplyCache, rules: StageEngine) -> None:
         self.config = config
-        self.rules = rules or RulesEngine()
+        self.rules = rules
         self.asker = Asker(LLMClient(config), cache)
 
     # What to ask the model for: everything. HybridEngine asks only for what the rules are unsure of.
