@@ -14,7 +14,7 @@ from illustra_shared.errors import NotInError, QuotaExceeded
 from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.models import utcnow
 from illustra_shared.pipeline import Pipeline
-from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from illustra_shared.ratelimit import RateLimiter, RedisRateLimiter
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
 from illustra_shared.web import answered_as, create_api_app
@@ -26,7 +26,7 @@ from .resources import RetryResource, SaveDocumentResource
 
 def default_rate_limiter(settings: Settings) -> RateLimiter:
     if settings.is_demo:
-        return MemoryRateLimiter(settings.submit_limit, settings.submit_window_s)
+        return RateLimiter(settings.submit_limit, settings.submit_window_s)
     return RedisRateLimiter(
         redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
         settings.submit_limit,
