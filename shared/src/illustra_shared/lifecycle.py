@@ -315,13 +315,8 @@ class Lifecycle:
                     (
                         self.sql.start_document,
                         [
-                            *(
-                                step.running,
-                                PROGRESS_PERCENTAGE[step.running],
-                                DocumentStatus.PROCESSING,
-                                now,
-                            ),
-                            *(document_id, stage_before(step), step.running),
+                            *(step.running, PROGRESS_PERCENTAGE[step.running], DocumentStatus.PROCESSING),
+                            *(now, document_id, stage_before(step), step.running),
                         ],
                     ),
                     (
