@@ -10,7 +10,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from illustra_shared.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from illustra_shared.ratelimit import RateLimiter, RedisRateLimiter
 
 from ..support import REDIS_URL, free_port
 
@@ -28,7 +28,7 @@ class Clock:
 def _limiters(clock: Clock) -> list:
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
     return [
-        MemoryRateLimiter(3, 60, clock),
+        RateLimiter(3, 60, clock),
         RedisRateLimiter(client, 3, 60, clock, namespace="illustra-test"),
     ]
 

@@ -8,7 +8,7 @@ from illustra_extractor.engines import create_engine
 from illustra_extractor.engines.base import StageEngine
 from illustra_extractor.extraction.types import BasicInfo, Summary, ValueTable
 from illustra_extractor.llm.cache import MemoryCache, ReplyCache
-from illustra_extractor.report import StageReport, begin_report
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
 
 from .fake_openai_server import FakeOpenAIServer
@@ -51,11 +51,8 @@ class Run:
 
 
 def run_document(engine: StageEngine, text: str) -> Run:
-    reports = {}
-    reports["basic_info"] = begin_report()
-    basic = engine.basic_info(text)
-    reports["value_table"] = begin_report()
-    table = engine.value_table(text, basic)
-    reports["summary"] = begin_report()
-    summary = engine.summary(text, basic, table)
+    reports = {stage: StageReport() for stage in ("basic_info", "value_table", "summary")}
+    basic = engine.basic_info(text, reports["basic_info"])
+    table = engine.value_table(text, basic, reports["value_table"])
+    summary = engine.summary(text, basic, table, reports["summary"])
     return Run(basic, table, summary, reports)

@@ -9,7 +9,7 @@ from prometheus_client import REGISTRY
 
 from illustra_extractor.extraction import ROW_FIELDS, extract_document
 from illustra_extractor.llm.cache import MemoryCache
-from illustra_extractor.report import begin_report
+from illustra_shared.lifecycle import StageReport
 from tests.support import free_port
 
 from .documents import CONFIDENT, EXAMPLES, HK, INJECTION, PERSONAL, long_document
@@ -103,9 +103,9 @@ def test_malformed_json_then_a_correct_correction(fake: FakeOpenAIServer) -> Non
 def test_a_reply_cut_off_is_never_parsed_but_split(fake: FakeOpenAIServer) -> None:
     engine = llm_engine(fake)
     rules = _rules(HK)
-    report = begin_report()
+    report = StageReport()
     fake.script({"kind": "truncated"})
-    table = engine.value_table(HK, rules[0])
+    table = engine.value_table(HK, rules[0], report)
     assert table.values() == rules[1].values()
     assert report.llm_calls == 3  # the cut reply, then each half
     assert "cut off" in " ".join(report.notes)
@@ -143,9 +143,9 @@ def test_server_errors_end_in_the_rules_result_with_the_error_noted(fake: FakeOp
 def test_slow_replies_time_out_and_fall_back(fake: FakeOpenAIServer) -> None:
     fake.script(default={"kind": "slow", "delay": 5})
     engine = llm_engine(fake, LLM_TIMEOUT_S="0.5", LLM_MAX_ATTEMPTS="2")
-    report = begin_report()
+    report = StageReport()
     started = time.monotonic()
-    basic = engine.basic_info(HK)
+    basic = engine.basic_info(HK, report)
     assert time.monotonic() - started < 3
     assert basic.values() == _rules(HK)[0].values()
     assert "timeout" in " ".join(report.notes)

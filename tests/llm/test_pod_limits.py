@@ -8,6 +8,7 @@ import time
 from illustra_extractor.llm.client import LLMClient
 from illustra_extractor.llm.config import LLMConfig
 from illustra_extractor.llm.deadline import Deadline
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
 from tests.support import wait_until
 
@@ -18,7 +19,7 @@ MESSAGES = [{"role": "user", "content": "{}"}]
 
 
 def _call(client: LLMClient) -> None:
-    client.complete("basic_info", MESSAGES, max_tokens=64, deadline=Deadline(20))
+    client.complete("basic_info", MESSAGES, max_tokens=64, deadline=Deadline(20), report=StageReport())
 
 
 def test_a_429_pauses_every_process_of_the_pod(fake: FakeOpenAIServer) -> None:

@@ -15,6 +15,7 @@ import pytest
 from illustra_extractor.engines import RulesEngine
 from illustra_extractor.limits import DocumentRefused, ExtractionLimits
 from illustra_extractor.sandbox import ExtractionStopped, Sandbox, SandboxLimits
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
 from tests.support import EXAMPLES_DIR
 
@@ -253,12 +254,12 @@ def _inline_documents(filler: str) -> list[str]:
 
 @pytest.mark.parametrize("filler", FILLERS.values(), ids=FILLERS.keys())
 def test_documents_the_worker_extracts_itself_end_quickly_whatever_their_runs(filler):
-    engine = RulesEngine(LIMITS)
+    engine, report = RulesEngine(LIMITS), StageReport()
     for text in _inline_documents(filler):
         assert LIMITS.fits_inline(text)
         started = time.thread_time()
-        basic = engine.basic_info(text)
-        engine.summary(text, basic, engine.value_table(text, basic))
+        basic = engine.basic_info(text, report)
+        engine.summary(text, basic, engine.value_table(text, basic, report), report)
         assert time.thread_time() - started < INLINE_CPU_BOUND_S
 
 
@@ -268,14 +269,14 @@ def test_only_documents_past_the_inline_size_go_to_the_sandbox():
     proposal = (EXAMPLES_DIR / "hk_savings_plan.txt").read_text(encoding="utf-8")
     try:
         assert LIMITS.fits_inline(proposal)
-        engine.basic_info(proposal)
+        engine.basic_info(proposal, StageReport())
         assert not sandbox.idle  # no child was needed
 
         one_long_line = proposal + "\n" + "1 " * LIMITS.inline_max_line_chars
         long_document = proposal + ("\n" + proposal) * (LIMITS.inline_max_chars // len(proposal))
         for text in (one_long_line, long_document):
             assert not LIMITS.fits_inline(text)
-            engine.basic_info(text)
+            engine.basic_info(text, StageReport())
         assert len(sandbox.idle) == 1
     finally:
         sandbox.close()

@@ -104,13 +104,7 @@ def test_the_reconciler_sends_a_document_where_it_belongs_and_leaves_a_waiting_b
 
     later = NOW + timedelta(seconds=SETTINGS.reconcile_after_s + 1)
     lifecycle = Lifecycle(Document._meta.database, SETTINGS, clock=lambda: later)
-    reconciler = Reconciler(
-        lifecycle,
-        pipeline,
-        reconcile_after_s=SETTINGS.reconcile_after_s,
-        lease_s=SETTINGS.lease_s,
-        max_backoff_s=SETTINGS.stage_max_backoff_s,
-    )
+    reconciler = Reconciler(lifecycle, pipeline)
     # While the bulk queue has messages waiting, the documents of a user past the threshold are presumed to be
     # among them: left alone. The other user's goes to the main queue again.
     assert reconciler.reconcile() == [light]

@@ -19,12 +19,11 @@ from prometheus_client import REGISTRY
 
 from illustra_extractor.engines.rules import RulesEngine
 from illustra_extractor.extraction.types import BasicInfo
-from illustra_extractor.report import current_report
 from illustra_extractor.worker import create_worker_broker
 from illustra_gateway.app import create_app as create_gateway_app
 from illustra_shared.database import open_database
 from illustra_shared.errors import NotInError, QuotaExceeded, StageFailed
-from illustra_shared.lifecycle import Lifecycle
+from illustra_shared.lifecycle import Lifecycle, StageReport
 from illustra_shared.migrate import migrate
 from illustra_shared.models import Document, StageAttempt, utcnow
 from illustra_shared.pipeline import Pipeline
@@ -61,25 +60,25 @@ class ScriptedEngine(RulesEngine):
         self.hang: threading.Event | None = None
         self.calls: list[str] = []
 
-    def _enter(self, stage: str) -> None:
+    def _enter(self, stage: str, report: StageReport) -> None:
         self.calls.append(stage)
-        current_report().note(f"{stage} call {self.calls.count(stage)}")
+        report.note(f"{stage} call {self.calls.count(stage)}")
         if self.hang is not None:
             self.hang.wait(10)  # blocking in C: the soft time limit cannot interrupt it
         if self.failures[stage]:
             raise self.failures[stage].pop(0)
 
-    def basic_info(self, text: str) -> BasicInfo:
-        self._enter("basic_info")
-        return super().basic_info(text)
+    def basic_info(self, text: str, report: StageReport) -> BasicInfo:
+        self._enter("basic_info", report)
+        return super().basic_info(text, report)
 
-    def value_table(self, text, basic):
-        self._enter("value_table")
-        return super().value_table(text, basic)
+    def value_table(self, text, basic, report):
+        self._enter("value_table", report)
+        return super().value_table(text, basic, report)
 
-    def summary(self, text, basic, table):
-        self._enter("summary")
-        return super().summary(text, basic, table)
+    def summary(self, text, basic, table, report):
+        self._enter("summary", report)
+        return super().summary(text, basic, table, report)
 
 
 class Stack:

@@ -151,13 +151,15 @@ def _purge(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from illustra_shared.database import open_database
+    from illustra_shared.lifecycle import Lifecycle
     from illustra_shared.models import utcnow
-    from illustra_shared.retention import purge
 
     days = args.older_than_days if args.older_than_days is not None else settings.retention_days
     database = open_database(settings.database_url)
     with database.connection_context():
-        purged = purge(database, utcnow() - timedelta(days=days) if days else None)
+        purged = Lifecycle(database, settings, utcnow).purge(
+            utcnow() - timedelta(days=days) if days else None
+        )
     kept = f"older than {days} day(s)" if days else "(retention off: ILLUSTRA_RETENTION_DAYS=0)"
     print(f"purged {purged.documents} document(s) {kept} and {purged.cache_entries} orphaned cache entries")
     return 0

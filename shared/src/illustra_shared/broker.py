@@ -73,10 +73,12 @@ class WaitingRedisBroker(RedisBroker):
         return _WaitingRedisConsumer
 
 
-def _default_middleware(settings: Settings) -> list[dramatiq.Middleware]:
+def create_broker(settings: Settings) -> Broker:
+    """Build the broker for ``settings.broker_url`` and make it dramatiq's global broker; connects lazily."""
+    scheme = urlsplit(settings.broker_url).scheme
     # Only the Dramatiq middleware the stages use: every message runs each one's hooks. (Its default list also has
     # AgeLimit, ShutdownNotifications, Callbacks and Pipelines, for actor options no stage sets.)
-    return [
+    middleware = [
         TimeLimit(time_limit=int(settings.stage_soft_time_limit_s * 1000)),
         Retries(
             max_retries=settings.stage_max_retries,
@@ -84,12 +86,6 @@ def _default_middleware(settings: Settings) -> list[dramatiq.Middleware]:
             max_backoff=int(settings.stage_max_backoff_s * 1000),
         ),
     ]
-
-
-def create_broker(settings: Settings) -> Broker:
-    """Build the broker for ``settings.broker_url`` and make it dramatiq's global broker; connects lazily."""
-    scheme = urlsplit(settings.broker_url).scheme
-    middleware = _default_middleware(settings)
     broker: Broker
     if scheme in ("redis", "rediss"):
         broker = WaitingRedisBroker(  # type: ignore[no-untyped-call]  # dramatiq's RedisBroker.__init__ has none

@@ -6,7 +6,8 @@ with its results in one transaction, or fails it: to be retried, or for good, th
 message a person can read. A document only moves forwards: a message for a step that is not where the document
 stands is skipped. A document in ``error`` can be restarted from its failed step. Attempts whose worker stopped are
 abandoned; a stage abandoned too often is set aside as poison. Unfinished documents left idle are found for the
-reconciler to resume.
+reconciler to resume. A document is deleted at its owner's request or once older than the retention period, with
+its results and attempts (their foreign keys cascade) and with the LLM replies cached for its text.
 
 Most of it goes through the peewee models. The statements that run for every document are plain SQL built once
 (building them with peewee cost as much CPU as a stage's extraction, and as the rest of a save request), prepared
@@ -26,7 +27,7 @@ from peewee import Database, fn
 
 from .database import Statement, connection, durable, execute_together, prepared
 from .errors import DocumentNotFound, NotInError, QuotaExceeded, StageFailed
-from .models import Document, StageAttempt
+from .models import Document, LLMCacheEntry, StageAttempt, owned_document
 from .settings import Settings
 from .stages import (
     PROGRESS_PERCENTAGE,
@@ -73,6 +74,12 @@ class Created:
     document_id: int
     # The user's documents still pending or processing when this one was stored.
     unfinished_before: int
+
+
+@dataclass(frozen=True)
+class Purged:
+    documents: int
+    cache_entries: int
 
 
 @dataclass(frozen=True)
@@ -221,14 +228,38 @@ class Lifecycle:
         with self.database.atomic():
             Document.delete().where(Document.id == document_id).execute()
 
+    def delete(self, document_id: int, *, owner: int | None) -> bool:
+        """Delete the document (``owner``'s only, unless None) and its cached replies; False when there is none to
+        delete. A stage running on it finds it gone: its results cannot be stored and its next messages are
+        skipped."""
+        with self.database.atomic():
+            document = owned_document(Document.select(Document.content_sha256), document_id, owner).first()
+            if document is None:
+                return False
+            Document.delete().where(Document.id == document_id).execute()
+            LLMCacheEntry.delete().where(LLMCacheEntry.content_sha256 == document.content_sha256).execute()
+        return True
+
+    def purge(self, created_before: datetime | None) -> Purged:
+        """Delete the documents created before ``created_before`` (none when None) and the cache entries no
+        document has the text of any more (such as a reply stored by a stage whose document was deleted while it
+        ran)."""
+        with self.database.atomic():
+            documents = 0
+            if created_before is not None:
+                documents = Document.delete().where(Document.created_at < created_before).execute()
+            cache_entries = (
+                LLMCacheEntry.delete()
+                .where(LLMCacheEntry.content_sha256.not_in(Document.select(Document.content_sha256)))
+                .execute()
+            )
+        return Purged(documents, cache_entries)
+
     def restart_failed(self, document_id: int, *, owner: int | None) -> Restart:
         """Put a document in ``error`` back where its failed step starts (``NotInError`` for any other); its
         earlier results stay."""
         with self.database.atomic():
-            query = Document.select().where(Document.id == document_id)
-            if owner is not None:
-                query = query.where(Document.user_id == owner)
-            document = query.first()
+            document = owned_document(Document.select(), document_id, owner).first()
             if document is None:
                 raise DocumentNotFound(f"document {document_id} does not exist")
             if document.processing_stage != ProcessingStage.ERROR:
@@ -277,7 +308,17 @@ class Lifecycle:
             rows = execute_together(
                 self.database,
                 [
-                    self._move_document(document_id, step, now),
+                    # The update both moves the document and locks its row, so two workers given the same stage
+                    # queue up here. Only a document where this step starts (the step before it done) or that is
+                    # in it (a retry, a redelivery) is moved: one that is gone, in error, past this step or not yet
+                    # at it is left alone, and if it is idle the reconciler sends it the step it needs.
+                    (
+                        self.sql.start_document,
+                        [
+                            *(step.running, PROGRESS_PERCENTAGE[step.running], DocumentStatus.PROCESSING),
+                            *(now, document_id, stage_before(step), step.running),
+                        ],
+                    ),
                     (
                         self.sql.abandon_stale_attempts,
                         [now, _ABANDONED, document_id, step.name, now - self.lease, *in_stage],
@@ -301,25 +342,6 @@ class Lifecycle:
         why = "a live worker runs it" if busy else "it is not at this step"
         log.info("skipping %s of document %s: %s", step.actor_name, document_id, why)
         return None
-
-    def _move_document(self, document_id: int, step: PipelineStep, now: datetime) -> Statement:
-        # The update both moves the document and locks its row, so two workers given the same stage queue up
-        # here. Only a document where this step starts (the step before it done) or that is in it (a retry, a
-        # redelivery) is moved: one that is gone, in error, past this step or not yet at it is left alone, and
-        # if it is idle the reconciler sends it the step it needs.
-        return (
-            self.sql.start_document,
-            [
-                *(
-                    step.running,
-                    PROGRESS_PERCENTAGE[step.running],
-                    DocumentStatus.PROCESSING,
-                    now,
-                    document_id,
-                ),
-                *(stage_before(step), step.running),
-            ],
-        )
 
     def set_aside_if_poison(
         self, document_id: int, step: PipelineStep, stage: str, now: datetime

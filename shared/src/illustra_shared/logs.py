@@ -69,14 +69,10 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def formatter(service: str, log_format: str) -> logging.Formatter:
-    """JSON unless LOG_FORMAT=text (for a person at a terminal)."""
-    return TextFormatter(service) if log_format == "text" else JsonFormatter(service)
-
-
 def configure_logging(level: str, service: str, log_format: str) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(formatter(service, log_format))
+    # JSON unless LOG_FORMAT=text (for a person at a terminal).
+    handler.setFormatter(TextFormatter(service) if log_format == "text" else JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

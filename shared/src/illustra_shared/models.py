@@ -80,6 +80,13 @@ class Document(BaseModel):
         indexes = ((("user_id", "id"), False), (("user_id", "content_bytes"), False))
 
 
+def owned_document(query: Any, document_id: int, owner: int | None) -> Any:
+    """``query`` of documents narrowed to the one, when it is ``owner``'s (anyone's when None): another user's
+    document is treated exactly like one that does not exist."""
+    query = query.where(Document.id == document_id)
+    return query if owner is None else query.where(Document.user_id == owner)
+
+
 class StageAttempt(BaseModel):
     # Indexed with its stage and outcome (migration 0004).
     document = ForeignKeyField(Document, backref="attempts", on_delete="CASCADE", index=False)

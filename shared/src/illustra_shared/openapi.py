@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import falcon
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -69,18 +68,15 @@ def _responses(answer: type[BaseModel], *errors: int) -> dict[str, Any]:
     }
 
 
-def _query(name: str, maximum: int, required: bool = False, **extra: Any) -> dict[str, Any]:
+def _whole(
+    name: str, maximum: int, where: str = "query", required: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """A parameter that is a whole number from 1 to ``maximum``."""
     schema = {"type": "integer", "minimum": 1, "maximum": maximum}
-    return {"name": name, "in": "query", "required": required, "schema": schema, **extra}
+    return {"name": name, "in": where, "required": required, "schema": schema, **extra}
 
 
-_DOCUMENT_ID = {
-    "name": "document_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_DOCUMENT_ID},
-}
-_HEALTH = {"security": [], "responses": _responses(Health)}
+_DOCUMENT_ID = _whole("document_id", MAX_DOCUMENT_ID, "path", required=True)
 
 API_DOCUMENT: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -137,19 +133,21 @@ API_DOCUMENT: dict[str, Any] = {
             "get": {
                 "summary": "A user's documents, newest first",
                 "parameters": [
-                    _query(
+                    _whole(
                         "user_id",
                         MAX_DOCUMENT_ID,
                         required=True,
                         description="whose documents; with a bearer token it may be left out (the token's user)",
                     ),
-                    _query("page", 1_000_000),
-                    _query("page_size", 100),
+                    _whole("page", 1_000_000),
+                    _whole("page_size", 100),
                 ],
                 "responses": _responses(DocumentListAnswer, 400, 401, 403, 503),
             }
         },
-        "/healthz": {"get": {"summary": "The process answers", **_HEALTH}},
+        "/healthz": {
+            "get": {"summary": "The process answers", "security": [], "responses": _responses(Health)}
+        },
         "/readyz": {
             "get": {
                 "summary": "The database and the broker answer",
@@ -162,15 +160,3 @@ API_DOCUMENT: dict[str, Any] = {
         },
     },
 }
-
-
-class OpenAPIResource:
-    uses_database = False
-    auth_exempt = True
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = API_DOCUMENT
-
-
-def add_openapi_route(app: falcon.App[Any, Any]) -> None:
-    app.add_route("/openapi.json", OpenAPIResource())

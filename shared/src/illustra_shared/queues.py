@@ -37,10 +37,6 @@ class DeadLetter:
         return int(self.message.args[0]) if self.message.args else None
 
 
-def _decode(payloads: list[bytes | None]) -> list[dramatiq.Message[Any]]:
-    return [dramatiq.Message.decode(payload) for payload in payloads if payload]
-
-
 class RedisQueues:
     """Reads and changes Dramatiq's Redis keys for one broker namespace."""
 
@@ -51,16 +47,17 @@ class RedisQueues:
     def _key(self, name: str) -> str:
         return f"{self.namespace}:{name}"
 
-    def _ack_sets(self, queue: str) -> list[str]:
-        return [key.decode() for key in self.client.scan_iter(match=self._key(f"__acks__.*.{queue}"))]
+    def _fetched(self, queue: str) -> list[bytes]:
+        """The ids of the messages of ``queue`` that workers hold (in their acknowledgement sets)."""
+        keys = self.client.scan_iter(match=self._key(f"__acks__.*.{queue}"))
+        return [message_id for key in keys for message_id in self.client.smembers(key.decode())]
 
-    def _messages(self, hash_key: str, ids: list[bytes]) -> list[dramatiq.Message[Any]]:
-        return _decode(self.client.hmget(hash_key, ids)) if ids else []
-
-    @staticmethod
-    def _state(messages: list[dramatiq.Message[Any]], count: int) -> QueueState:
-        state = QueueState(count=count)
-        for message in messages:
+    def _state(self, hash_key: str, ids: list[bytes]) -> QueueState:
+        state = QueueState(count=len(ids))
+        for payload in self.client.hmget(self._key(hash_key), ids) if ids else []:
+            if not payload:
+                continue
+            message = dramatiq.Message.decode(payload)
             state.actors[message.actor_name] = state.actors.get(message.actor_name, 0) + 1
             if message.args:
                 state.documents.append(int(message.args[0]))
@@ -68,25 +65,16 @@ class RedisQueues:
 
     def report(self, queue: str) -> QueueReport:
         delayed = f"{queue}.DQ"
-        waiting_ids = self.client.lrange(self._key(queue), 0, -1)
-        in_flight_ids = [i for key in self._ack_sets(queue) for i in self.client.smembers(key)]
-        delayed_ids = self.client.lrange(self._key(delayed), 0, -1) + [
-            i for key in self._ack_sets(delayed) for i in self.client.smembers(key)
-        ]
-        dead_ids = self.client.zrange(self._key(f"{queue}.XQ"), 0, -1)
-        messages = {
-            "waiting": self._messages(self._key(f"{queue}.msgs"), waiting_ids),
-            "delayed": self._messages(self._key(f"{delayed}.msgs"), delayed_ids),
-            "in_flight": self._messages(self._key(f"{queue}.msgs"), in_flight_ids),
-            "dead": self._messages(self._key(f"{queue}.XQ.msgs"), dead_ids),
+        ids_in = {
+            "waiting": (f"{queue}.msgs", self.client.lrange(self._key(queue), 0, -1)),
+            "delayed": (
+                f"{delayed}.msgs",
+                self.client.lrange(self._key(delayed), 0, -1) + self._fetched(delayed),
+            ),
+            "in_flight": (f"{queue}.msgs", self._fetched(queue)),
+            "dead": (f"{queue}.XQ.msgs", self.client.zrange(self._key(f"{queue}.XQ"), 0, -1)),
         }
-        counts = {
-            "waiting": len(waiting_ids),
-            "delayed": len(delayed_ids),
-            "in_flight": len(in_flight_ids),
-            "dead": len(dead_ids),
-        }
-        return QueueReport(queue, {state: self._state(messages[state], counts[state]) for state in STATES})
+        return QueueReport(queue, {state: self._state(*ids_in[state]) for state in STATES})
 
     def dead_letters(self, queue: str) -> list[DeadLetter]:
         ids = self.client.zrange(self._key(f"{queue}.XQ"), 0, -1)

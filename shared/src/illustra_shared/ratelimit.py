@@ -19,31 +19,23 @@ import redis
 log = logging.getLogger(__name__)
 
 
-class RateLimiter:
-    def __init__(self, limit: int, window_s: int) -> None:
-        self.limit = limit
-        self.window_s = window_s
-
-    def hit(self, key: str) -> int | None:
-        """Count one use by ``key``; the seconds to wait when it is over the limit (the use is then not counted),
-        else None."""
-        raise NotImplementedError
-
-
 def _wait(seconds: float) -> int:
     return max(1, math.ceil(seconds))
 
 
-class MemoryRateLimiter(RateLimiter):
+class RateLimiter:
     """The times of each key's uses in the last window, in this process."""
 
     def __init__(self, limit: int, window_s: int, clock: Callable[[], float] = time.time) -> None:
-        super().__init__(limit, window_s)
+        self.limit = limit
+        self.window_s = window_s
         self.clock = clock
         self.uses: dict[str, deque[float]] = {}
         self.lock = threading.Lock()
 
     def hit(self, key: str) -> int | None:
+        """Count one use by ``key``; the seconds to wait when it is over the limit (the use is then not counted),
+        else None."""
         now = self.clock()
         since = now - self.window_s
         with self.lock:
@@ -76,7 +68,7 @@ return false
 
 class RedisRateLimiter(RateLimiter):
     """Its keys are under the broker's namespace (BROKER_NAMESPACE), as Dramatiq's are, so that stacks sharing one
-    Redis keep their own counts."""
+    Redis keep their own counts. Without Redis, it counts in this process, as the limiter it extends."""
 
     def __init__(
         self,
@@ -87,12 +79,10 @@ class RedisRateLimiter(RateLimiter):
         *,
         namespace: str,
     ) -> None:
-        super().__init__(limit, window_s)
+        super().__init__(limit, window_s, clock)
         self.client = client
         self.prefix = f"{namespace}:ratelimit:"
-        self.clock = clock
         self.script = client.register_script(_SLIDING_WINDOW)
-        self.fallback = MemoryRateLimiter(limit, window_s, clock)
 
     def hit(self, key: str) -> int | None:
         try:
@@ -102,5 +92,5 @@ class RedisRateLimiter(RateLimiter):
             )
         except redis.RedisError:
             log.warning("rate limiter's Redis unavailable; limiting in this process alone")
-            return self.fallback.hit(key)
+            return super().hit(key)
         return None if wait is None else _wait(float(wait))

@@ -31,6 +31,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # WORKER_THREADS when the extractor asks a model (llm, hybrid): 2 processes x 128 = 256 calls in flight a pod.
 LLM_WORKER_THREADS = 128
 
+ExtractorMode = Literal["rules", "llm", "hybrid"]
 Count = Annotated[int, Field(ge=0)]
 PositiveCount = Annotated[int, Field(ge=1)]
 Seconds = Annotated[float, Field(gt=0)]
@@ -97,7 +98,7 @@ class Settings(BaseSettings):
     # processes.
     llm_max_in_flight: PositiveCount = 256
     # rules, llm or hybrid; hybrid when an LLM key is set, rules otherwise.
-    extractor_mode: Literal["rules", "llm", "hybrid"] = Field(
+    extractor_mode: ExtractorMode = Field(
         default_factory=lambda data: "hybrid" if data["llm_api_key"] else "rules"
     )
     worker_processes: PositiveCount = 2

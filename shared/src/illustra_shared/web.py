@@ -1,5 +1,6 @@
-"""What both Falcon apps (gateway and status) share: the error format, the mapping of failures to status codes,
-the database connection per request, and the health resources."""
+"""What both Falcon apps (gateway and status) are built on (``create_api_app``): the error format, the mapping of
+failures to status codes, the database connection per request, authentication, request metrics, the health
+resources and the API description."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ import falcon
 from dramatiq import Broker
 from peewee import Database
 
+from .auth import Authentication, TokenCheck
 from .broker import ping_broker
 from .database import release_connection
 from .errors import UNAVAILABLE_ERRORS, DocumentNotFound
+from .openapi import API_DOCUMENT
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +41,17 @@ def _unavailable(
     )
 
 
-def _not_found(
-    req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
-) -> None:
-    raise falcon.HTTPNotFound(description=str(exception) or "not found")
+def answered_as(
+    http_error: Callable[..., falcon.HTTPError],
+) -> Callable[[falcon.Request, falcon.Response, Exception, dict[str, Any]], None]:
+    """An error handler answering an exception with ``http_error``, the exception's message its body."""
+
+    def handle(
+        req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
+    ) -> None:
+        raise http_error(description=str(exception))
+
+    return handle
 
 
 def _unexpected(
@@ -50,14 +61,6 @@ def _unexpected(
         raise exception
     log.exception("unhandled error during %s %s", req.method, req.path)
     raise falcon.HTTPInternalServerError(description="internal error")
-
-
-def install_error_handling(app: falcon.App[Any, Any]) -> None:
-    app.set_error_serializer(serialize_error)
-    app.add_error_handler(Exception, _unexpected)
-    app.add_error_handler(DocumentNotFound, _not_found)
-    for error in UNAVAILABLE_ERRORS:
-        app.add_error_handler(error, _unavailable)
 
 
 class DatabaseConnection:
@@ -104,14 +107,18 @@ class JsonOnly:
             resp.set_header("Cache-Control", "no-store")
 
 
-class HealthResource:
-    """``/healthz``: the process answers."""
+class FixedAnswer:
+    """The same answer to every GET, without the database or a token: ``/healthz`` (the process answers) and
+    ``/openapi.json``."""
 
     uses_database = False
     auth_exempt = True
 
+    def __init__(self, media: dict[str, Any]) -> None:
+        self.media = media
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.media = {"status": "ok"}
+        resp.media = self.media
 
 
 class ReadinessResource:
@@ -144,9 +151,29 @@ class ReadinessResource:
         resp.media = {"status": "success" if ready else "error", "checks": results}
 
 
-def add_health_routes(app: falcon.App[Any, Any], database: Database, broker: Broker) -> None:
-    app.add_route("/healthz", HealthResource())
+def create_api_app(
+    service: str, settings: Settings, database: Database, broker: Broker, *middleware: Any
+) -> falcon.App[Any, Any]:
+    """The app of ``service`` with what both services share; its own ``middleware`` runs after the request
+    metrics, before the JSON-only check, the database connection and authentication."""
+    app: falcon.App[Any, Any] = falcon.App(
+        middleware=[
+            RequestMetrics(service),
+            *middleware,
+            JsonOnly(),
+            DatabaseConnection(database),
+            Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
+        ]
+    )
+    app.set_error_serializer(serialize_error)
+    app.add_error_handler(Exception, _unexpected)
+    app.add_error_handler(DocumentNotFound, answered_as(falcon.HTTPNotFound))
+    for error in UNAVAILABLE_ERRORS:
+        app.add_error_handler(error, _unavailable)
+    app.add_route("/healthz", FixedAnswer({"status": "ok"}))
     app.add_route("/readyz", ReadinessResource(database, broker))
+    app.add_route("/openapi.json", FixedAnswer(API_DOCUMENT))
+    return app
 
 
 @functools.lru_cache(maxsize=64)

@@ -14,11 +14,11 @@ from illustra_shared.database import Statement
 from illustra_shared.errors import UNAVAILABLE_ERRORS, StageFailed
 from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
-from illustra_shared.stages import STEP_BY_ACTOR
+from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE, PipelineStep
 
 from .engines import StageEngine
 from .results import ResultStore
-from .stage import StageRun
+from .stage import Compute, StageRun
 
 
 def declare_actors(
@@ -42,33 +42,24 @@ def declare_actors(
     }
 
     def basic_info(document_id: int, report: StageReport) -> Sequence[Statement]:
-        basic = engine.basic_info(store.inputs(document_id, with_basic_info=False).text)
+        basic = engine.basic_info(store.text(document_id), report)
         return store.basic_info_writes(document_id, basic, extractor=report.extractor)
 
     def value_table(document_id: int, report: StageReport) -> Sequence[Statement]:
-        inputs = store.inputs(document_id, with_basic_info=True)
-        assert inputs.basic is not None  # inputs() raises DocumentNotFound instead
-        table = engine.value_table(inputs.text, inputs.basic)
+        text, basic = store.text_and_basic_info(document_id)
+        table = engine.value_table(text, basic, report)
         return store.value_table_writes(document_id, table, extractor=report.extractor)
 
     def summary(document_id: int, report: StageReport) -> Sequence[Statement]:
-        inputs = store.inputs(document_id, with_basic_info=True)
-        assert inputs.basic is not None
-        summary = engine.summary(inputs.text, inputs.basic, store.load_value_table(document_id))
+        text, basic = store.text_and_basic_info(document_id)
+        summary = engine.summary(text, basic, store.load_value_table(document_id), report)
         return store.summary_writes(document_id, summary, extractor=report.extractor)
 
-    def extract_basic_info(document_id: int) -> None:
-        run(STEP_BY_ACTOR["extract_basic_info"], document_id, basic_info)
+    def declare(step: PipelineStep, compute: Compute) -> dramatiq.Actor:
+        def run_step(document_id: int) -> None:
+            run(step, document_id, compute)
 
-    def extract_value_table(document_id: int) -> None:
-        run(STEP_BY_ACTOR["extract_value_table"], document_id, value_table)
+        return dramatiq.actor(actor_name=step.actor_name, **options)(run_step)
 
-    def extract_summary(document_id: int) -> None:
-        run(STEP_BY_ACTOR["extract_summary"], document_id, summary)
-
-    return {
-        function.__name__: dramatiq.actor(actor_name=STEP_BY_ACTOR[function.__name__].actor_name, **options)(
-            function
-        )
-        for function in (extract_basic_info, extract_value_table, extract_summary)
-    }
+    computes = {BASIC_INFO: basic_info, VALUE_TABLE: value_table, SUMMARY: summary}
+    return {step.actor_name: declare(step, compute) for step, compute in computes.items()}

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TextIO
 
 from illustra_shared.errors import ConfigurationError, StageFailed
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.settings import Settings
 
 from .engines import MODES, StageEngine, create_engine
 from .extraction.record import Extracted, corpus_record
 from .llm.cache import MemoryCache
-from .report import begin_report, end_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,33 +36,29 @@ def run(args: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"extract: {error}", file=sys.stderr)
         return 2
-    if args.corpus is not None:
-        if args.out is None:
-            print("extract: --corpus needs --out", file=sys.stderr)
-            return 2
-        return _run_corpus(engine, args.corpus, args.out)
-    if args.file is None:
+    if args.corpus is not None and args.out is None:
+        print("extract: --corpus needs --out", file=sys.stderr)
+        return 2
+    path = args.corpus if args.corpus is not None else args.file
+    if path is None:
         print("extract: give a text FILE or --corpus IN.jsonl --out OUT.jsonl", file=sys.stderr)
         return 2
-    return _run_file(engine, args.file)
-
-
-def _extract(engine: StageEngine, text: str) -> Extracted:
-    begin_report()
-    basic = engine.basic_info(text)
-    basic_by = end_report().extractor
-    begin_report()
-    table = engine.value_table(text, basic)
-    table_by = end_report().extractor
-    begin_report()
-    summary = engine.summary(text, basic, table)
-    return Extracted(basic, table, summary, (basic_by, table_by, end_report().extractor))
-
-
-def _run_file(engine: StageEngine, path: Path) -> int:
     if not path.is_file():
         print(f"extract: no such file: {path}", file=sys.stderr)
         return 1
+    return _run_corpus(engine, path, args.out) if args.corpus is not None else _run_file(engine, path)
+
+
+def _extract(engine: StageEngine, text: str) -> Extracted:
+    basic_report, table_report, summary_report = StageReport(), StageReport(), StageReport()
+    basic = engine.basic_info(text, basic_report)
+    table = engine.value_table(text, basic, table_report)
+    summary = engine.summary(text, basic, table, summary_report)
+    extractors = (basic_report.extractor, table_report.extractor, summary_report.extractor)
+    return Extracted(basic, table, summary, extractors)
+
+
+def _run_file(engine: StageEngine, path: Path) -> int:
     try:
         extracted = _extract(engine, path.read_text(encoding="utf-8"))
     except StageFailed as error:  # past a limit of what extraction accepts
@@ -79,9 +75,6 @@ def _run_file(engine: StageEngine, path: Path) -> int:
 
 
 def _run_corpus(engine: StageEngine, corpus: Path, out: Path) -> int:
-    if not corpus.is_file():
-        print(f"extract: no such file: {corpus}", file=sys.stderr)
-        return 1
     lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as sink:

@@ -4,10 +4,13 @@ table written on one line)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from illustra_shared.errors import StageFailed
-from illustra_shared.settings import Settings
+
+if TYPE_CHECKING:  # the sandbox's child processes import this module: they need no settings
+    from illustra_shared.settings import Settings
 
 
 class DocumentRefused(StageFailed):
@@ -27,16 +30,8 @@ class ExtractionLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ExtractionLimits:
-        return cls(
-            max_chars=settings.extract_max_chars,
-            max_line_chars=settings.extract_max_line_chars,
-            max_cells=settings.extract_max_cells,
-            cpu_limit_s=settings.extract_cpu_limit_s,
-            memory_limit_mib=settings.extract_memory_limit_mib,
-            sandboxes=settings.extract_sandboxes,
-            inline_max_chars=settings.extract_inline_max_chars,
-            inline_max_line_chars=settings.extract_inline_max_line_chars,
-        )
+        """The EXTRACT_* settings: each field is the one of its name."""
+        return cls(**{field.name: getattr(settings, f"extract_{field.name}") for field in fields(cls)})
 
     def fits_inline(self, text: str) -> bool:
         """Whether ``text`` is small enough to extract in the worker process itself, outside a sandbox. Its time

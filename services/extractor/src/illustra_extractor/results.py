@@ -7,7 +7,6 @@ replaces them.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -96,14 +95,8 @@ class _Statements:
         )
 
 
-@dataclass(frozen=True)
-class StageInputs:
-    text: str
-    basic: BasicInfo | None
-
-
 class ResultStore:
-    """Reads a stage's inputs in one query, and gives the statements that store its results, which
+    """Reads a stage's inputs, and gives the statements that store its results, which
     ``Lifecycle.complete_stage`` sends together with the stage's completion."""
 
     def __init__(self, database: Database) -> None:
@@ -117,13 +110,14 @@ class ResultStore:
         with connection(self.database):
             return self.database.execute_sql(sql, [document_id]).fetchall()
 
-    def inputs(self, document_id: int, *, with_basic_info: bool) -> StageInputs:
-        """The OCR text, and the basic information when asked, in one query."""
-        if not with_basic_info:
-            rows = self._fetch(self.sql.select_text, document_id)
-            if not rows:
-                raise DocumentNotFound(f"document {document_id} does not exist")
-            return StageInputs(rows[0][0], None)
+    def text(self, document_id: int) -> str:
+        rows = self._fetch(self.sql.select_text, document_id)
+        if not rows:
+            raise DocumentNotFound(f"document {document_id} does not exist")
+        return rows[0][0]
+
+    def text_and_basic_info(self, document_id: int) -> tuple[str, BasicInfo]:
+        """The OCR text and the basic information, in one query."""
         rows = self._fetch(self.sql.select_text_and_basic, document_id)
         if not rows:
             raise DocumentNotFound(f"document {document_id} does not exist")
@@ -131,11 +125,8 @@ class ResultStore:
         if basic_id is None:
             raise DocumentNotFound(f"document {document_id} has no basic information yet")
         values = [convert(value) for convert, value in zip(self.basic_converters, values, strict=True)]
-        return StageInputs(
-            text,
-            BasicInfo.from_json(
-                {"values": dict(zip(BASIC_FIELDS, values, strict=True)), "meta": orjson.loads(meta)}
-            ),
+        return text, BasicInfo.from_json(
+            {"values": dict(zip(BASIC_FIELDS, values, strict=True)), "meta": orjson.loads(meta)}
         )
 
     def basic_info_writes(self, document_id: int, basic: BasicInfo, *, extractor: str) -> list[Statement]:
@@ -173,19 +164,10 @@ class ResultStore:
 
     def summary_writes(self, document_id: int, summary: Summary, *, extractor: str) -> list[Statement]:
         data = summary.to_json()
-        values = data["values"]
+        values = {**data["values"], "key_points": _json(list(data["values"].get("key_points") or []))}
         return [
             (
                 self.sql.upsert_summary,
-                [
-                    document_id,
-                    values.get("proposal_date"),
-                    values.get("valid_until"),
-                    values.get("breakeven_year"),
-                    _json(list(values.get("key_points") or [])),
-                    values.get("overview"),
-                    _json(data["meta"]),
-                    extractor,
-                ],
+                [document_id, *(values.get(name) for name in SUMMARY_FIELDS), _json(data["meta"]), extractor],
             )
         ]

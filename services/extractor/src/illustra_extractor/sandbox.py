@@ -21,7 +21,6 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
@@ -164,11 +163,6 @@ def _limit_cpu_from_now(cpu_s: int) -> None:
 def _serve(connection: Connection, cpu_s: int, memory_mib: int) -> None:
     from . import extraction
 
-    stages: dict[str, Callable[..., Any]] = {
-        "basic_info": extraction.extract_basic_info,
-        "value_table": extraction.extract_value_table,
-        "summary": extraction.extract_summary,
-    }
     # Ctrl-C reaches the whole process group: the worker finishes its stages, so their children must live on.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -181,7 +175,7 @@ def _serve(connection: Connection, cpu_s: int, memory_mib: int) -> None:
                 return
             _limit_cpu_from_now(cpu_s)
             try:
-                reply = ("ok", stages[stage](*args))
+                reply = ("ok", getattr(extraction, f"extract_{stage}")(*args))
             except MemoryError:
                 raise
             except Exception as error:  # handed to the stage, which fails with it as it would in process

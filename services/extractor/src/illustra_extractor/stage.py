@@ -17,7 +17,6 @@ from illustra_shared.pipeline import Pipeline
 from illustra_shared.stages import PipelineStep, next_step
 
 from .middleware.attempts import StageAttempts
-from .report import begin_report, end_report
 
 # A stage's computation: the statements that store its results for the document, its report filled in.
 Compute = Callable[[int, StageReport], Sequence[Statement]]
@@ -37,10 +36,7 @@ class StageRun:
         if attempt is None:
             raise SkipMessage()
         self.attempts.track(message.message_id, attempt)
-        try:
-            writes = compute(document_id, begin_report(attempt.report))
-        finally:
-            end_report()
+        writes = compute(document_id, attempt.report)
         moved = self.lifecycle.complete_stage(attempt, writes)
         self.attempts.untrack(message.message_id)
         following = next_step(step)

@@ -33,7 +33,6 @@ _CRASH_PAUSE_S = 1.0
 
 @dataclass
 class Child:
-    slot: int
     process: subprocess.Popen
     heartbeat: int  # the read end of the pipe the process beats on
     # None until the first beat: a process is watched once it has started.
@@ -71,7 +70,7 @@ class Supervisor:
             )
         finally:
             os.close(beats)
-        self.children[slot] = Child(slot, process, heartbeat)
+        self.children[slot] = Child(process, heartbeat)
         log.info("started extractor process %d (slot %d)", process.pid, slot)
 
     def _on_signal(self, signum: int, frame: object) -> None:

@@ -42,12 +42,7 @@ def create_worker_broker(
     lifecycle = Lifecycle(database, settings, clock)
     broker = create_broker(settings)
     pipeline = Pipeline(broker, settings)
-    attempts = StageAttempts(
-        lifecycle,
-        soft_time_limit_s=settings.stage_soft_time_limit_s,
-        hard_time_limit_s=settings.stage_hard_time_limit_s,
-        lease_s=settings.lease_s,
-    )
+    attempts = StageAttempts(lifecycle, settings)
     # The order matters where a middleware's after-hook must see what another one decided: Dramatiq runs the
     # after-hooks in the reverse of the list's order, and the broker's list starts with TimeLimit and Retries.
     # - StageMetrics goes before Retries: its after-hook reads Retries' decision (``message.failed``).
@@ -60,13 +55,7 @@ def create_worker_broker(
         CurrentMessage(),
         DatabaseConnection(database),
         attempts,
-        Reconciler(
-            lifecycle,
-            pipeline,
-            reconcile_after_s=settings.reconcile_after_s,
-            lease_s=settings.lease_s,
-            max_backoff_s=settings.stage_max_backoff_s,
-        ),
+        Reconciler(lifecycle, pipeline),
     ):
         broker.add_middleware(middleware)
     engine = engine or create_engine(settings.extractor_mode, settings)

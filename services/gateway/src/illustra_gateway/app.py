@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import falcon
 import redis
 from dramatiq import Broker
 from peewee import Database
 
-from illustra_shared.auth import Authentication, TokenCheck
 from illustra_shared.errors import NotInError, QuotaExceeded
 from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.models import utcnow
-from illustra_shared.openapi import add_openapi_route
 from illustra_shared.pipeline import Pipeline
-from illustra_shared.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from illustra_shared.ratelimit import RateLimiter, RedisRateLimiter
 from illustra_shared.routing import DOCUMENT_ID
 from illustra_shared.settings import Settings
-from illustra_shared.web import (
-    DatabaseConnection,
-    JsonOnly,
-    RequestMetrics,
-    add_health_routes,
-    install_error_handling,
-)
+from illustra_shared.web import answered_as, create_api_app
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
@@ -35,26 +26,13 @@ from .resources import RetryResource, SaveDocumentResource
 
 def default_rate_limiter(settings: Settings) -> RateLimiter:
     if settings.is_demo:
-        return MemoryRateLimiter(settings.submit_limit, settings.submit_window_s)
+        return RateLimiter(settings.submit_limit, settings.submit_window_s)
     return RedisRateLimiter(
         redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
         settings.submit_limit,
         settings.submit_window_s,
         namespace=settings.broker_namespace,
     )
-
-
-def _refused_as(
-    http_error: Callable[..., falcon.HTTPError],
-) -> Callable[[falcon.Request, falcon.Response, Exception, dict[str, Any]], None]:
-    """An error handler answering a transition the lifecycle refused with ``http_error``, its reason the body."""
-
-    def handle(
-        req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
-    ) -> None:
-        raise http_error(description=str(exception))
-
-    return handle
 
 
 def create_app(
@@ -65,18 +43,10 @@ def create_app(
     clock: Callable[[], datetime] = utcnow,
     rate_limiter: RateLimiter | None = None,
 ) -> falcon.App:
-    app = falcon.App(
-        middleware=[  # type: ignore[arg-type]  # falcon's middleware protocols do not join across classes
-            RequestMetrics("gateway"),
-            SubmissionMetrics(),
-            JsonOnly(),
-            DatabaseConnection(database),
-            Authentication(TokenCheck(settings.token_cache_s), required=settings.auth_required),
-        ]
-    )
-    install_error_handling(app)
-    app.add_error_handler(NotInError, _refused_as(falcon.HTTPConflict))
-    app.add_error_handler(QuotaExceeded, _refused_as(falcon.HTTPForbidden))
+    app = create_api_app("gateway", settings, database, broker, SubmissionMetrics())
+    # Transitions the lifecycle refused, its reason the answer.
+    app.add_error_handler(NotInError, answered_as(falcon.HTTPConflict))
+    app.add_error_handler(QuotaExceeded, answered_as(falcon.HTTPForbidden))
     lifecycle = Lifecycle(database, settings, clock)
     pipeline = Pipeline(broker, settings)
     app.add_route(
@@ -86,7 +56,5 @@ def create_app(
         ),
     )
     app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", RetryResource(lifecycle, pipeline))
-    add_openapi_route(app)
-    add_health_routes(app, database, broker)
     add_page_routes(app)
     return app

@@ -51,44 +51,8 @@ def load_static_files(directory: Path = STATIC_DIR) -> dict[str, StaticFile]:
     return files
 
 
-def _send(req: falcon.Request, resp: falcon.Response, file: StaticFile) -> None:
-    resp.etag = file.etag  # Falcon quotes it
-    resp.cache_control = ["no-cache"]
-    if req.if_none_match and any(tag == file.etag or tag == "*" for tag in req.if_none_match):
-        resp.status = falcon.HTTP_304  # a 304 carries no body, so no Content-Type either
-        resp.content_type = None
-        return
-    resp.content_type = file.content_type
-    resp.set_header("X-Content-Type-Options", "nosniff")
-    if file.content_type.startswith("text/html"):
-        resp.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        resp.set_header("Referrer-Policy", "same-origin")
-        resp.set_header("X-Frame-Options", "DENY")
-    resp.content_length = len(file.body)
-    if req.method != "HEAD":
-        resp.data = file.body
-
-
-class PageResource:
-    """``GET /``: the page."""
-
-    uses_database = False
-    auth_exempt = True
-
-    def __init__(self, files: dict[str, StaticFile]) -> None:
-        self.files = files
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        page = self.files.get("index.html")
-        if page is None:
-            raise falcon.HTTPNotFound(description="the page is not installed (static/index.html is missing)")
-        _send(req, resp, page)
-
-    on_head = on_get
-
-
 class StaticResource:
-    """``GET /static/{name}``: one of the page's files; only names found at start are served."""
+    """``GET /``: the page; ``GET /static/{name}``: one of its files (only names found at start are served)."""
 
     uses_database = False
     auth_exempt = True
@@ -96,16 +60,31 @@ class StaticResource:
     def __init__(self, files: dict[str, StaticFile]) -> None:
         self.files = files
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
-        file = self.files.get(name)
+    def on_get(self, req: falcon.Request, resp: falcon.Response, name: str | None = None) -> None:
+        file = self.files.get("index.html" if name is None else name)
         if file is None:
-            raise falcon.HTTPNotFound(description=f"no static file {name!r}")
-        _send(req, resp, file)
+            missing = "the page is not installed (static/index.html is missing)"
+            raise falcon.HTTPNotFound(description=missing if name is None else f"no static file {name!r}")
+        resp.etag = file.etag  # Falcon quotes it
+        resp.cache_control = ["no-cache"]
+        if req.if_none_match and any(tag == file.etag or tag == "*" for tag in req.if_none_match):
+            resp.status = falcon.HTTP_304  # a 304 carries no body, so no Content-Type either
+            resp.content_type = None
+            return
+        resp.content_type = file.content_type
+        resp.set_header("X-Content-Type-Options", "nosniff")
+        if file.content_type.startswith("text/html"):
+            resp.set_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            resp.set_header("Referrer-Policy", "same-origin")
+            resp.set_header("X-Frame-Options", "DENY")
+        resp.content_length = len(file.body)
+        if req.method != "HEAD":
+            resp.data = file.body
 
     on_head = on_get
 
 
 def add_page_routes(app: falcon.App, directory: Path = STATIC_DIR) -> None:
-    files = load_static_files(directory)
-    app.add_route("/", PageResource(files))
-    app.add_route("/static/{name}", StaticResource(files))
+    files = StaticResource(load_static_files(directory))
+    app.add_route("/", files)
+    app.add_route("/static/{name}", files)

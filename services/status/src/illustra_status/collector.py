@@ -75,9 +75,7 @@ class PipelineCollector(Collector):
         oldest.add_metric(
             [], 0 if oldest_created is None else max(0.0, (now - oldest_created).total_seconds())
         )
-        yield by_stage
-        yield stuck
-        yield oldest
+        yield from (by_stage, stuck, oldest)
         queue = self._queue_messages()
         if queue is not None:
             yield queue
@@ -93,10 +91,8 @@ class PipelineCollector(Collector):
                 pipe.llen(base)
                 pipe.llen(f"{base}.DQ")
                 pipe.zcard(f"{base}.XQ")
-            counts = pipe.execute()
-        for index, queue_name in enumerate(self.queue_names):
-            waiting, delayed, dead = counts[3 * index : 3 * index + 3]
-            family.add_metric([queue_name, "waiting"], waiting)
-            family.add_metric([queue_name, "delayed"], delayed)
-            family.add_metric([queue_name, "dead"], dead)
+            counts = iter(pipe.execute())  # in the order asked
+        for queue_name in self.queue_names:
+            for state in ("waiting", "delayed", "dead"):
+                family.add_metric([queue_name, state], next(counts))
         return family

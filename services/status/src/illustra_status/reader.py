@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +25,7 @@ from illustra_shared.models import (
     SummaryResult,
     ValueTableResult,
     ValueTableRow,
+    owned_document,
 )
 
 
@@ -51,14 +51,6 @@ def _fields(record: Any, model: type[BaseModel]) -> dict[str, Any]:
 _SUMMARY_COLUMNS = tuple(getattr(Document, name) for name in DocumentSummary.model_fields)
 
 
-@dataclass(frozen=True)
-class Page:
-    documents: list[dict[str, Any]]
-    page: int
-    page_size: int
-    total: int
-
-
 class DocumentReader:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -66,12 +58,6 @@ class DocumentReader:
         status_sql = f"SELECT {', '.join(StatusData.model_fields)} FROM documents WHERE id = {p}"
         self.status_sql = prepared(database, "illustra_status", status_sql)
         self.owned_status_sql = prepared(database, "illustra_owned_status", f"{status_sql} AND user_id = {p}")
-
-    @staticmethod
-    def _visible(query: Any, document_id: int, owner: int | None) -> Any:
-        """Another user's document is answered exactly like one that does not exist."""
-        query = query.where(Document.id == document_id)
-        return query if owner is None else query.where(Document.user_id == owner)
 
     def status(self, document_id: int, *, owner: int | None = None) -> dict[str, Any]:
         # The route every open page polls: plain SQL built once and prepared, one indexed row.
@@ -95,7 +81,7 @@ class DocumentReader:
         ]
         if include_text:
             columns.append(Document.ocr_content)
-        document = self._visible(Document.select(*columns), document_id, owner).first()
+        document = owned_document(Document.select(*columns), document_id, owner).first()
         if document is None:
             raise DocumentNotFound(f"document {document_id} does not exist")
         data = _fields(document, DocumentSummary)
@@ -134,8 +120,9 @@ class DocumentReader:
         ]
         return data
 
-    def list_for_user(self, user_id: int, page: int, page_size: int) -> Page:
+    def list_for_user(self, user_id: int, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+        """A page of the user's documents, newest first, and how many they have."""
         query = Document.select(*_SUMMARY_COLUMNS).where(Document.user_id == user_id)
         total = query.count()
         documents = query.order_by(Document.id.desc()).paginate(page, page_size)
-        return Page([_fields(d, DocumentSummary) for d in documents], page, page_size, total)
+        return [_fields(d, DocumentSummary) for d in documents], total

@@ -6,7 +6,7 @@ import falcon
 
 from illustra_shared.auth import owner_filter
 from illustra_shared.errors import DocumentNotFound
-from illustra_shared.retention import delete_document
+from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.settings import Settings
 
 from .reader import DocumentReader
@@ -57,8 +57,9 @@ class DocumentResource:
     ``DELETE``: the document, its results, attempts and cached LLM replies, for its owner. It is served here, not
     by the gateway, because the Ingress routes by path and this path is the status service's."""
 
-    def __init__(self, reader: DocumentReader) -> None:
+    def __init__(self, reader: DocumentReader, lifecycle: Lifecycle) -> None:
         self.reader = reader
+        self.lifecycle = lifecycle
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
         include_text = _boolean(req, "include_text")
@@ -66,7 +67,7 @@ class DocumentResource:
         resp.media = {"status": "success", "data": data}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        if not delete_document(self.reader.database, document_id, owner=owner_filter(req)):
+        if not self.lifecycle.delete(document_id, owner=owner_filter(req)):
             raise DocumentNotFound(f"document {document_id} does not exist")
         resp.media = {"status": "success", "message": "已刪除 / deleted", "document_id": document_id}
 
@@ -87,14 +88,14 @@ class DocumentListResource:
         page_size = _positive_int(
             req, "page_size", self.settings.page_size_default, self.settings.page_size_max
         )
-        result = self.reader.list_for_user(user_id, page, page_size)
+        documents, total = self.reader.list_for_user(user_id, page, page_size)
         resp.media = {
             "status": "success",
-            "data": result.documents,
+            "data": documents,
             "pagination": {
-                "page": result.page,
-                "page_size": result.page_size,
-                "total": result.total,
-                "pages": -(-result.total // result.page_size),
+                "page": page,
+                "page_size": page_size,
+                "total": total,
+                "pages": -(-total // page_size),
             },
         }

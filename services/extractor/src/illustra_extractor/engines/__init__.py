@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from illustra_shared.settings import Settings
+from typing import get_args
+
+from illustra_shared.settings import ExtractorMode, Settings
 
 from ..limits import ExtractionLimits
 from ..llm.cache import DatabaseCache, ReplyCache
@@ -13,25 +15,19 @@ from .hybrid import HybridEngine
 from .llm import LLMEngine
 from .rules import RulesEngine
 
-MODES = ("rules", "llm", "hybrid")
+MODES: tuple[str, ...] = get_args(ExtractorMode)
 
 
-def _bounded_rules(settings: Settings) -> RulesEngine:
+def create_engine(mode: str, settings: Settings, *, cache: ReplyCache | None = None) -> StageEngine:
+    """The engine for ``mode``, its rules within the EXTRACT_* limits of ``settings``; llm and hybrid read its LLM_*
+    and keep replies in ``cache`` (the database table llm_cache unless told otherwise)."""
     limits = ExtractionLimits.from_settings(settings)
-    return RulesEngine(limits, Sandbox.from_limits(limits) if limits.sandboxes else None)
-
-
-def create_engine(
-    mode: str, settings: Settings | None = None, *, cache: ReplyCache | None = None
-) -> StageEngine:
-    """The engine for ``mode``; llm and hybrid read LLM_* from ``settings`` and keep replies in ``cache`` (the
-    database table llm_cache unless told otherwise). With ``settings`` the rules run within the EXTRACT_* limits."""
-    rules = _bounded_rules(settings) if settings is not None else RulesEngine()
+    rules = RulesEngine(limits, Sandbox.from_limits(limits) if limits.sandboxes else None)
     if mode == "rules":
         return rules
     if mode in ("llm", "hybrid"):
-        config = LLMConfig.from_settings(settings or Settings.from_env())
         engine = LLMEngine if mode == "llm" else HybridEngine
+        config = LLMConfig.from_settings(settings)
         return engine(config, cache if cache is not None else DatabaseCache(), rules=rules)
     raise ValueError(f"extractor mode must be one of {', '.join(MODES)}, not {mode!r}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
 
 from ..extraction.types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
@@ -18,9 +19,7 @@ from ..llm.deadline import Deadline
 from ..llm.grounding import Grounder, ground_basic, ground_row, ground_summary
 from ..llm.masking import Masker
 from ..llm.reconcile import DOUBTFUL, reconcile_fields, reconcile_table
-from ..report import StageReport, current_report
 from .base import StageEngine
-from .rules import RulesEngine
 
 # The overview is never the model's: it is built from the extracted values (by the rules' summary), so it can
 # only say what they say.
@@ -56,9 +55,9 @@ def _nulls(answers: Answers, keys: tuple[str, ...]) -> set[str]:
 class LLMEngine(StageEngine):
     name = "llm"
 
-    def __init__(self, config: LLMConfig, cache: ReplyCache, rules: StageEngine | None = None) -> None:
+    def __init__(self, config: LLMConfig, cache: ReplyCache, rules: StageEngine) -> None:
         self.config = config
-        self.rules = rules or RulesEngine()
+        self.rules = rules
         self.asker = Asker(LLMClient(config), cache)
 
     # What to ask the model for: everything. HybridEngine asks only for what the rules are unsure of.
@@ -74,16 +73,13 @@ class LLMEngine(StageEngine):
 
     # The stages
 
-    def basic_info(self, text: str) -> BasicInfo:
-        report = current_report()
-        rules = self.rules.basic_info(text)
+    def basic_info(self, text: str, report: StageReport) -> BasicInfo:
+        rules = self.rules.basic_info(text, report)
         grounder = Grounder(text)
         weak = {name for name in BASIC_FIELDS if not grounder.rules_value_placed(name, rules.fields[name])}
         keys = self.basic_keys(rules, weak)
-        answers = (
-            self._ask(Ask(BASIC_INFO.name, keys), text, rules.get("insured_name"), report) if keys else None
-        )
-        if answers is None or not answers.replies:
+        answers = self._ask(Ask(BASIC_INFO.name, keys), text, rules.get("insured_name"), report)
+        if answers is None:
             return rules
         fields, rejected = _first_grounded([ground_basic(grounder, reply) for reply in answers.replies])
         premium = fields.get("annual_premium")
@@ -93,29 +89,26 @@ class LLMEngine(StageEngine):
             and not grounder.paid_in_year_one(rules.get("annual_premium"))
         ):
             weak.add("annual_premium")  # the rules' premium fails the table's check, the model's passes it
-        notes: list[str] = []
         merged = reconcile_fields(
             BASIC_INFO.name,
             BASIC_FIELDS,
             rules.fields,
             fields,
             rejected,
-            notes,
+            report.notes,
             weak=weak,
             nulls=_nulls(answers, keys),
         )
-        self._finish(report, notes)
+        report.extractor = self.name
         return BasicInfo(merged)
 
-    def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
-        report = current_report()
-        rules = self.rules.value_table(text, basic)
+    def value_table(self, text: str, basic: BasicInfo, report: StageReport) -> ValueTable:
+        rules = self.rules.value_table(text, basic, report)
         grounder = Grounder(text)
         ask = self.table_ask(rules, grounder)
-        answers = self._ask(ask, text, basic.get("insured_name"), report) if ask is not None else None
-        if ask is None or answers is None or not answers.replies:
+        answers = self._ask(ask, text, basic.get("insured_name"), report)
+        if ask is None or answers is None:
             return rules
-        notes: list[str] = []
         model_rows: dict[int, dict[str, Field]] = {}
         rejected: dict[int, dict[str, str]] = {}
         nulls: dict[int, set[str]] = {}
@@ -124,7 +117,7 @@ class LLMEngine(StageEngine):
                 year = values["policy_year"]
                 row, bad = ground_row(grounder, values, basic)
                 if not row:
-                    notes.append(f"table: model row for policy year {year} rejected: no such row in the text")
+                    report.note(f"table: model row for policy year {year} rejected: no such row in the text")
                     continue
                 if year not in model_rows:
                     model_rows[year] = row
@@ -145,39 +138,43 @@ class LLMEngine(StageEngine):
                 and year not in rejected
                 and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
             }
-        table = reconcile_table(rules, model_rows, rejected, notes, nulls=nulls, no_such_rows=no_such_rows)
-        self._finish(report, notes)
+        table = reconcile_table(
+            rules, model_rows, rejected, report.notes, nulls=nulls, no_such_rows=no_such_rows
+        )
+        report.extractor = self.name
         return table
 
-    def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
-        report = current_report()
-        rules = self.rules.summary(text, basic, table)
+    def summary(self, text: str, basic: BasicInfo, table: ValueTable, report: StageReport) -> Summary:
+        rules = self.rules.summary(text, basic, table, report)
         keys = self.summary_keys(rules)
-        answers = (
-            self._ask(Ask(SUMMARY.name, keys), text, basic.get("insured_name"), report) if keys else None
-        )
-        if answers is None or not answers.replies:
+        answers = self._ask(Ask(SUMMARY.name, keys), text, basic.get("insured_name"), report)
+        if answers is None:
             return rules
         grounder = Grounder(text)
         fields, rejected = _first_grounded(
             [ground_summary(grounder, reply, table) for reply in answers.replies]
         )
-        notes: list[str] = []
         merged = reconcile_fields(
-            SUMMARY.name, SUMMARY_FIELDS, rules.fields, fields, rejected, notes, nulls=_nulls(answers, keys)
+            SUMMARY.name,
+            SUMMARY_FIELDS,
+            rules.fields,
+            fields,
+            rejected,
+            report.notes,
+            nulls=_nulls(answers, keys),
         )
-        self._finish(report, notes)
+        report.extractor = self.name
         return Summary(merged)
 
-    # Helpers
-
-    def _ask(self, ask: Ask, text: str, insured_name: Any, report: StageReport) -> Answers:
+    def _ask(self, ask: Ask | None, text: str, insured_name: Any, report: StageReport) -> Answers | None:
+        """The model's answers to ``ask``, what happened noted on ``report``; None when there is nothing to ask
+        or no usable reply came (the rules result stands)."""
+        if ask is None or not ask.keys:
+            return None
         masker = Masker(
             text, [insured_name if isinstance(insured_name, str) else None], enabled=self.config.mask_pii
         )
-        answers = self.asker.ask(ask, text, masker, Deadline(self.config.stage_budget_s))
-        for note in answers.notes:
-            report.note(note)
+        answers = self.asker.ask(ask, text, masker, Deadline(self.config.stage_budget_s), report)
         if masker.enabled:
             report.note(f"{ask.stage}: {masker.masked_values} personal value(s) masked before sending")
         if answers.cached:
@@ -187,9 +184,4 @@ class LLMEngine(StageEngine):
             report.note(f"{ask.stage}: {answers.failure}; {outcome}")
         elif not answers.replies:
             report.note(f"{ask.stage}: no usable model reply; fell back to the rules result")
-        return answers
-
-    def _finish(self, report: StageReport, notes: list[str]) -> None:
-        for note in notes:
-            report.note(note)
-        report.extractor = self.name
+        return answers if answers.replies else None

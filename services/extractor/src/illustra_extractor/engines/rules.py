@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from illustra_shared.lifecycle import StageReport
+
 from .. import extraction
 from ..extraction.types import BasicInfo, Summary, ValueTable
 from ..limits import ExtractionLimits
@@ -25,11 +27,13 @@ class RulesEngine(StageEngine):
             return self.sandbox.call(stage, *args)
         return getattr(extraction, f"extract_{stage}")(*args)
 
-    def basic_info(self, text: str) -> BasicInfo:
+    # The rules report nothing: a stage's report says "rules" unless another engine says otherwise.
+
+    def basic_info(self, text: str, report: StageReport) -> BasicInfo:
         return self._run("basic_info", text)
 
-    def value_table(self, text: str, basic: BasicInfo) -> ValueTable:
+    def value_table(self, text: str, basic: BasicInfo, report: StageReport) -> ValueTable:
         return self._run("value_table", text, basic)
 
-    def summary(self, text: str, basic: BasicInfo, table: ValueTable) -> Summary:
+    def summary(self, text: str, basic: BasicInfo, table: ValueTable, report: StageReport) -> Summary:
         return self._run("summary", text, basic, table)

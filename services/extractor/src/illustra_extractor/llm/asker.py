@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from illustra_shared import metrics
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.metrics import LLMErrorKind
 from illustra_shared.stages import BASIC_INFO, SUMMARY, VALUE_TABLE
 
@@ -40,7 +41,6 @@ class Ask:
 @dataclass
 class Answers:
     replies: list[dict[str, Any]] = field(default_factory=list)  # validated, personal data restored
-    notes: list[str] = field(default_factory=list)
     failure: str | None = None  # why asking stopped before every part was answered
     cached: int = 0
     rejected_parts: int = 0
@@ -72,7 +72,8 @@ class Asker:
         self.client = client
         self.cache = cache
 
-    def ask(self, ask: Ask, text: str, masker: Masker, deadline: Deadline) -> Answers:
+    def ask(self, ask: Ask, text: str, masker: Masker, deadline: Deadline, report: StageReport) -> Answers:
+        """The replies to ``ask``, part by part; the calls made count on ``report``, which notes what went wrong."""
         answers = Answers()
         max_chars, max_rows = _LIMITS[ask.stage]
         parts = chunk(text, max_chars=max_chars, max_rows=max_rows)
@@ -83,11 +84,11 @@ class Asker:
             label = f"part {index} of {len(parts)}"
             try:
                 answers.replies.extend(
-                    self._ask_part(ask, text, document_hash, part, masker, deadline, answers, 0)
+                    self._ask_part(ask, text, document_hash, part, masker, deadline, report, answers, 0)
                 )
             except _PartRejected as rejected:
                 answers.rejected_parts += 1
-                answers.notes.append(f"{ask.stage} {label}: model reply rejected: {rejected}")
+                report.note(f"{ask.stage} {label}: model reply rejected: {rejected}")
             except LLMUnavailable as error:
                 answers.failure = f"LLM unavailable ({error})"
                 break
@@ -101,6 +102,7 @@ class Asker:
         part: Chunk,
         masker: Masker,
         deadline: Deadline,
+        report: StageReport,
         answers: Answers,
         splits: int,
     ) -> list[dict[str, Any]]:
@@ -127,7 +129,9 @@ class Asker:
             if correcting:
                 # The one correction round: the model sees its reply and what was wrong with it.
                 messages = [*messages, {"role": "assistant", "content": content[:4000]}, correction(errors)]
-            reply = self.client.complete(ask.stage, messages, max_tokens=max_tokens, deadline=deadline)
+            reply = self.client.complete(
+                ask.stage, messages, max_tokens=max_tokens, deadline=deadline, report=report
+            )
             prompt_tokens += reply.prompt_tokens
             completion_tokens += reply.completion_tokens
             if reply.finish_reason == "length":
@@ -138,14 +142,12 @@ class Asker:
                     raise _PartRejected(
                         f"reply cut off at max_tokens={max_tokens} and the part cannot be split"
                     )
-                answers.notes.append(
-                    f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two"
-                )
+                report.note(f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two")
                 return [
                     found
                     for half in halves
                     for found in self._ask_part(
-                        ask, text, document_hash, half, masker, deadline, answers, splits + 1
+                        ask, text, document_hash, half, masker, deadline, report, answers, splits + 1
                     )
                 ]
             content = reply.content

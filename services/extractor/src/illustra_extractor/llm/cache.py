@@ -6,7 +6,7 @@ passed validation, so a bad answer is asked again next time instead of being ser
 
 What is stored is the reply before the personal data is put back: with masking on (the default) it holds
 placeholders, not names. Each entry keeps the SHA-256 of the text it answered, the one its documents keep, so it is
-deleted with them (``illustra_shared.retention``)."""
+deleted with them (``Lifecycle.delete`` and ``purge``)."""
 
 from __future__ import annotations
 

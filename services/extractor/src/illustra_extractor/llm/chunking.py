@@ -36,11 +36,6 @@ class Chunk:
         return f"{self.context}\n{body}" if self.context else body
 
 
-def is_row(line: str) -> bool:
-    """A line (or HTML row) that looks like a table row: three numbers or more (in its text, not its tags)."""
-    return len(find_amounts(_TAG_RE.sub(" ", fold(line)))) >= 3
-
-
 def count_rows(text: str) -> int:
     return _Rows(text).count(0, len(text))
 
@@ -66,9 +61,11 @@ class _Rows:
         self._read: dict[tuple[int, int], bool] = {}
 
     def is_row(self, start: int, end: int) -> bool:
+        """Whether text[start:end] looks like a table row: three numbers or more (in its text, not its tags)."""
         found = self._read.get((start, end))
         if found is None:
-            found = self._read[start, end] = is_row(self.text[start:end])
+            line = _TAG_RE.sub(" ", fold(self.text[start:end]))
+            found = self._read[start, end] = len(find_amounts(line)) >= 3
         return found
 
     def count(self, start: int, end: int) -> int:

@@ -23,9 +23,9 @@ import openai
 import tenacity
 
 from illustra_shared import metrics
+from illustra_shared.lifecycle import StageReport
 from illustra_shared.metrics import LLMErrorKind, LLMOutcome, TokenKind
 
-from ..report import current_report
 from .config import LLMConfig
 from .deadline import Deadline
 
@@ -95,9 +95,16 @@ class LLMClient:
         metrics.start_at_zero(metrics.LLM_REQUESTS, metrics.LLM_TOKENS, metrics.LLM_ERRORS)
 
     def complete(
-        self, stage: str, messages: list[dict[str, str]], *, max_tokens: int, deadline: Deadline
+        self,
+        stage: str,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        deadline: Deadline,
+        report: StageReport,
     ) -> Completion:
-        """The first usable completion, or LLMUnavailable. An empty reply counts as a failed attempt."""
+        """The first usable completion, or LLMUnavailable. An empty reply counts as a failed attempt. Every call
+        answered, the empty ones too, counts on ``report`` with its tokens."""
         retrying = tenacity.Retrying(
             # The last attempt, or a wait that would leave no time for the call, ends the attempts now.
             stop=lambda state: (
@@ -111,13 +118,18 @@ class LLMClient:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, stage, messages, max_tokens, deadline)
+            return retrying(self._attempt, stage, messages, max_tokens, deadline, report)
         except LLMUnavailable as fault:
             calls = retrying.statistics["attempt_number"]
             raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {calls} call(s))") from None
 
     def _attempt(
-        self, stage: str, messages: list[dict[str, str]], max_tokens: int, deadline: Deadline
+        self,
+        stage: str,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        deadline: Deadline,
+        report: StageReport,
     ) -> Completion:
         """One call, once the pod's pause is over and within the bound on calls in flight."""
         self._wait_for_pod_pause(deadline)
@@ -155,7 +167,7 @@ class LLMClient:
             raise fault from None
         finally:
             self._in_flight.release()
-        completion = self._record(stage, response)
+        completion = self._record(stage, response, report)
         if not completion.content.strip():
             self._count_error(stage, LLMErrorKind.INVALID_REPLY)
             raise LLMUnavailable(LLMErrorKind.INVALID_REPLY, "empty reply", retry=True)
@@ -197,14 +209,14 @@ class LLMClient:
             )
         time.sleep(min(pause * (1 + random.random() / 4), deadline.remaining() - _MIN_CALL_S))
 
-    def _record(self, stage: str, response: Any) -> Completion:
+    def _record(self, stage: str, response: Any, report: StageReport) -> Completion:
         """The completion in a reply's JSON; whatever is missing or of another shape reads as empty."""
         response = response if isinstance(response, dict) else {}
         usage = response.get("usage")
         usage = usage if isinstance(usage, dict) else {}
         prompt_tokens = int(usage.get("prompt_tokens") or 0)
         completion_tokens = int(usage.get("completion_tokens") or 0)
-        current_report().add_usage(prompt_tokens, completion_tokens)
+        report.add_usage(prompt_tokens, completion_tokens)
         metrics.LLM_REQUESTS.labels(stage, LLMOutcome.SUCCESS).inc()
         metrics.LLM_TOKENS.labels(stage, TokenKind.PROMPT).inc(prompt_tokens)
         metrics.LLM_TOKENS.labels(stage, TokenKind.COMPLETION).inc(completion_tokens)

@@ -8,6 +8,8 @@ from illustra_shared.errors import ConfigurationError
 from illustra_shared.settings import Settings
 
 _DEFAULTS = Settings()
+# The fields that are the LLM_* setting of their name.
+_LLM_SETTINGS = ("base_url", "api_key", "model", "timeout_s", "max_attempts", "backoff_s", "mask_pii")
 
 
 @dataclass(frozen=True)
@@ -30,13 +32,7 @@ class LLMConfig:
     def from_settings(cls, settings: Settings) -> LLMConfig:
         soft = settings.stage_soft_time_limit_s
         return cls(
-            base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key,
-            model=settings.llm_model,
-            timeout_s=settings.llm_timeout_s,
-            max_attempts=settings.llm_max_attempts,
-            backoff_s=settings.llm_backoff_s,
-            mask_pii=settings.llm_mask_pii,
+            **{name: getattr(settings, f"llm_{name}") for name in _LLM_SETTINGS},
             # Leave a tenth of the limit (at least 2 s) for the rules, the database and the reconciliation.
             stage_budget_s=max(0.5, soft - max(2.0, soft / 10)),
             max_in_flight=-(-settings.llm_max_in_flight // settings.worker_processes),

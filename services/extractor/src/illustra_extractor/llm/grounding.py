@@ -156,7 +156,8 @@ class Grounder:
         return rows
 
     @functools.cached_property
-    def _dates(self) -> dict[str, tuple[int, int]]:
+    def dates(self) -> dict[str, tuple[int, int]]:
+        """Where each date the text prints first stands, by its ISO form."""
         dates: dict[str, tuple[int, int]] = {}
         position = 0
         while (found := find_date(self.folded, position)) is not None:
@@ -347,17 +348,7 @@ class Grounder:
             if len(cells) >= 3 and _row_label(cells[0][0]) and cells[1][0] - cells[0][0] == age_less_year
         }
 
-    def has_zero(self, start: int, end: int) -> bool:
-        return _ZERO_RE.search(self.clean, start, end) is not None
-
     # Summary
-
-    def date(self, iso: str) -> tuple[int, int] | None:
-        return self._dates.get(iso)
-
-    def validity_days(self) -> int | None:
-        found = find_validity_days(self.folded)
-        return found[0] if found else None
 
     def stated_breakeven(self, year: int) -> tuple[int, int] | None:
         """The year printed in a line about the surrender value reaching the premiums."""
@@ -490,7 +481,7 @@ def ground_row(
         span = next(((s, e) for v, s, e in cells if abs(v - value) < 0.005), None)
         if span is not None:
             row[name] = _literal(value, span)
-        elif value == 0 and grounder.has_zero(*row_span):
+        elif value == 0 and _ZERO_RE.search(grounder.clean, *row_span):
             row[name] = _literal(value, None)
         else:
             pending[name] = value
@@ -523,12 +514,13 @@ def ground_summary(
     fields: dict[str, Field] = {}
     rejected: dict[str, str] = {}
     proposal = values.get("proposal_date")
+    validity = find_validity_days(grounder.folded)
+    days = validity[0] if validity else None
     for name in ("proposal_date", "valid_until"):
         value = values.get(name)
         if value is None:
             continue
-        span = grounder.date(value)
-        days = grounder.validity_days()
+        span = grounder.dates.get(value)
         if span is not None:
             fields[name] = _literal(value, span)
         elif (

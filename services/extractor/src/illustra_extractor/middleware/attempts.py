@@ -23,6 +23,7 @@ from dramatiq.middleware.time_limit import TimeLimitExceeded
 from illustra_shared import logs
 from illustra_shared.errors import StageFailed
 from illustra_shared.lifecycle import Attempt, Lifecycle
+from illustra_shared.settings import Settings
 from illustra_shared.stages import STEP_BY_ACTOR
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,11 @@ def describe(exception: BaseException) -> str:
 
 
 class StageAttempts(Middleware):
-    def __init__(
-        self, lifecycle: Lifecycle, *, soft_time_limit_s: float, hard_time_limit_s: float, lease_s: float
-    ) -> None:
+    def __init__(self, lifecycle: Lifecycle, settings: Settings) -> None:
         self.lifecycle = lifecycle
-        self.soft_time_limit_s = soft_time_limit_s
-        self.hard_time_limit_s = hard_time_limit_s
-        self.lease_s = lease_s
+        self.soft_time_limit_s = settings.stage_soft_time_limit_s
+        self.hard_time_limit_s = settings.stage_hard_time_limit_s
+        self.lease_s = settings.lease_s
         self.lock = threading.Lock()
         # By message id: the attempts running (with when they started), and those failed until Retries decides.
         self.running: dict[str, tuple[Attempt, float]] = {}

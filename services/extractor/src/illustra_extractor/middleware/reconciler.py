@@ -23,22 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class Reconciler(Middleware):
-    def __init__(
-        self,
-        lifecycle: Lifecycle,
-        pipeline: Pipeline,
-        *,
-        reconcile_after_s: float,
-        lease_s: float,
-        max_backoff_s: float,
-    ) -> None:
+    def __init__(self, lifecycle: Lifecycle, pipeline: Pipeline) -> None:
         self.lifecycle = lifecycle
         self.pipeline = pipeline
-        self.settings = pipeline.settings
-        self.quiet_for = timedelta(seconds=reconcile_after_s)
+        self.settings = settings = pipeline.settings
+        self.quiet_for = timedelta(seconds=settings.reconcile_after_s)
         # A failed stage waits up to this long for its retry; its document is not idle meanwhile.
-        self.retry_wait = timedelta(seconds=max_backoff_s + lease_s)
-        self.interval = max(0.2, min(30.0, reconcile_after_s / 3))
+        self.retry_wait = timedelta(seconds=settings.stage_max_backoff_s + settings.lease_s)
+        self.interval = max(0.2, min(30.0, settings.reconcile_after_s / 3))
         self.stopping = threading.Event()
 
     def after_worker_boot(self, broker: Broker, worker) -> None:

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 
 from dramatiq import Broker, Middleware
 from dramatiq.broker import MessageProxy
-
-log = logging.getLogger(__name__)
 
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _MEMORY_CHECK_EVERY = 16
