@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 
@@ -449,23 +449,19 @@ def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
             line_start = folded.rfind("\n", 0, found.span[0]) + 1
             parsed = currency_in(folded, line_start, end_of_line(folded, found.span[1]), True)
             if parsed is not None:
-                return Field(
-                    parsed.value, 0.8, (parsed.start, parsed.end), ("currency read beside the amount",)
-                )
+                return _found(parsed, 0.8, "currency read beside the amount")
     parsed = currency_in(folded, 0, len(folded))
-    if parsed is not None:
-        return Field(parsed.value, 0.6, (parsed.start, parsed.end), ("first currency named in the document",))
-    return None
+    return None if parsed is None else _found(parsed, 0.6, "first currency named in the document")
+
+
+def _found(reading: Parsed | Amount, confidence: float, note: str) -> Field:
+    """A value read at a place of the text, with how sure and why."""
+    return Field(reading.value, confidence, (reading.start, reading.end), (note,))
 
 
 def extract_basic_info(text: str) -> BasicInfo:
     folded = fold_document(text)
-    return basic_info_from(text, folded, find_pairs(folded))
-
-
-def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInfo:
-    """Stage 1 on text already folded and cut into label pairs (shared when the stages run together)."""
-    fields = _read_labelled(text, folded, pairs)
+    fields = _read_labelled(text, folded, find_pairs(folded))
     example = find_example(text, folded)
     if example is not None:
         _take_example(fields, example.fields)
@@ -492,8 +488,7 @@ def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
     for name, found in example.items():
         labelled = fields.get(name)
         if labelled is not None and labelled.value != found.value:
-            note = f"a label elsewhere says {labelled.value!r}"
-            found = Field(found.value, CONFIDENCE_DISAGREEING, found.span, (*found.issues, note))
+            found = found.doubted(CONFIDENCE_DISAGREEING, f"a label elsewhere says {labelled.value!r}")
         fields[name] = found
 
 
@@ -542,25 +537,14 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         # label's line: OCR may have lost the premium and left the amount insured, which `名義金額: …` repeats).
         amount = amounts[0]
         if _printed_in_a_row(folded, round(amount.value), line_end):
-            return Field(
-                amount.value,
-                0.85,
-                (amount.start, amount.end),
-                ("the plan's premium, paid again in the table",),
-            )
-        return Field(amount.value, CONFIDENCE_INFERRED, (amount.start, amount.end), ("the basic plan's row",))
+            return _found(amount, 0.85, "the plan's premium, paid again in the table")
+        return _found(amount, CONFIDENCE_INFERRED, "the basic plan's row")
     first = _first_year(_table_rows(folded, fields))
     paid = first["total_premiums_paid"].value if first is not None else None
     for amount in amounts:
         if paid is not None and abs(amount.value - paid) <= 1:
-            return Field(amount.value, 0.9, (amount.start, amount.end), ("premium the table accumulates",))
-    amount = amounts[-1]
-    return Field(
-        amount.value,
-        CONFIDENCE_INFERRED,
-        (amount.start, amount.end),
-        ("last amount of the basic plan's row",),
-    )
+            return _found(amount, 0.9, "premium the table accumulates")
+    return _found(amounts[-1], CONFIDENCE_INFERRED, "last amount of the basic plan's row")
 
 
 def _printed_in_a_row(folded: str, value: int, start: int) -> bool:
@@ -618,9 +602,7 @@ def _check_against_table(folded: str, fields: dict[str, Field], example: dict[st
         if name not in verdicts:
             fields[name] = found.doubted(CONFIDENCE_UNCHECKED, "the table does not confirm it")
         elif (verdict := verdicts[name]) is None:
-            fields[name] = Field(
-                found.value, max(found.confidence, CONFIDENCE_CHECKED), found.span, found.issues
-            )
+            fields[name] = replace(found, confidence=max(found.confidence, CONFIDENCE_CHECKED))
         else:
             fields[name] = found.doubted(CONFIDENCE_DISAGREEING, verdict)
 

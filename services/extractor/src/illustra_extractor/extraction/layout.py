@@ -18,8 +18,8 @@ from statistics import median
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
 from .grid import Block, Cell
-from .normalize import display_width, end_of_line
-from .numbers import DASH_RE, parse_amount_token
+from .normalize import display_width, end_of_line, lines
+from .numbers import DASH_RE
 
 _LINE_RE = re.compile(r"[^\n]*")
 # A dash or underscore glued to the front of a number is a column rule OCR read, its own (noise) token.
@@ -61,9 +61,8 @@ _PARENTHESES_RE = re.compile(r"\([^)]{0,200}\)")
 
 
 def is_numeric_token(token: str) -> bool:
-    if DASH_RE.fullmatch(token):
-        return True
-    return parse_amount_token(token)[0] is not None or bool(_YEAR_LABEL_RE.fullmatch(token))
+    """A value (`regrid.is_value`), or a policy year or age label as OCR may misread it."""
+    return regrid.is_value(token) or bool(_YEAR_LABEL_RE.fullmatch(token))
 
 
 def _is_noise(folded: str, token: re.Match[str]) -> bool:
@@ -269,12 +268,11 @@ def _cell_by_cell_block(
 def _pipe_run_end(folded: str, position: int) -> int:
     """End offset of the run of consecutive pipe-table lines starting at `position`."""
     line_end = end_of_line(folded, position)
-    while line_end < len(folded):
-        next_end = end_of_line(folded, line_end + 1)
-        next_line = folded[line_end + 1 : next_end].strip()
-        if not (next_line.startswith("|") and next_line.count("|") >= 3):
-            return line_end
-        line_end = next_end
+    for start, end in lines(folded, line_end + 1):
+        line = folded[start:end].strip()
+        if not (line.startswith("|") and line.count("|") >= 3):
+            break
+        line_end = end
     return line_end
 
 

@@ -178,9 +178,7 @@ def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Fiel
         if None in (year, total, paid):
             continue
         if (year < stated.value and total >= paid) or (year == stated.value and total < paid):
-            return stated.doubted(
-                0.5, f"table disagrees at policy year {year}"
-            )  # from the 0.9 of a statement
+            return stated.doubted(0.5, f"table disagrees at policy year {year}")  # from a statement's 0.9
     return stated
 
 
@@ -228,13 +226,7 @@ def _overview(basic: BasicInfo, breakeven: int | None) -> str:
 
 def extract_summary(text: str, basic: BasicInfo, table: ValueTable) -> Summary:
     folded = fold_document(text)
-    return summary_from(text, folded, find_pairs(folded), basic, table)
-
-
-def summary_from(
-    text: str, folded: str, pairs: tuple[Pair, ...], basic: BasicInfo, table: ValueTable
-) -> Summary:
-    """Stage 3 on text already folded and cut into label pairs."""
+    pairs = find_pairs(folded)
     proposal = _date_field(folded, pairs, "proposal_date")
     if proposal is None:
         found = find_date(folded)
