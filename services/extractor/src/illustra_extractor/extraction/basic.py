@@ -13,7 +13,7 @@ from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import end_of_line, fold_document, lines
 from .numbers import Amount, find_amounts, first_amount, first_int
-from .table import value_table_from
+from .table import extract_value_table
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
 CONFIDENCE_EXACT = 0.95
@@ -471,7 +471,7 @@ def extract_basic_info(text: str) -> BasicInfo:
         product = _product_from_title(text, folded) or _product_from_repeated_line(text, folded)
         if product is not None:
             fields["product_name"] = product
-    if "annual_premium" not in fields and (premium := _premium_from_plan_row(folded, fields)) is not None:
+    if "annual_premium" not in fields and (premium := _plan_row_premium(text, folded, fields)) is not None:
         fields["annual_premium"] = premium
     if "currency" not in fields and (currency := _currency_fallback(folded, fields)) is not None:
         fields["currency"] = currency
@@ -479,7 +479,7 @@ def extract_basic_info(text: str) -> BasicInfo:
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)
     if example is not None:
-        _check_against_table(folded, fields, example.fields)
+        _check_against_table(text, fields, example.fields)
     return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
 
 
@@ -495,9 +495,9 @@ def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
 _TABLE_INPUTS = ("issue_age",)  # not the premium or term: the table would repair its reading to them
 
 
-def _table_rows(folded: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
+def _table_rows(text: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
     """The value table as read on its own (with the issue age for age-labelled rows), to check against it."""
-    table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in _TABLE_INPUTS}))
+    table = extract_value_table(text, BasicInfo({name: fields.get(name, MISSING) for name in _TABLE_INPUTS}))
     return [row for row in table.rows if row["policy_year"].value is not None]
 
 
@@ -508,7 +508,7 @@ def _first_year(rows: list[dict[str, Field]]) -> dict[str, Field] | None:
 _PLAN_ROW_RE = re.compile(r"(?m)^[ \t]*(?:基本计划|basic plan)")
 
 
-def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | None:
+def _plan_row_premium(text: str, folded: str, fields: dict[str, Field]) -> Field | None:
     """`基本計劃 (a)   20,861.36 20,861.36  是  18  終身`: the plan summary's row of the basic plan. Its premium is
     the one the value table accumulates, which tells it from the amount insured beside it."""
     amounts: list[Amount] = []
@@ -539,7 +539,7 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         if _printed_in_a_row(folded, round(amount.value), line_end):
             return _found(amount, 0.85, "the plan's premium, paid again in the table")
         return _found(amount, CONFIDENCE_INFERRED, "the basic plan's row")
-    first = _first_year(_table_rows(folded, fields))
+    first = _first_year(_table_rows(text, fields))
     paid = first["total_premiums_paid"].value if first is not None else None
     for amount in amounts:
         if paid is not None and abs(amount.value - paid) <= 1:
@@ -565,10 +565,10 @@ def _printed_in_a_row(folded: str, value: int, start: int) -> bool:
     return False
 
 
-def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
+def _check_against_table(text: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
     """Where the sentence and the table it illustrates both speak (premium, ages, term), they must agree; where
     they do not, the table wins and the field is not confident. What the table cannot confirm is not sure."""
-    rows = _table_rows(folded, fields)
+    rows = _table_rows(text, fields)
     first = _first_year(rows) or {}
     verdicts: dict[str, str | None] = {}  # field -> None when the table agrees, else why not
     paid = first.get("total_premiums_paid", MISSING)
