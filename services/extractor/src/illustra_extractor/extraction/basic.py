@@ -152,17 +152,11 @@ def _first_printed(patterns: Patterns, _text: str, folded: str, start: int, end:
     return best
 
 
-def currency_in(folded: str, start: int, end: int, allow_bare_yuan: bool = False) -> Parsed | None:
-    best = _first_printed(_CURRENCIES, "", folded, start, end)
-    if best is None and allow_bare_yuan:
-        match = _BARE_YUAN_RE.search(folded, start, end)
-        if match:
-            best = Parsed("CNY", match.start(), match.end(), ("bare 元 read as CNY",), 0.15)
-    return best
-
-
 def _currency(_text: str, folded: str, start: int, end: int) -> Parsed | None:
-    return currency_in(folded, start, end, allow_bare_yuan=True)
+    best = _first_printed(_CURRENCIES, "", folded, start, end)
+    if best is None and (match := _BARE_YUAN_RE.search(folded, start, end)):
+        best = Parsed("CNY", match.start(), match.end(), ("bare 元 read as CNY",), 0.15)
+    return best
 
 
 def _amount(_text: str, folded: str, start: int, end: int) -> Parsed | None:
@@ -447,10 +441,10 @@ def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
         found = fields.get(name)
         if found is not None and found.span is not None:
             line_start = folded.rfind("\n", 0, found.span[0]) + 1
-            parsed = currency_in(folded, line_start, end_of_line(folded, found.span[1]), True)
+            parsed = _currency("", folded, line_start, end_of_line(folded, found.span[1]))
             if parsed is not None:
                 return _found(parsed, 0.8, "currency read beside the amount")
-    parsed = currency_in(folded, 0, len(folded))
+    parsed = _first_printed(_CURRENCIES, "", folded, 0, len(folded))  # a bare 元 anywhere says nothing
     return None if parsed is None else _found(parsed, 0.6, "first currency named in the document")
 
 
