@@ -190,7 +190,7 @@ def _premium_term(_text: str, folded: str, start: int, end: int) -> Parsed | Non
 def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     match = _COVER_AGE_RE.search(folded, start, end)
     if match:
-        group = 1 if match.group(1) else 2
+        group = match.lastindex or 0  # whichever of its forms matched
         age = int(match.group(group))
         if 50 <= age <= 150:
             return Parsed(age, match.start(group), match.end(group))

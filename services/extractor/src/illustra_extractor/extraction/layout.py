@@ -256,10 +256,7 @@ def _cell_by_cell_block(
         return None
     rows, stop = found
     placed = [
-        [
-            Cell(cell.text, cell.start, cell.end, x, x_end)
-            for cell, (_, x, x_end) in zip(row, columns, strict=True)
-        ]
+        [cell._replace(x=x, x_end=x_end) for cell, (_, x, x_end) in zip(row, columns, strict=True)]
         for row in rows
     ]
     return Block("text", titles, header_lines, placed), stop
