@@ -416,18 +416,15 @@ def _without_column_rules(row: list[Cell], width: int) -> list[Cell]:
 def merge_broken_rows(rows: list[list[Cell]], width: int) -> tuple[list[list[Cell]], int]:
     """Join a row OCR broke over two lines: two short lines whose cells add up to a full row."""
     merged: list[list[Cell]] = []
-    joins = 0
     index = 0
     while index < len(rows):
         row = rows[index]
         if len(row) < width and index + 1 < len(rows) and len(row) + len(rows[index + 1]) == width:
-            merged.append(row + rows[index + 1])
-            joins += 1
-            index += 2
-            continue
+            index += 1
+            row = row + rows[index]
         merged.append(row)
         index += 1
-    return merged, joins
+    return merged, len(rows) - len(merged)  # each join makes one row of two
 
 
 class ColumnGeometry:

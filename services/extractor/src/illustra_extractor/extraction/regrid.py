@@ -199,8 +199,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
     stop = start
     for line_start, end in lines(folded, start):
         if not folded[line_start:end].strip():
-            if runs[-1]:
-                runs.append([])
+            runs.append([])  # the empty runs of several blank lines are dropped below
             continue
         value = single_value(folded, line_start, end)
         if value is None:
