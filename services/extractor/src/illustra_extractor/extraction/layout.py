@@ -196,17 +196,15 @@ def find_blocks(folded: str) -> list[Block]:
         ):
             position = line_end + 1
             continue
-        stacked = regrid.stacked_rows(folded, position, line_end) if "/" in line else None
-        tokens = _data_tokens(folded, position, line_end) if stacked is None else None
-        if stacked is not None or tokens is not None:
+        rows = regrid.stacked_rows(folded, position, line_end) if "/" in line else None
+        if rows is None and (tokens := _data_tokens(folded, position, line_end)) is not None:
+            rows = [_placed_cells(folded, position, tokens)]
+        if rows is not None:
             if current is None or titles or pending_headers:
                 current = Block("text", titles, pending_headers, [])
                 blocks.append(current)
                 titles, pending_headers = [], []
-            if stacked is not None:
-                current.rows.extend(stacked)
-            elif tokens is not None:
-                current.rows.append(_placed_cells(folded, position, tokens))
+            current.rows.extend(rows)
         elif (
             current is not None
             and not titles
