@@ -458,7 +458,7 @@ def extract_basic_info(text: str) -> BasicInfo:
     fields = _read_labelled(text, folded, find_pairs(folded))
     example = find_example(text, folded)
     if example is not None:
-        _take_example(fields, example.fields)
+        _take_example(fields, example)
     if "insurer" not in fields and (insurer := _insurer_from_heading(text, folded)) is not None:
         fields["insurer"] = insurer
     if "product_name" not in fields:
@@ -473,7 +473,7 @@ def extract_basic_info(text: str) -> BasicInfo:
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)
     if example is not None:
-        _check_against_table(text, fields, example.fields)
+        _check_against_table(text, fields, example)
     return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
 
 

@@ -10,7 +10,6 @@ Every pattern here is anchored on a word and bounded, so it runs in time linear 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .normalize import end_of_line
 from .numbers import first_amount
@@ -51,21 +50,15 @@ _YUAN_AFTER_RE = re.compile(r"\s*元")
 _SINGLE_MODES = ("一次性", "趸", "足交", "泵交", "歪交")
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
-    span: tuple[int, int]  # the sentence
-    fields: dict[str, Field]
-
-
-def find_example(text: str, folded: str) -> Example | None:
-    """The first line that names a customer by title, gives an age and buys: the illustrated example."""
+def find_example(text: str, folded: str) -> dict[str, Field] | None:
+    """The fields of the first line that names a customer by title, gives an age and buys: the example."""
     title = _TITLE_RE.search(folded)
     while title is not None:
         start = folded.rfind("\n", 0, title.start()) + 1
         end = end_of_line(folded, title.end())
         aged = _AGE_RE.search(folded, title.end(), end) or _NEWBORN_RE.search(folded, title.end(), end)
         if aged and _PURCHASE_RE.search(folded, title.end(), end):
-            return Example((start, end), _read(text, folded, start, title, end))
+            return _read(text, folded, start, title, end)
         title = _TITLE_RE.search(folded, end)
     return None
 
