@@ -4,7 +4,7 @@ headers spanning rows and columns, and text as PDF layers and OCR give it."""
 
 from __future__ import annotations
 
-from illustra_extractor.extraction import extract_basic_info, extract_value_table, fold
+from illustra_extractor.extraction import extract_basic_info, extract_value_table
 from illustra_extractor.extraction.columns import (
     AGE,
     DEATH,
@@ -18,6 +18,7 @@ from illustra_extractor.extraction.columns import (
     column_roles,
 )
 from illustra_extractor.extraction.layout import find_blocks
+from illustra_extractor.extraction.normalize import fold
 
 
 def _td(text: str, rows: int = 1, cols: int = 1) -> str:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from .basic import basic_info_from, extract_basic_info
-from .labels import find_pairs
-from .normalize import fold
-from .summary import extract_summary, summary_from
-from .table import extract_value_table, value_table_from
+from .basic import extract_basic_info
+from .summary import extract_summary
+from .table import extract_value_table
 from .types import BASIC_FIELDS, ROW_FIELDS, SUMMARY_FIELDS, BasicInfo, Field, Summary, ValueTable
 
 __all__ = [
@@ -25,9 +23,7 @@ __all__ = [
 
 
 def extract_document(text: str) -> tuple[BasicInfo, ValueTable, Summary]:
-    """The three stages in order; same results as calling them one by one, folding the text only once."""
-    folded = fold(text)
-    pairs = find_pairs(folded)
-    basic = basic_info_from(text, folded, pairs)
-    table = value_table_from(folded, basic)
-    return basic, table, summary_from(text, folded, pairs, basic, table)
+    """The three stages in order; they fold the text and cut it into label pairs once (both are remembered)."""
+    basic = extract_basic_info(text)
+    table = extract_value_table(text, basic)
+    return basic, table, extract_summary(text, basic, table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 
@@ -13,7 +13,7 @@ from .example import find_example
 from .labels import Pair, find_pairs, trim_value
 from .normalize import end_of_line, fold_document, lines
 from .numbers import Amount, find_amounts, first_amount, first_int
-from .table import value_table_from
+from .table import extract_value_table
 from .types import BASIC_FIELDS, MISSING, BasicInfo, Field
 
 CONFIDENCE_EXACT = 0.95
@@ -152,17 +152,11 @@ def _first_printed(patterns: Patterns, _text: str, folded: str, start: int, end:
     return best
 
 
-def currency_in(folded: str, start: int, end: int, allow_bare_yuan: bool = False) -> Parsed | None:
-    best = _first_printed(_CURRENCIES, "", folded, start, end)
-    if best is None and allow_bare_yuan:
-        match = _BARE_YUAN_RE.search(folded, start, end)
-        if match:
-            best = Parsed("CNY", match.start(), match.end(), ("bare 元 read as CNY",), 0.15)
-    return best
-
-
 def _currency(_text: str, folded: str, start: int, end: int) -> Parsed | None:
-    return currency_in(folded, start, end, allow_bare_yuan=True)
+    best = _first_printed(_CURRENCIES, "", folded, start, end)
+    if best is None and (match := _BARE_YUAN_RE.search(folded, start, end)):
+        best = Parsed("CNY", match.start(), match.end(), ("bare 元 read as CNY",), 0.15)
+    return best
 
 
 def _amount(_text: str, folded: str, start: int, end: int) -> Parsed | None:
@@ -196,7 +190,7 @@ def _premium_term(_text: str, folded: str, start: int, end: int) -> Parsed | Non
 def _cover_age(_text: str, folded: str, start: int, end: int) -> Parsed | None:
     match = _COVER_AGE_RE.search(folded, start, end)
     if match:
-        group = 1 if match.group(1) else 2
+        group = match.lastindex or 0  # whichever of its forms matched
         age = int(match.group(group))
         if 50 <= age <= 150:
             return Parsed(age, match.start(group), match.end(group))
@@ -447,35 +441,31 @@ def _currency_fallback(folded: str, fields: dict[str, Field]) -> Field | None:
         found = fields.get(name)
         if found is not None and found.span is not None:
             line_start = folded.rfind("\n", 0, found.span[0]) + 1
-            parsed = currency_in(folded, line_start, end_of_line(folded, found.span[1]), True)
+            parsed = _currency("", folded, line_start, end_of_line(folded, found.span[1]))
             if parsed is not None:
-                return Field(
-                    parsed.value, 0.8, (parsed.start, parsed.end), ("currency read beside the amount",)
-                )
-    parsed = currency_in(folded, 0, len(folded))
-    if parsed is not None:
-        return Field(parsed.value, 0.6, (parsed.start, parsed.end), ("first currency named in the document",))
-    return None
+                return _found(parsed, 0.8, "currency read beside the amount")
+    parsed = _first_printed(_CURRENCIES, "", folded, 0, len(folded))  # a bare 元 anywhere says nothing
+    return None if parsed is None else _found(parsed, 0.6, "first currency named in the document")
+
+
+def _found(reading: Parsed | Amount, confidence: float, note: str) -> Field:
+    """A value read at a place of the text, with how sure and why."""
+    return Field(reading.value, confidence, (reading.start, reading.end), (note,))
 
 
 def extract_basic_info(text: str) -> BasicInfo:
     folded = fold_document(text)
-    return basic_info_from(text, folded, find_pairs(folded))
-
-
-def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInfo:
-    """Stage 1 on text already folded and cut into label pairs (shared when the stages run together)."""
-    fields = _read_labelled(text, folded, pairs)
+    fields = _read_labelled(text, folded, find_pairs(folded))
     example = find_example(text, folded)
     if example is not None:
-        _take_example(fields, example.fields)
+        _take_example(fields, example)
     if "insurer" not in fields and (insurer := _insurer_from_heading(text, folded)) is not None:
         fields["insurer"] = insurer
     if "product_name" not in fields:
         product = _product_from_title(text, folded) or _product_from_repeated_line(text, folded)
         if product is not None:
             fields["product_name"] = product
-    if "annual_premium" not in fields and (premium := _premium_from_plan_row(folded, fields)) is not None:
+    if "annual_premium" not in fields and (premium := _plan_row_premium(text, folded, fields)) is not None:
         fields["annual_premium"] = premium
     if "currency" not in fields and (currency := _currency_fallback(folded, fields)) is not None:
         fields["currency"] = currency
@@ -483,7 +473,7 @@ def basic_info_from(text: str, folded: str, pairs: tuple[Pair, ...]) -> BasicInf
         fields["coverage_to_age"] = _cover_from_text(folded)
     _reconcile(fields, folded)
     if example is not None:
-        _check_against_table(folded, fields, example.fields)
+        _check_against_table(text, fields, example)
     return BasicInfo({name: fields.get(name, MISSING) for name in BASIC_FIELDS})
 
 
@@ -492,17 +482,16 @@ def _take_example(fields: dict[str, Field], example: dict[str, Field]) -> None:
     for name, found in example.items():
         labelled = fields.get(name)
         if labelled is not None and labelled.value != found.value:
-            note = f"a label elsewhere says {labelled.value!r}"
-            found = Field(found.value, CONFIDENCE_DISAGREEING, found.span, (*found.issues, note))
+            found = found.doubted(CONFIDENCE_DISAGREEING, f"a label elsewhere says {labelled.value!r}")
         fields[name] = found
 
 
 _TABLE_INPUTS = ("issue_age",)  # not the premium or term: the table would repair its reading to them
 
 
-def _table_rows(folded: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
+def _table_rows(text: str, fields: dict[str, Field]) -> list[dict[str, Field]]:
     """The value table as read on its own (with the issue age for age-labelled rows), to check against it."""
-    table = value_table_from(folded, BasicInfo({name: fields.get(name, MISSING) for name in _TABLE_INPUTS}))
+    table = extract_value_table(text, BasicInfo({name: fields.get(name, MISSING) for name in _TABLE_INPUTS}))
     return [row for row in table.rows if row["policy_year"].value is not None]
 
 
@@ -513,7 +502,7 @@ def _first_year(rows: list[dict[str, Field]]) -> dict[str, Field] | None:
 _PLAN_ROW_RE = re.compile(r"(?m)^[ \t]*(?:基本计划|basic plan)")
 
 
-def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | None:
+def _plan_row_premium(text: str, folded: str, fields: dict[str, Field]) -> Field | None:
     """`基本計劃 (a)   20,861.36 20,861.36  是  18  終身`: the plan summary's row of the basic plan. Its premium is
     the one the value table accumulates, which tells it from the amount insured beside it."""
     amounts: list[Amount] = []
@@ -542,25 +531,14 @@ def _premium_from_plan_row(folded: str, fields: dict[str, Field]) -> Field | Non
         # label's line: OCR may have lost the premium and left the amount insured, which `名義金額: …` repeats).
         amount = amounts[0]
         if _printed_in_a_row(folded, round(amount.value), line_end):
-            return Field(
-                amount.value,
-                0.85,
-                (amount.start, amount.end),
-                ("the plan's premium, paid again in the table",),
-            )
-        return Field(amount.value, CONFIDENCE_INFERRED, (amount.start, amount.end), ("the basic plan's row",))
-    first = _first_year(_table_rows(folded, fields))
+            return _found(amount, 0.85, "the plan's premium, paid again in the table")
+        return _found(amount, CONFIDENCE_INFERRED, "the basic plan's row")
+    first = _first_year(_table_rows(text, fields))
     paid = first["total_premiums_paid"].value if first is not None else None
     for amount in amounts:
         if paid is not None and abs(amount.value - paid) <= 1:
-            return Field(amount.value, 0.9, (amount.start, amount.end), ("premium the table accumulates",))
-    amount = amounts[-1]
-    return Field(
-        amount.value,
-        CONFIDENCE_INFERRED,
-        (amount.start, amount.end),
-        ("last amount of the basic plan's row",),
-    )
+            return _found(amount, 0.9, "premium the table accumulates")
+    return _found(amounts[-1], CONFIDENCE_INFERRED, "last amount of the basic plan's row")
 
 
 def _printed_in_a_row(folded: str, value: int, start: int) -> bool:
@@ -581,10 +559,10 @@ def _printed_in_a_row(folded: str, value: int, start: int) -> bool:
     return False
 
 
-def _check_against_table(folded: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
+def _check_against_table(text: str, fields: dict[str, Field], example: dict[str, Field]) -> None:
     """Where the sentence and the table it illustrates both speak (premium, ages, term), they must agree; where
     they do not, the table wins and the field is not confident. What the table cannot confirm is not sure."""
-    rows = _table_rows(folded, fields)
+    rows = _table_rows(text, fields)
     first = _first_year(rows) or {}
     verdicts: dict[str, str | None] = {}  # field -> None when the table agrees, else why not
     paid = first.get("total_premiums_paid", MISSING)
@@ -618,9 +596,7 @@ def _check_against_table(folded: str, fields: dict[str, Field], example: dict[st
         if name not in verdicts:
             fields[name] = found.doubted(CONFIDENCE_UNCHECKED, "the table does not confirm it")
         elif (verdict := verdicts[name]) is None:
-            fields[name] = Field(
-                found.value, max(found.confidence, CONFIDENCE_CHECKED), found.span, found.issues
-            )
+            fields[name] = replace(found, confidence=max(found.confidence, CONFIDENCE_CHECKED))
         else:
             fields[name] = found.doubted(CONFIDENCE_DISAGREEING, verdict)
 

@@ -10,7 +10,6 @@ Every pattern here is anchored on a word and bounded, so it runs in time linear 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .normalize import end_of_line
 from .numbers import first_amount
@@ -51,27 +50,27 @@ _YUAN_AFTER_RE = re.compile(r"\s*元")
 _SINGLE_MODES = ("一次性", "趸", "足交", "泵交", "歪交")
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
-    span: tuple[int, int]  # the sentence
-    fields: dict[str, Field]
-
-
-def find_example(text: str, folded: str) -> Example | None:
-    """The first line that names a customer by title, gives an age and buys: the illustrated example."""
+def find_example(text: str, folded: str) -> dict[str, Field] | None:
+    """The fields of the first line that names a customer by title, gives an age and buys: the example."""
     title = _TITLE_RE.search(folded)
     while title is not None:
         start = folded.rfind("\n", 0, title.start()) + 1
         end = end_of_line(folded, title.end())
         aged = _AGE_RE.search(folded, title.end(), end) or _NEWBORN_RE.search(folded, title.end(), end)
         if aged and _PURCHASE_RE.search(folded, title.end(), end):
-            return Example((start, end), _read(text, folded, start, title, end))
+            return _read(text, folded, start, title, end)
         title = _TITLE_RE.search(folded, end)
     return None
 
 
 def _field(value: object, span: tuple[int, int], note: str, confidence: float = CONFIDENCE_SENTENCE) -> Field:
     return Field(value, confidence, span, (note,))
+
+
+def _number_field(match: re.Match[str], note: str) -> Field:
+    """The number of whichever one group of `match` took part."""
+    group = match.lastindex or 0
+    return _field(int(match.group(group)), match.span(group), note)
 
 
 def _read(text: str, folded: str, start: int, title: re.Match[str], end: int) -> dict[str, Field]:
@@ -83,7 +82,7 @@ def _read(text: str, folded: str, start: int, title: re.Match[str], end: int) ->
         fields["gender"] = _field("M" if title.group() == "先生" else "F", title.span(), "from the title")
         age = _own_age(folded, start, end)
         if age is not None:
-            fields["issue_age"] = _field(int(age.group(1)), age.span(1), "age in the example")
+            fields["issue_age"] = _number_field(age, "age in the example")
     _read_premium(folded, start, end, fields)
     sum_assured = _amount_after(folded, _SUM_ASSURED_RE, start, end)
     if sum_assured is not None:
@@ -109,7 +108,7 @@ def _read_relative(text: str, folded: str, relative: re.Match[str], fields: dict
     about = relative.span("about")
     age = _AGE_RE.search(folded, *about)
     if age is not None:
-        fields["issue_age"] = _field(int(age.group(1)), age.span(1), "the insured's age")
+        fields["issue_age"] = _number_field(age, "the insured's age")
     elif kind in _YOUNG_RELATIVES and _NEWBORN_RE.search(folded, *about):
         fields["issue_age"] = _field(0, about, "a newborn child")
     if relative.group("name"):
@@ -170,18 +169,12 @@ def _read_term_and_cover(folded: str, start: int, end: int, fields: dict[str, Fi
     if "premium_term_years" not in fields:
         term = _TERM_RE.search(folded, start, end)
         if term is not None:
-            group = 1 if term.group(1) else 2
-            fields["premium_term_years"] = _field(
-                int(term.group(group)), term.span(group), "term in the example"
-            )
+            fields["premium_term_years"] = found = _number_field(term, "term in the example")
             if "payment_mode" not in fields and _ANNUAL_WORDS_RE.search(folded, start, end):
-                fields["payment_mode"] = _field("annual", term.span(group), "yearly premium")
+                fields["payment_mode"] = Field("annual", CONFIDENCE_SENTENCE, found.span, ("yearly premium",))
     cover = _COVER_AGE_RE.search(folded, start, end)
     if cover is not None:
-        group = 1 if cover.group(1) else 2
-        fields["coverage_to_age"] = _field(
-            int(cover.group(group)), cover.span(group), "cover age in the example"
-        )
+        fields["coverage_to_age"] = _number_field(cover, "cover age in the example")
         return
     cover_term = _COVER_TERM_RE.search(folded, start, end)
     age = fields.get("issue_age")

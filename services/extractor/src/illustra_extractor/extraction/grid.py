@@ -29,9 +29,8 @@ def token_cell(token: re.Match[str], x: int = 0, x_end: int = 0) -> Cell:
 class Block:
     kind: str  # "text", "html", "pipe" or "transposed" (years across, read as a grid of rows)
     titles: list[str]
-    header_lines: list[
-        list[Cell]
-    ]  # text blocks: header words line by line; html/pipe: header cells row by row
+    # Text blocks: header words line by line; html/pipe: header cells row by row.
+    header_lines: list[list[Cell]]
     rows: list[list[Cell]]  # data rows; for html/pipe already one cell per column
     roles: list[str | None] = field(default_factory=list)  # one per column, filled by assign_columns
     columns: list[list[Cell | None]] = field(default_factory=list)  # rows as one slot per column

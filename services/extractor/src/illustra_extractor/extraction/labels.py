@@ -288,14 +288,10 @@ def _add_pair(pairs: list[Pair], folded: str, label: str, label_start: int, valu
 
 def _split_spans(text: str, start: int, end: int, separator: str) -> list[tuple[int, int]]:
     spans = []
-    position = start
-    while True:
-        found = text.find(separator, position, end)
-        if found < 0:
-            spans.append((position, end))
-            return spans
-        spans.append((position, found))
-        position = found + 1
+    for piece in text[start:end].split(separator):
+        spans.append((start, start + len(piece)))
+        start += len(piece) + len(separator)
+    return spans
 
 
 # A label is at most 30 characters; the value runs to the last non-blank (greedy, so never scanned twice).

@@ -18,8 +18,8 @@ from statistics import median
 from . import regrid
 from .columns import HEADER_WORD_RE, column_roles
 from .grid import Block, Cell
-from .normalize import display_width, end_of_line
-from .numbers import DASH_RE, parse_amount_token
+from .normalize import display_width, end_of_line, lines
+from .numbers import DASH_RE
 
 _LINE_RE = re.compile(r"[^\n]*")
 # A dash or underscore glued to the front of a number is a column rule OCR read, its own (noise) token.
@@ -61,9 +61,8 @@ _PARENTHESES_RE = re.compile(r"\([^)]{0,200}\)")
 
 
 def is_numeric_token(token: str) -> bool:
-    if DASH_RE.fullmatch(token):
-        return True
-    return parse_amount_token(token)[0] is not None or bool(_YEAR_LABEL_RE.fullmatch(token))
+    """A value (`regrid.is_value`), or a policy year or age label as OCR may misread it."""
+    return regrid.is_value(token) or bool(_YEAR_LABEL_RE.fullmatch(token))
 
 
 def _is_noise(folded: str, token: re.Match[str]) -> bool:
@@ -197,17 +196,15 @@ def find_blocks(folded: str) -> list[Block]:
         ):
             position = line_end + 1
             continue
-        stacked = regrid.stacked_rows(folded, position, line_end) if "/" in line else None
-        tokens = _data_tokens(folded, position, line_end) if stacked is None else None
-        if stacked is not None or tokens is not None:
+        rows = regrid.stacked_rows(folded, position, line_end) if "/" in line else None
+        if rows is None and (tokens := _data_tokens(folded, position, line_end)) is not None:
+            rows = [_placed_cells(folded, position, tokens)]
+        if rows is not None:
             if current is None or titles or pending_headers:
                 current = Block("text", titles, pending_headers, [])
                 blocks.append(current)
                 titles, pending_headers = [], []
-            if stacked is not None:
-                current.rows.extend(stacked)
-            elif tokens is not None:
-                current.rows.append(_placed_cells(folded, position, tokens))
+            current.rows.extend(rows)
         elif (
             current is not None
             and not titles
@@ -257,10 +254,7 @@ def _cell_by_cell_block(
         return None
     rows, stop = found
     placed = [
-        [
-            Cell(cell.text, cell.start, cell.end, x, x_end)
-            for cell, (_, x, x_end) in zip(row, columns, strict=True)
-        ]
+        [cell._replace(x=x, x_end=x_end) for cell, (_, x, x_end) in zip(row, columns, strict=True)]
         for row in rows
     ]
     return Block("text", titles, header_lines, placed), stop
@@ -269,12 +263,11 @@ def _cell_by_cell_block(
 def _pipe_run_end(folded: str, position: int) -> int:
     """End offset of the run of consecutive pipe-table lines starting at `position`."""
     line_end = end_of_line(folded, position)
-    while line_end < len(folded):
-        next_end = end_of_line(folded, line_end + 1)
-        next_line = folded[line_end + 1 : next_end].strip()
-        if not (next_line.startswith("|") and next_line.count("|") >= 3):
-            return line_end
-        line_end = next_end
+    for start, end in lines(folded, line_end + 1):
+        line = folded[start:end].strip()
+        if not (line.startswith("|") and line.count("|") >= 3):
+            break
+        line_end = end
     return line_end
 
 
@@ -421,18 +414,15 @@ def _without_column_rules(row: list[Cell], width: int) -> list[Cell]:
 def merge_broken_rows(rows: list[list[Cell]], width: int) -> tuple[list[list[Cell]], int]:
     """Join a row OCR broke over two lines: two short lines whose cells add up to a full row."""
     merged: list[list[Cell]] = []
-    joins = 0
     index = 0
     while index < len(rows):
         row = rows[index]
         if len(row) < width and index + 1 < len(rows) and len(row) + len(rows[index + 1]) == width:
-            merged.append(row + rows[index + 1])
-            joins += 1
-            index += 2
-            continue
+            index += 1
+            row = row + rows[index]
         merged.append(row)
         index += 1
-    return merged, joins
+    return merged, len(rows) - len(merged)  # each join makes one row of two
 
 
 class ColumnGeometry:

@@ -77,8 +77,7 @@ def read_name(text: str, folded: str, labelled: list) -> Field:
     garbled = len(names) < len(readings)
     supporters = [*names, *_addressed(folded)]
     best = _winner(names, supporters)
-    votes = sum(_agrees(reading.key, best) for reading in supporters)
-    exact = sum(reading.key == best for reading in supporters)
+    votes, exact = _votes(best, supporters)
     source = next((reading for reading in names if reading.key == best), None)
     if source is None:  # the labels all print it with a stray character, the `致` line without
         source = next(reading for reading in names if _agrees(reading.key, best))
@@ -137,13 +136,15 @@ def _winner(names: list[_Reading], supporters: list[_Reading]) -> str:
         for candidate in (reading.key, reading.key[1:], reading.key[:-1]):
             if candidate not in candidates and (candidate == reading.key or candidate in printed):
                 candidates.append(candidate)
+    return max(candidates, key=lambda candidate: _votes(candidate, supporters))  # the first of equals
 
-    def score(candidate: str) -> tuple[int, int, int]:
-        votes = sum(_agrees(reading.key, candidate) for reading in supporters)
-        exact = sum(reading.key == candidate for reading in supporters)
-        return votes, exact, -candidates.index(candidate)
 
-    return max(candidates, key=score)
+def _votes(candidate: str, supporters: list[_Reading]) -> tuple[int, int]:
+    """The readings that agree with `candidate`, and those that print it exactly."""
+    return (
+        sum(_agrees(reading.key, candidate) for reading in supporters),
+        sum(reading.key == candidate for reading in supporters),
+    )
 
 
 def _addressed(folded: str) -> list[_Reading]:

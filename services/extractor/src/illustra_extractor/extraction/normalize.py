@@ -12,6 +12,7 @@ Simplified Chinese and English.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -62,13 +63,10 @@ def _nfkc_singles() -> dict[int, int]:
 
 def _build_fold_table() -> dict[int, int]:
     table = _nfkc_singles()
-    for pair in (_TRADITIONAL + " " + _PUNCT).split():
-        table[ord(pair[0])] = ord(pair[1])
+    table |= {ord(pair[0]): ord(pair[1]) for pair in (_TRADITIONAL + " " + _PUNCT).split()}
     # Control characters PDF text layers leave before amounts separate words, as a space would.
-    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)):
-        table[code] = ord(" ")
-    for code in range(ord("A"), ord("Z") + 1):
-        table[code] = code + 32
+    table |= dict.fromkeys((*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)), ord(" "))
+    table |= str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
     # NFKC first, then the folding of what it gives (`⾦` -> `金`, `Ａ` -> `A` -> `a`, `‑` -> `‐` -> `-`).
     return {source: table.get(target, target) for source, target in table.items()}
 

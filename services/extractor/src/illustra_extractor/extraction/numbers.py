@@ -6,10 +6,8 @@ import re
 from dataclasses import dataclass
 
 # Letters OCR engines put in place of digits. The text is folded (lower case) before it gets here.
-_LETTER_DIGITS = str.maketrans(
-    {"o": "0", "d": "0", "l": "1", "i": "1", "s": "5", "b": "8", "z": "2", "g": "9"}
-)
 _CONFUSABLE = "odlisbzg"
+_LETTER_DIGITS = str.maketrans(_CONFUSABLE, "00115829")
 
 # A candidate amount: digits, separators and digit-like letters, with at least one real digit, not inside a
 # word. The first lookahead only repeats what the token's first character must be, so that a position in a run of

@@ -49,15 +49,14 @@ def _rising(years: list[int]) -> bool:
     return years[0] >= 1 and all(b > a for a, b in pairwise(years))
 
 
-def _split_label(folded: str, start: int, end: int) -> tuple[str, int, list[re.Match[str]]] | None:
-    """A line as (label, label end, value tokens): the words before the first value, then only values."""
+def _split_label(folded: str, start: int, end: int) -> tuple[str, list[re.Match[str]]] | None:
+    """A line as (label, value tokens): the words before the first value, then only values."""
     tokens = list(_TOKEN_RE.finditer(folded, start, end))
     first = next((index for index, token in enumerate(tokens) if is_value(token.group())), len(tokens))
     values = tokens[first:]
     if not all(is_value(token.group()) for token in values):
         return None
-    label_end = tokens[first - 1].end() if first else start
-    return " ".join(token.group() for token in tokens[:first]), label_end, values
+    return " ".join(token.group() for token in tokens[:first]), values
 
 
 def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[str]]] | None:
@@ -68,7 +67,7 @@ def years_across(folded: str, start: int, end: int) -> tuple[str, list[re.Match[
     split = _split_label(folded, start, end)
     if split is None:
         return None
-    label, _, values = split
+    label, values = split
     if not label or len(values) < (1 if column_role(label) in (YEAR, AGE) else MIN_YEARS_ACROSS):
         return None
     if not all(_YEAR_TOKEN_RE.fullmatch(token.group()) for token in values):
@@ -111,8 +110,8 @@ def transposed_grid(
         if more_years is not None and (more_years[0] == years_label or column_role(more_years[0]) == YEAR):
             break  # the next group of a table wrapped into groups
         split = _split_label(folded, line_start, end)
-        if split is not None and len(split[2]) == width:
-            label, _, values = split
+        if split is not None and len(split[1]) == width:
+            label, values = split
             above = reduce(join_label, pending, "")
             if above and column_role(above) is not None and column_role(label) is not None:
                 # A heading over a section of measures, not the first half of this label: a death-benefit
@@ -125,7 +124,7 @@ def transposed_grid(
             continue
         if (
             split is not None
-            and not split[2]
+            and not split[1]
             and len(pending) < 2
             and display_width(text) <= 40
             and ":" not in text
@@ -199,8 +198,7 @@ def cell_by_cell(folded: str, start: int, width: int) -> tuple[list[list[Cell]],
     stop = start
     for line_start, end in lines(folded, start):
         if not folded[line_start:end].strip():
-            if runs[-1]:
-                runs.append([])
+            runs.append([])  # the empty runs of several blank lines are dropped below
             continue
         value = single_value(folded, line_start, end)
         if value is None:

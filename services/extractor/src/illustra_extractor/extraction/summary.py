@@ -29,6 +29,7 @@ _BREAKEVEN_WORDS_RE = re.compile(
 )
 _PREMIUM_WORDS_RE = re.compile(r"保费|premium|回本|break[- ]?even")
 _VALID_UNTIL_WORDS_RE = re.compile(r"有效期至|有效至|valid\s+until|valid\s+till")
+_LINE_RE = re.compile(r"[^\n]+")
 _MULTIPLE_RE = re.compile(r"倍|times|(?<![a-z])x(?![a-z])|%")
 
 
@@ -111,22 +112,16 @@ def _breakeven_from_text(folded: str, span: tuple[int, int] | None) -> Field | N
     regions = [span] if span is not None else []
     regions.append((0, len(folded)))
     for start, end in regions:
-        for line in re.finditer(r"[^\n]+", folded[start:end]):
+        for line in _LINE_RE.finditer(folded, start, end):
             sentence = line.group()
             if not (_BREAKEVEN_WORDS_RE.search(sentence) and _PREMIUM_WORDS_RE.search(sentence)) or (
                 _MULTIPLE_RE.search(sentence)
             ):
                 continue
-            year = _BREAKEVEN_YEAR_RE.search(sentence)
+            year = _BREAKEVEN_YEAR_RE.search(folded, *line.span())
             if year:
-                group = next(index for index in (1, 2, 3) if year.group(index))
-                offset = start + line.start()
-                return Field(
-                    int(year.group(group)),
-                    0.9,
-                    (offset + year.start(group), offset + year.end(group)),
-                    ("stated in the highlights",),
-                )
+                group = year.lastindex or 0  # whichever of its forms matched
+                return Field(int(year.group(group)), 0.9, year.span(group), ("stated in the highlights",))
     return None
 
 
@@ -178,9 +173,7 @@ def _check_breakeven(stated: Field, table: ValueTable, basic: BasicInfo) -> Fiel
         if None in (year, total, paid):
             continue
         if (year < stated.value and total >= paid) or (year == stated.value and total < paid):
-            return stated.doubted(
-                0.5, f"table disagrees at policy year {year}"
-            )  # from the 0.9 of a statement
+            return stated.doubted(0.5, f"table disagrees at policy year {year}")  # from a statement's 0.9
     return stated
 
 
@@ -228,13 +221,7 @@ def _overview(basic: BasicInfo, breakeven: int | None) -> str:
 
 def extract_summary(text: str, basic: BasicInfo, table: ValueTable) -> Summary:
     folded = fold_document(text)
-    return summary_from(text, folded, find_pairs(folded), basic, table)
-
-
-def summary_from(
-    text: str, folded: str, pairs: tuple[Pair, ...], basic: BasicInfo, table: ValueTable
-) -> Summary:
-    """Stage 3 on text already folded and cut into label pairs."""
+    pairs = find_pairs(folded)
     proposal = _date_field(folded, pairs, "proposal_date")
     if proposal is None:
         found = find_date(folded)

@@ -658,12 +658,7 @@ def build_rows(candidate: Candidate, basic: BasicInfo) -> tuple[list[Row], list[
 
 
 def extract_value_table(text: str, basic: BasicInfo) -> ValueTable:
-    return value_table_from(fold_document(text), basic)
-
-
-def value_table_from(folded: str, basic: BasicInfo) -> ValueTable:
-    """Stage 2 on already folded text."""
-    candidates = group_tables(folded)
+    candidates = group_tables(fold_document(text))
     usable = [c for c in candidates if c.distractor is None and c.score() > 0]
     notes = [
         f"set aside table {c.title[:40]!r} ({c.row_count} rows): {c.distractor}"
