@@ -57,8 +57,6 @@ def answered_as(
 def _unexpected(
     req: falcon.Request, resp: falcon.Response, exception: Exception, params: dict[str, Any]
 ) -> None:
-    if isinstance(exception, falcon.HTTPError):
-        raise exception
     log.exception("unhandled error during %s %s", req.method, req.path)
     raise falcon.HTTPInternalServerError(description="internal error")
 
@@ -201,9 +199,8 @@ class RequestMetrics:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        started = getattr(req.context, "started", None)
-        if started is None:
-            return
         route = route_label(req.uri_template)
         self.requests.labels(self.service, route, req.method, resp.status_code).inc()
-        self.duration.labels(self.service, route, req.method).observe(time.perf_counter() - started)
+        self.duration.labels(self.service, route, req.method).observe(
+            time.perf_counter() - req.context.started
+        )
