@@ -77,15 +77,9 @@ def create_broker(settings: Settings) -> Broker:
     """Build the broker for ``settings.broker_url`` and make it dramatiq's global broker; connects lazily."""
     scheme = urlsplit(settings.broker_url).scheme
     # Only the Dramatiq middleware the stages use: every message runs each one's hooks. (Its default list also has
-    # AgeLimit, ShutdownNotifications, Callbacks and Pipelines, for actor options no stage sets.)
-    middleware = [
-        TimeLimit(time_limit=int(settings.stage_soft_time_limit_s * 1000)),
-        Retries(
-            max_retries=settings.stage_max_retries,
-            min_backoff=int(settings.stage_min_backoff_s * 1000),
-            max_backoff=int(settings.stage_max_backoff_s * 1000),
-        ),
-    ]
+    # AgeLimit, ShutdownNotifications, Callbacks and Pipelines, for actor options no stage sets.) Their limits and
+    # retries are the stage actors' options (``illustra_extractor.actors``).
+    middleware = [TimeLimit(), Retries()]
     broker: Broker
     if scheme in ("redis", "rediss"):
         broker = WaitingRedisBroker(  # type: ignore[no-untyped-call]  # dramatiq's RedisBroker.__init__ has none

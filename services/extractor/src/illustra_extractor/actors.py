@@ -32,8 +32,7 @@ def declare_actors(
     options: dict[str, Any] = {
         "broker": broker,
         "queue_name": settings.queue_name,
-        "max_retries": settings.stage_max_retries,
-        "retry_when": retry_when,
+        "retry_when": retry_when,  # decides alone: Dramatiq reads max_retries only without it
         "min_backoff": int(settings.stage_min_backoff_s * 1000),
         "max_backoff": int(settings.stage_max_backoff_s * 1000),
         "time_limit": int(settings.stage_soft_time_limit_s * 1000),
