@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from peewee import Database, fn
+from peewee import Database, Expression, fn
 
 from .database import Statement, connection, durable, execute_together, prepared
 from .errors import DocumentNotFound, NotInError, QuotaExceeded, StageFailed
@@ -350,15 +350,7 @@ class Lifecycle:
         memory, or frozen and killed) would kill the next worker too, however it is sent again (redelivered by the
         broker or by the reconciler): its document, when still at ``stage``, moves to ``error`` with the reason,
         which is returned; None for any other."""
-        abandoned = (
-            StageAttempt.select(fn.COUNT(StageAttempt.id))
-            .where(
-                StageAttempt.document == document_id,
-                StageAttempt.stage == step.name,
-                StageAttempt.outcome == "abandoned",
-            )
-            .scalar()
-        )
+        abandoned = self._attempts(document_id, step, StageAttempt.outcome == "abandoned")
         if abandoned < self.max_abandoned:
             return None
         reason = (
@@ -499,16 +491,14 @@ class Lifecycle:
 
     def _busy(self, document_id: int, step: PipelineStep, now: datetime, retry_wait: timedelta) -> bool:
         """A live worker runs the stage, or a failed attempt waits for its retry."""
-        live_or_waiting = (
+        live = (StageAttempt.outcome == "running") & (StageAttempt.heartbeat_at > now - self.lease)
+        waiting = (StageAttempt.outcome == "retry") & (StageAttempt.finished_at > now - retry_wait)
+        return bool(self._attempts(document_id, step, live | waiting))
+
+    def _attempts(self, document_id: int, step: PipelineStep, condition: Expression) -> int:
+        """How many of the document's attempts at ``step`` meet ``condition``."""
+        return (  # type: ignore[no-any-return]
             StageAttempt.select(fn.COUNT(StageAttempt.id))
-            .where(
-                StageAttempt.document == document_id,
-                StageAttempt.stage == step.name,
-                (
-                    (StageAttempt.outcome == "running") & (StageAttempt.heartbeat_at > now - self.lease)
-                    | (StageAttempt.outcome == "retry") & (StageAttempt.finished_at > now - retry_wait)
-                ),
-            )
+            .where(StageAttempt.document == document_id, StageAttempt.stage == step.name, condition)
             .scalar()
         )
-        return bool(live_or_waiting)
