@@ -105,23 +105,21 @@ class ResultStore:
         # The drivers' own types but for SQLite's booleans (stored as 0/1): peewee's conversions, looked up once.
         self.basic_converters = [BasicInfoResult._meta.fields[name].python_value for name in BASIC_FIELDS]
 
-    def _fetch(self, sql: str, document_id: int) -> list[tuple]:
+    def _fetch(self, sql: str, document_id: int, missing: str = "does not exist") -> list[tuple]:
+        """The rows ``sql`` reads for the document; DocumentNotFound, saying it ``missing``, when there are none."""
         # A connection only for the query: the stage that reads may then wait minutes on the model.
         with connection(self.database):
-            return self.database.execute_sql(sql, [document_id]).fetchall()
+            rows = self.database.execute_sql(sql, [document_id]).fetchall()
+        if not rows:
+            raise DocumentNotFound(f"document {document_id} {missing}")
+        return rows
 
     def text(self, document_id: int) -> str:
-        rows = self._fetch(self.sql.select_text, document_id)
-        if not rows:
-            raise DocumentNotFound(f"document {document_id} does not exist")
-        return rows[0][0]
+        return self._fetch(self.sql.select_text, document_id)[0][0]
 
     def text_and_basic_info(self, document_id: int) -> tuple[str, BasicInfo]:
         """The OCR text and the basic information, in one query."""
-        rows = self._fetch(self.sql.select_text_and_basic, document_id)
-        if not rows:
-            raise DocumentNotFound(f"document {document_id} does not exist")
-        text, basic_id, meta, *values = rows[0]
+        text, basic_id, meta, *values = self._fetch(self.sql.select_text_and_basic, document_id)[0]
         if basic_id is None:
             raise DocumentNotFound(f"document {document_id} has no basic information yet")
         values = [convert(value) for convert, value in zip(self.basic_converters, values, strict=True)]
@@ -148,9 +146,7 @@ class ResultStore:
         return writes
 
     def load_value_table(self, document_id: int) -> ValueTable:
-        rows = self._fetch(self.sql.select_table, document_id)
-        if not rows:
-            raise DocumentNotFound(f"document {document_id} has no value table yet")
+        rows = self._fetch(self.sql.select_table, document_id, "has no value table yet")
         (issues, *_), table_rows = rows[0], [row for row in rows if row[1] is not None]
         return ValueTable.from_json(
             {
