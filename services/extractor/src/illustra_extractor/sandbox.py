@@ -108,10 +108,6 @@ class _Child:
             reason = f"the extraction process ended unexpectedly (exit status {code})"
         return ExtractionStopped(reason)
 
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
     def stop(self) -> None:
         self.process.kill()
         self.process.wait()
@@ -139,7 +135,7 @@ class Sandbox:
             try:
                 return child.call(stage, args, self.limits)
             finally:
-                if child.alive:
+                if child.process.poll() is None:  # still running: kept for the next call
                     with self.lock:
                         self.idle.append(child)
 
