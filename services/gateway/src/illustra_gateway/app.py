@@ -21,11 +21,11 @@ from illustra_shared.web import answered_as, create_api_app
 
 from .metrics import SubmissionMetrics
 from .page import add_page_routes
-from .resources import RetryResource, SaveDocumentResource
+from .resources import DocumentWrites
 
 
-def default_rate_limiter(settings: Settings) -> RateLimiter:
-    if settings.is_demo:
+def rate_limiter(settings: Settings) -> RateLimiter:
+    if settings.environment == "demo":
         return RateLimiter(settings.submit_limit, settings.submit_window_s)
     return RedisRateLimiter(
         redis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2),
@@ -36,25 +36,19 @@ def default_rate_limiter(settings: Settings) -> RateLimiter:
 
 
 def create_app(
-    settings: Settings,
-    *,
-    database: Database,
-    broker: Broker,
-    clock: Callable[[], datetime] = utcnow,
-    rate_limiter: RateLimiter | None = None,
+    settings: Settings, *, database: Database, broker: Broker, clock: Callable[[], datetime] = utcnow
 ) -> falcon.App:
     app = create_api_app("gateway", settings, database, broker, SubmissionMetrics())
     # Transitions the lifecycle refused, its reason the answer.
     app.add_error_handler(NotInError, answered_as(falcon.HTTPConflict))
     app.add_error_handler(QuotaExceeded, answered_as(falcon.HTTPForbidden))
-    lifecycle = Lifecycle(database, settings, clock)
-    pipeline = Pipeline(broker, settings)
-    app.add_route(
-        "/api/ocr/save/",
-        SaveDocumentResource(
-            lifecycle, pipeline, rate_limiter or default_rate_limiter(settings), settings.max_body_bytes
-        ),
+    writes = DocumentWrites(
+        Lifecycle(database, settings, clock),
+        Pipeline(broker, settings),
+        rate_limiter(settings),
+        settings.max_body_bytes,
     )
-    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", RetryResource(lifecycle, pipeline))
+    app.add_route("/api/ocr/save/", writes)
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/retry/", writes, suffix="retry")
     add_page_routes(app)
     return app

@@ -1,4 +1,4 @@
-"""The gateway's resources: thin, with their collaborators passed in."""
+"""The gateway's resource: thin, with its collaborators passed in."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from .validation import submission_body
 log = logging.getLogger(__name__)
 
 
-class SaveDocumentResource:
-    """``POST /api/ocr/save/``: store the document, then start its pipeline."""
+class DocumentWrites:
+    """``POST /api/ocr/save/``: store the document, then start its pipeline. ``POST
+    /api/ocr/documents/{id}/retry/`` (suffix ``retry``): start a document in ``error`` again from the stage that
+    failed, keeping what the earlier stages produced."""
 
     def __init__(
         self, lifecycle: Lifecycle, pipeline: Pipeline, rate_limiter: RateLimiter, max_body_bytes: int
@@ -48,16 +50,7 @@ class SaveDocumentResource:
         log.info("document accepted", extra={"document_id": document_id})
         resp.media = {"status": "success", "message": "保存成功", "document_id": document_id}
 
-
-class RetryResource:
-    """``POST /api/ocr/documents/{id}/retry/``: start a document in ``error`` again from the stage that failed,
-    keeping what the earlier stages produced."""
-
-    def __init__(self, lifecycle: Lifecycle, pipeline: Pipeline) -> None:
-        self.lifecycle = lifecycle
-        self.pipeline = pipeline
-
-    def on_post(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
+    def on_post_retry(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
         restart = self.lifecycle.restart_failed(document_id, owner=owner_filter(req))
         try:
             self.pipeline.enqueue(restart.step, document_id)
