@@ -226,10 +226,6 @@ class Settings(BaseSettings):
     def auth_required(self) -> bool:
         return self.auth == "required"
 
-    @property
-    def is_demo(self) -> bool:
-        return self.environment == "demo"
-
     def refusal_to_serve(self, host: str | None) -> str | None:
         """Why a service must not start with these settings, serving on ``host`` (None: it serves nothing), or
         None. Without authentication anyone reaching the API reads every document: only a local run on the
