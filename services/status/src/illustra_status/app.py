@@ -13,16 +13,15 @@ from illustra_shared.settings import Settings
 from illustra_shared.web import create_api_app
 
 from .reader import DocumentReader
-from .resources import DocumentListResource, DocumentResource, StatusResource
+from .resources import DocumentResource
 
 
 def create_app(settings: Settings, *, database: Database, broker: Broker) -> falcon.App:
     app = create_api_app("status", settings, database, broker)
     # A parameter sent blank (?page=) is refused, not taken as absent.
     app.req_options.keep_blank_qs_values = True
-    reader = DocumentReader(database)
-    app.add_route("/api/ocr/documents/", DocumentListResource(reader, settings))
-    lifecycle = Lifecycle(database, settings, utcnow)
-    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/", DocumentResource(reader, lifecycle))
-    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/status/", StatusResource(reader))
+    documents = DocumentResource(DocumentReader(database), Lifecycle(database, settings, utcnow), settings)
+    app.add_route("/api/ocr/documents/", documents, suffix="list")
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/", documents)
+    app.add_route(f"/api/ocr/documents/{DOCUMENT_ID}/status/", documents, suffix="status")
     return app

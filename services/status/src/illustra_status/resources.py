@@ -1,4 +1,4 @@
-"""The status service's resources."""
+"""The status service's resource."""
 
 from __future__ import annotations
 
@@ -42,24 +42,19 @@ def _boolean(req: falcon.Request, name: str) -> bool:
     return raw.lower() in ("true", "1")
 
 
-class StatusResource:
-    """``GET /api/ocr/documents/{id}/status/``: the contract the polling frontends rely on."""
-
-    def __init__(self, reader: DocumentReader) -> None:
-        self.reader = reader
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        resp.media = {"status": "success", "data": self.reader.status(document_id, owner=owner_filter(req))}
-
-
 class DocumentResource:
     """``GET /api/ocr/documents/{id}/``: the document with whatever its stages have produced so far.
     ``DELETE``: the document, its results, attempts and cached LLM replies, for its owner. It is served here, not
-    by the gateway, because the Ingress routes by path and this path is the status service's."""
+    by the gateway, because the Ingress routes by path and this path is the status service's.
 
-    def __init__(self, reader: DocumentReader, lifecycle: Lifecycle) -> None:
+    ``GET /api/ocr/documents/{id}/status/`` (suffix ``status``): the contract the polling frontends rely on.
+    ``GET /api/ocr/documents/?user_id=N&page=P&page_size=S`` (suffix ``list``): a user's documents, newest
+    first."""
+
+    def __init__(self, reader: DocumentReader, lifecycle: Lifecycle, settings: Settings) -> None:
         self.reader = reader
         self.lifecycle = lifecycle
+        self.settings = settings
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
         include_text = _boolean(req, "include_text")
@@ -71,15 +66,10 @@ class DocumentResource:
             raise DocumentNotFound(f"document {document_id} does not exist")
         resp.media = {"status": "success", "message": "已刪除 / deleted", "document_id": document_id}
 
+    def on_get_status(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
+        resp.media = {"status": "success", "data": self.reader.status(document_id, owner=owner_filter(req))}
 
-class DocumentListResource:
-    """``GET /api/ocr/documents/?user_id=N&page=P&page_size=S``: a user's documents, newest first."""
-
-    def __init__(self, reader: DocumentReader, settings: Settings) -> None:
-        self.reader = reader
-        self.settings = settings
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def on_get_list(self, req: falcon.Request, resp: falcon.Response) -> None:
         owner = owner_filter(req)
         user_id = _positive_int(req, "user_id", owner, maximum=2**63 - 1)
         if owner is not None and user_id != owner:
