@@ -4,8 +4,6 @@ that runs them, main queue first."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from datetime import datetime
 from queue import PriorityQueue
 
 import dramatiq
@@ -28,18 +26,14 @@ from .stage import StageRun
 
 
 def create_worker_broker(
-    settings: Settings,
-    *,
-    database: Database | None = None,
-    engine: StageEngine | None = None,
-    clock: Callable[[], datetime] = utcnow,
+    settings: Settings, *, database: Database | None = None, engine: StageEngine | None = None
 ) -> Broker:
     # The worker's commits do not wait for the disk, except the one that completes or fails a stage (see
     # Lifecycle): PostgreSQL writes its log in order, so that one makes the stage's earlier writes durable too.
     database = database or open_database(
         settings.database_url, durable_commits=False, max_connections=settings.worker_db_connections
     )
-    lifecycle = Lifecycle(database, settings, clock)
+    lifecycle = Lifecycle(database, settings, utcnow)
     broker = create_broker(settings)
     pipeline = Pipeline(broker, settings)
     attempts = StageAttempts(lifecycle, settings)
