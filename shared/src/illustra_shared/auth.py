@@ -72,8 +72,9 @@ class TokenCheck:
 
 
 class Authentication:
-    """Falcon middleware: sets ``req.context.user_id`` from the bearer token (None when there is none and auth is
-    not required). Resources marked ``auth_exempt`` (health, the page, the API description) need no token."""
+    """Falcon middleware: sets ``req.context.user_id``, the user whose documents the request may see, from the
+    bearer token (None, anyone's, when there is none and auth is not required). Resources marked ``auth_exempt``
+    (health, the page, the API description) need no token."""
 
     def __init__(self, check: TokenCheck, *, required: bool) -> None:
         self.check = check
@@ -98,8 +99,3 @@ class Authentication:
         if user_id is None:
             raise falcon.HTTPUnauthorized(description="the bearer token is not valid", challenges=["Bearer"])
         req.context.user_id = user_id
-
-
-def owner_filter(req: falcon.Request) -> int | None:
-    """The user whose documents this request may see, or None for any (auth off and no token)."""
-    return getattr(req.context, "user_id", None)

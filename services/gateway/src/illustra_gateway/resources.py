@@ -6,7 +6,6 @@ import logging
 
 import falcon
 
-from illustra_shared.auth import owner_filter
 from illustra_shared.errors import UNAVAILABLE_ERRORS, DependencyUnavailable
 from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.pipeline import Pipeline
@@ -51,7 +50,7 @@ class DocumentWrites:
         resp.media = {"status": "success", "message": "保存成功", "document_id": document_id}
 
     def on_post_retry(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        restart = self.lifecycle.restart_failed(document_id, owner=owner_filter(req))
+        restart = self.lifecycle.restart_failed(document_id, owner=req.context.user_id)
         try:
             self.pipeline.enqueue(restart.step, document_id)
         except UNAVAILABLE_ERRORS as error:

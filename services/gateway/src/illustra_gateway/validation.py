@@ -81,5 +81,5 @@ def parse_submission(body: dict[str, Any], authenticated_user: int | None = None
 def submission_body(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict) -> None:
     """Falcon hook: puts the validated Submission on ``req.context.submission``."""
     req.context.submission = parse_submission(
-        read_json_object(req, resource.max_body_bytes), getattr(req.context, "user_id", None)
+        read_json_object(req, resource.max_body_bytes), req.context.user_id
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import falcon
 
-from illustra_shared.auth import owner_filter
 from illustra_shared.errors import DocumentNotFound
 from illustra_shared.lifecycle import Lifecycle
 from illustra_shared.settings import Settings
@@ -58,19 +57,19 @@ class DocumentResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
         include_text = _boolean(req, "include_text")
-        data = self.reader.document(document_id, owner=owner_filter(req), include_text=include_text)
+        data = self.reader.document(document_id, owner=req.context.user_id, include_text=include_text)
         resp.media = {"status": "success", "data": data}
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        if not self.lifecycle.delete(document_id, owner=owner_filter(req)):
+        if not self.lifecycle.delete(document_id, owner=req.context.user_id):
             raise DocumentNotFound(f"document {document_id} does not exist")
         resp.media = {"status": "success", "message": "已刪除 / deleted", "document_id": document_id}
 
     def on_get_status(self, req: falcon.Request, resp: falcon.Response, document_id: int) -> None:
-        resp.media = {"status": "success", "data": self.reader.status(document_id, owner=owner_filter(req))}
+        resp.media = {"status": "success", "data": self.reader.status(document_id, owner=req.context.user_id)}
 
     def on_get_list(self, req: falcon.Request, resp: falcon.Response) -> None:
-        owner = owner_filter(req)
+        owner = req.context.user_id
         user_id = _positive_int(req, "user_id", owner, maximum=2**63 - 1)
         if owner is not None and user_id != owner:
             raise falcon.HTTPForbidden(description="user_id does not match the user of the bearer token")
