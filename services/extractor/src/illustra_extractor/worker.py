@@ -20,7 +20,10 @@ from illustra_shared.settings import Settings
 
 from .actors import declare_actors
 from .engines import StageEngine, create_engine
-from .middleware import DatabaseConnection, Reconciler, StageAttempts, StageMetrics
+from .middleware.attempts import StageAttempts
+from .middleware.database import DatabaseConnection
+from .middleware.metrics import StageMetrics
+from .middleware.reconciler import Reconciler
 from .results import ResultStore
 from .stage import StageRun
 
