@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from illustra_shared.errors import ConfigurationError, StageFailed
 from illustra_shared.lifecycle import StageReport
@@ -82,12 +81,8 @@ def _run_corpus(engine: StageEngine, corpus: Path, out: Path) -> int:
             document = json.loads(line)
             record = corpus_record(document.get("id"), _extract(engine, document["ocr_content"]))
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-            _progress(done, len(lines), sys.stderr)
+            filled = 30 * done // len(lines)  # of a progress bar 30 characters wide
+            sys.stderr.write(f"\rextract [{'#' * filled}{'.' * (30 - filled)}] {done}/{len(lines)}")
+            sys.stderr.flush()
     sys.stderr.write("\n")
     return 0
-
-
-def _progress(done: int, total: int, stream: TextIO, width: int = 30) -> None:
-    filled = width * done // total if total else width
-    stream.write(f"\rextract [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    stream.flush()
