@@ -47,6 +47,12 @@ log = logging.getLogger(__name__)
 _IDLE_BATCH = 200
 _FINISHED = (ProcessingStage.ALL_COMPLETED, ProcessingStage.ERROR)
 _ABANDONED = "its worker stopped before the stage ended"
+# The step that moves a document on from its stage: the one it is in, or the one after the one it finished.
+_STEP_TO_RESUME: dict[str, PipelineStep | None] = {
+    ProcessingStage.PENDING: STEPS[0],
+    **{step.running: step for step in STEPS},
+    **{step.completed: next_step(step) for step in STEPS},
+}
 
 
 @dataclass
@@ -109,18 +115,6 @@ class Resumed:
     step: PipelineStep
     stage: str
     unfinished: int
-
-
-def step_to_resume(stage: str) -> PipelineStep | None:
-    """The step that moves a document on from ``stage``: the one it is in, or the one after the one it finished."""
-    if stage == ProcessingStage.PENDING:
-        return STEPS[0]
-    for step in STEPS:
-        if stage == step.running:
-            return step
-        if stage == step.completed:
-            return next_step(step)
-    return None
 
 
 class _Statements:
@@ -451,7 +445,7 @@ class Lifecycle:
         resumed = []
         with connection(self.database), self.database.atomic():
             for document_id, stage, unfinished in self._idle(now - quiet_for, bulk_after):
-                step = step_to_resume(stage)
+                step = _STEP_TO_RESUME.get(stage)
                 if step is None or self._busy(document_id, step, now, retry_wait):
                     continue
                 if self.set_aside_if_poison(document_id, step, stage, now):
