@@ -135,12 +135,9 @@ class LLMEngine(StageEngine):
                 if (year := row["policy_year"].value) is not None
                 and (scope is None or year in scope)
                 and year not in model_rows
-                and year not in rejected
                 and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
             }
-        table = reconcile_table(
-            rules, model_rows, rejected, report.notes, nulls=nulls, no_such_rows=no_such_rows
-        )
+        table = reconcile_table(rules, model_rows, rejected, report.notes, nulls, no_such_rows)
         report.extractor = self.name
         return table
 
