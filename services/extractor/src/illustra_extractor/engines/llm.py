@@ -5,6 +5,7 @@ result."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from illustra_shared.lifecycle import StageReport
@@ -37,7 +38,7 @@ def _first_grounded(
         for name, found in part_fields.items():
             if name == "key_points" and name in fields:
                 merged = fields[name].value + [p for p in found.value if p not in fields[name].value]
-                fields[name] = Field(merged, fields[name].confidence, fields[name].span, fields[name].issues)
+                fields[name] = dataclasses.replace(fields[name], value=merged)
             else:
                 fields.setdefault(name, found)
         for name, reason in part_rejected.items():
@@ -122,8 +123,7 @@ class LLMEngine(StageEngine):
                 if year not in model_rows:
                     model_rows[year] = row
                     nulls[year] = {key for key in ask.keys if values.get(key) is None}
-                    if bad:
-                        rejected[year] = bad
+                    rejected[year] = bad
         no_such_rows: set[int] = set()
         if answers.complete and model_rows:
             # A rules row the model, having answered, does not have: removed when the rules doubt it too (a

@@ -78,11 +78,8 @@ def _pages(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _fits(rows: _Rows, start: int, end: int, max_chars: int, max_rows: int) -> bool:
-    return end - start <= max_chars and rows.count(start, end) <= max_rows
-
-
 def _split_page(rows: _Rows, start: int, end: int, max_chars: int, max_rows: int) -> list[tuple[int, int]]:
+    """The page cut between lines into parts that fit (a page that fits is one part)."""
     parts: list[tuple[int, int]] = []
     part_start = start
     count = 0
@@ -133,10 +130,8 @@ def chunk(text: str, *, max_chars: int, max_rows: int) -> list[Chunk]:
     rows = _Rows(text)
     spans: list[tuple[int, int]] = []
     for page_start, page_end in _pages(text):
-        if spans and _fits(rows, spans[-1][0], page_end, max_chars, max_rows):
+        if spans and page_end - spans[-1][0] <= max_chars and rows.count(spans[-1][0], page_end) <= max_rows:
             spans[-1] = (spans[-1][0], page_end)
-        elif _fits(rows, page_start, page_end, max_chars, max_rows):
-            spans.append((page_start, page_end))
         else:
             spans.extend(_split_page(rows, page_start, page_end, max_chars, max_rows))
     return _with_headers(rows, spans or [(0, len(text))])
