@@ -173,8 +173,7 @@ class Grounder:
         if self.folded[start - 1 : start] == "(" and self.folded[end : end + 1] == ")":
             return False  # "(1)": the number of a clause, not a value
         window = self.folded[max(0, start - _WINDOW) : start]
-        connector = _CONNECTOR_RE.search(window)
-        before = window[: connector.start()] if connector else window
+        before = _CONNECTOR_RE.sub("", window)  # _CONNECTOR_RE ends in $: only the run before the number goes
         if _LABEL_END_RE[name].search(before) or self._slash_labelled(name, start):
             return True
         return any(
@@ -255,9 +254,7 @@ class Grounder:
         """A closed value (gender, smoker, currency, payment mode): at a label of its field whose value reads
         as it (as the rules would read it), else its word anywhere."""
         for pair in self._pairs.get(name, ()):
-            if name == "smoker" and self.folded[pair.value_start : pair.value_end].strip() in _YES_NO.get(
-                value, ()
-            ):
+            if name == "smoker" and self.folded[pair.value_start : pair.value_end].strip() in _YES_NO[value]:
                 return _literal(value, (pair.value_start, pair.value_end))
             parsed = PARSERS[name](self.original, self.folded, pair.value_start, pair.value_end)
             if (
@@ -266,8 +263,7 @@ class Grounder:
                 and len(self._options_at(name, (pair.value_start, pair.value_end))) <= 1
             ):
                 return _literal(value, (parsed.start, parsed.end))
-        pattern = _VOCABULARY[name].get(value)
-        found = pattern.search(self.folded) if pattern is not None else None
+        found = _VOCABULARY[name][value].search(self.folded)  # the reply schema allows no other value
         return _literal(value, found.span(), VOCABULARY) if found else None
 
     def text(self, value: str) -> tuple[int, int] | None:
