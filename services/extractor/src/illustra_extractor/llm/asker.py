@@ -96,12 +96,7 @@ class Asker:
             content = ""
             for correcting in (False, True):
                 if correcting:
-                    # The one correction round: the model sees its reply and what was wrong with it.
-                    messages = [
-                        *messages,
-                        {"role": "assistant", "content": content[:4000]},
-                        correction(errors),
-                    ]
+                    messages = [*messages, *correction(content, errors)]
                 reply = self.client.complete(
                     ask.stage, messages, max_tokens=max_tokens, deadline=deadline, report=report
                 )
@@ -123,12 +118,8 @@ class Asker:
                     validate(ask.stage, ask.keys, data) if parse_error is None else ({}, [parse_error])
                 )
                 if not errors:
-                    self.cache.put(
-                        key,
-                        CachedReply(
-                            json.dumps(cleaned, ensure_ascii=False), prompt_tokens, completion_tokens
-                        ),
-                    )
+                    stored = json.dumps(cleaned, ensure_ascii=False)
+                    self.cache.put(key, CachedReply(stored, prompt_tokens, completion_tokens))
                     return [masker.unmask(cleaned)]
                 metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.INVALID_REPLY).inc()
             raise _PartRejected("invalid after one correction: " + "; ".join(errors[:3]))

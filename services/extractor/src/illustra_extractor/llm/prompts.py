@@ -83,9 +83,8 @@ def build_messages(
     ]
 
 
-def correction(errors: list[str]) -> dict[str, str]:
+def correction(reply: str, errors: list[str]) -> list[dict[str, str]]:
+    """The one correction round: the model sees its reply and what was wrong with it."""
     listed = "\n".join(f"- {error}" for error in errors[:20])
-    return {
-        "role": "user",
-        "content": f"Your reply was not valid:\n{listed}\nReply again with the corrected JSON object only.",
-    }
+    again = f"Your reply was not valid:\n{listed}\nReply again with the corrected JSON object only."
+    return [{"role": "assistant", "content": reply[:4000]}, {"role": "user", "content": again}]
