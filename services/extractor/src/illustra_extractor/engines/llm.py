@@ -119,8 +119,7 @@ class LLMEngine(StageEngine):
                 row, bad = ground_row(grounder, values, basic)
                 if not row:
                     report.note(f"table: model row for policy year {year} rejected: no such row in the text")
-                    continue
-                if year not in model_rows:
+                elif year not in model_rows:
                     model_rows[year] = row
                     nulls[year] = {key for key in ask.keys if values.get(key) is None}
                     rejected[year] = bad
@@ -128,12 +127,11 @@ class LLMEngine(StageEngine):
         if answers.complete and model_rows:
             # A rules row the model, having answered, does not have: removed when the rules doubt it too (a
             # model may skip a row; it does not make a sure one go).
-            scope = set(ask.years) if ask.years is not None else None
             no_such_rows = {
                 year
                 for row in rules.rows
                 if (year := row["policy_year"].value) is not None
-                and (scope is None or year in scope)
+                and (ask.years is None or year in ask.years)
                 and year not in model_rows
                 and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
             }

@@ -106,10 +106,6 @@ def reconcile_fields(
     }
 
 
-def _year(row: dict[str, Field]) -> int | None:
-    return row.get("policy_year", MISSING).value
-
-
 def reconcile_table(
     rules: ValueTable,
     model_rows: dict[int, dict[str, Field]],
@@ -123,7 +119,7 @@ def reconcile_table(
     having answered the whole table (or these years), does not have."""
     rows: list[dict[str, Field]] = []
     for row in rules.rows:
-        year = _year(row)
+        year = row["policy_year"].value
         if year in no_such_rows:
             notes.append(f"table[{year}]: rules row removed: the model found no such row")
             continue
@@ -136,18 +132,18 @@ def reconcile_table(
                 ROW_FIELDS,
                 row,
                 model_rows[year],
-                rejected.get(year, {}),
+                rejected[year],
                 notes,
                 nulls=nulls[year],
                 cap=CELL,
             )
         )
-    known = {_year(row) for row in rows}
+    known = {row["policy_year"].value for row in rows}
     for year, row in sorted(model_rows.items()):
         if year in known:
             continue
         # A row the rules did not read; its year was found leading a printed row.
         rows.append({name: row.get(name, MISSING) for name in ROW_FIELDS})
         notes.append(f"table[{year}]: row added from the model (the rules did not read it)")
-    rows.sort(key=lambda row: _year(row) or 0)
+    rows.sort(key=lambda row: row["policy_year"].value or 0)
     return ValueTable(rows, rules.issues)
