@@ -47,8 +47,6 @@ class HybridEngine(LLMEngine):
     def table_ask(self, rules: ValueTable, grounder: Grounder) -> Ask | None:
         """Every column, for the rows the rules are unsure of; the whole table when the rules found none, or a
         row whose year or cells fail the checks, or columns or rows they could not read."""
-        if not rules.rows:
-            return Ask(VALUE_TABLE.name, ROW_FIELDS)
         years = [row["policy_year"].value for row in rules.rows]
         # A table that fails its checks is read wrong as a whole more often than not (columns taken for
         # others); a plausible value no check could confirm (0.7) is asked about on its own.
@@ -58,7 +56,8 @@ class HybridEngine(LLMEngine):
             for found in row.values()
         )
         if (
-            failed
+            not rules.rows
+            or failed
             or any(year is None or year < 1 for year in years)
             or any(_unread_columns(row, grounder) for row in rules.rows)
             or _missed_rows(rules, grounder)

@@ -5,6 +5,7 @@ result."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from illustra_shared.lifecycle import StageReport
@@ -37,7 +38,7 @@ def _first_grounded(
         for name, found in part_fields.items():
             if name == "key_points" and name in fields:
                 merged = fields[name].value + [p for p in found.value if p not in fields[name].value]
-                fields[name] = Field(merged, fields[name].confidence, fields[name].span, fields[name].issues)
+                fields[name] = dataclasses.replace(fields[name], value=merged)
             else:
                 fields.setdefault(name, found)
         for name, reason in part_rejected.items():
@@ -118,29 +119,23 @@ class LLMEngine(StageEngine):
                 row, bad = ground_row(grounder, values, basic)
                 if not row:
                     report.note(f"table: model row for policy year {year} rejected: no such row in the text")
-                    continue
-                if year not in model_rows:
+                elif year not in model_rows:
                     model_rows[year] = row
                     nulls[year] = {key for key in ask.keys if values.get(key) is None}
-                    if bad:
-                        rejected[year] = bad
+                    rejected[year] = bad
         no_such_rows: set[int] = set()
         if answers.complete and model_rows:
             # A rules row the model, having answered, does not have: removed when the rules doubt it too (a
             # model may skip a row; it does not make a sure one go).
-            scope = set(ask.years) if ask.years is not None else None
             no_such_rows = {
                 year
                 for row in rules.rows
                 if (year := row["policy_year"].value) is not None
-                and (scope is None or year in scope)
+                and (ask.years is None or year in ask.years)
                 and year not in model_rows
-                and year not in rejected
                 and (year < 1 or any(f.value is not None and f.confidence < DOUBTFUL for f in row.values()))
             }
-        table = reconcile_table(
-            rules, model_rows, rejected, report.notes, nulls=nulls, no_such_rows=no_such_rows
-        )
+        table = reconcile_table(rules, model_rows, rejected, report.notes, nulls, no_such_rows)
         report.extractor = self.name
         return table
 

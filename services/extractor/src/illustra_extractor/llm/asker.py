@@ -34,9 +34,6 @@ class Ask:
     years: tuple[int, ...] | None = None  # table: only these policy years
     spans: tuple[tuple[int, int], ...] | None = None  # only the parts of the text that hold these spans
 
-    def signature(self) -> str:
-        return json.dumps([self.keys, self.years])
-
 
 @dataclass
 class Answers:
@@ -75,91 +72,69 @@ class Asker:
     def ask(self, ask: Ask, text: str, masker: Masker, deadline: Deadline, report: StageReport) -> Answers:
         """The replies to ``ask``, part by part; the calls made count on ``report``, which notes what went wrong."""
         answers = Answers()
+        document_hash = content_hash(text)
+        question = json.dumps([ask.keys, ask.years])
+
+        def ask_part(part: Chunk, splits: int) -> list[dict[str, Any]]:
+            key = cache_key(
+                document_hash,
+                ask.stage,
+                self.client.config.model,
+                PROMPT_VERSION,
+                f"{part.start}-{part.end}|{part.context}|{question}|masked={masker.enabled}",
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                answers.cached += 1
+                return [masker.unmask(json.loads(hit.response))]
+            part_text = masker.mask(part.text(text))
+            part_label = f"characters {part.start}-{part.end} of {len(text)}"
+            messages = build_messages(ask.stage, ask.keys, part_text, part=part_label, years=ask.years)
+            max_tokens = max_tokens_for(ask, part_text)
+            prompt_tokens = completion_tokens = 0
+            errors: list[str] = []
+            content = ""
+            for correcting in (False, True):
+                if correcting:
+                    messages = [*messages, *correction(content, errors)]
+                reply = self.client.complete(
+                    ask.stage, messages, max_tokens=max_tokens, deadline=deadline, report=report
+                )
+                prompt_tokens += reply.prompt_tokens
+                completion_tokens += reply.completion_tokens
+                if reply.finish_reason == "length":
+                    # A cut-off reply is never read as if it were whole: ask for each half instead.
+                    metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.TRUNCATED).inc()
+                    halves = halve(text, part) if splits < _MAX_SPLITS else None
+                    if halves is None:
+                        raise _PartRejected(
+                            f"reply cut off at max_tokens={max_tokens} and the part cannot be split"
+                        )
+                    report.note(f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two")
+                    return [found for half in halves for found in ask_part(half, splits + 1)]
+                content = reply.content
+                data, parse_error = parse_reply(content)
+                cleaned, errors = (
+                    validate(ask.stage, ask.keys, data) if parse_error is None else ({}, [parse_error])
+                )
+                if not errors:
+                    stored = json.dumps(cleaned, ensure_ascii=False)
+                    self.cache.put(key, CachedReply(stored, prompt_tokens, completion_tokens))
+                    return [masker.unmask(cleaned)]
+                metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.INVALID_REPLY).inc()
+            raise _PartRejected("invalid after one correction: " + "; ".join(errors[:3]))
+
         max_chars, max_rows = _LIMITS[ask.stage]
         parts = chunk(text, max_chars=max_chars, max_rows=max_rows)
         if ask.spans is not None:
             parts = [p for p in parts if any(p.start < end and start < p.end for start, end in ask.spans)]
-        document_hash = content_hash(text)
         for index, part in enumerate(parts, start=1):
-            label = f"part {index} of {len(parts)}"
             try:
-                answers.replies.extend(
-                    self._ask_part(ask, text, document_hash, part, masker, deadline, report, answers, 0)
-                )
+                answers.replies.extend(ask_part(part, 0))
             except _PartRejected as rejected:
                 answers.rejected_parts += 1
-                report.note(f"{ask.stage} {label}: model reply rejected: {rejected}")
+                report.note(f"{ask.stage} part {index} of {len(parts)}: model reply rejected: {rejected}")
             except LLMUnavailable as error:
                 answers.failure = f"LLM unavailable ({error})"
                 break
         return answers
-
-    def _ask_part(
-        self,
-        ask: Ask,
-        text: str,
-        document_hash: str,
-        part: Chunk,
-        masker: Masker,
-        deadline: Deadline,
-        report: StageReport,
-        answers: Answers,
-        splits: int,
-    ) -> list[dict[str, Any]]:
-        model = self.client.config.model
-        key = cache_key(
-            document_hash,
-            ask.stage,
-            model,
-            PROMPT_VERSION,
-            f"{part.start}-{part.end}|{part.context}|{ask.signature()}|masked={masker.enabled}",
-        )
-        hit = self.cache.get(key)
-        if hit is not None:
-            answers.cached += 1
-            return [masker.unmask(json.loads(hit.response))]
-        part_text = masker.mask(part.text(text))
-        part_label = f"characters {part.start}-{part.end} of {len(text)}"
-        messages = build_messages(ask.stage, ask.keys, part_text, part=part_label, years=ask.years)
-        max_tokens = max_tokens_for(ask, part_text)
-        prompt_tokens = completion_tokens = 0
-        errors: list[str] = []
-        content = ""
-        for correcting in (False, True):
-            if correcting:
-                # The one correction round: the model sees its reply and what was wrong with it.
-                messages = [*messages, {"role": "assistant", "content": content[:4000]}, correction(errors)]
-            reply = self.client.complete(
-                ask.stage, messages, max_tokens=max_tokens, deadline=deadline, report=report
-            )
-            prompt_tokens += reply.prompt_tokens
-            completion_tokens += reply.completion_tokens
-            if reply.finish_reason == "length":
-                # A cut-off reply is never read as if it were whole: ask for each half instead.
-                metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.TRUNCATED).inc()
-                halves = halve(text, part) if splits < _MAX_SPLITS else None
-                if halves is None:
-                    raise _PartRejected(
-                        f"reply cut off at max_tokens={max_tokens} and the part cannot be split"
-                    )
-                report.note(f"{ask.stage}: reply cut off at max_tokens={max_tokens}; part split in two")
-                return [
-                    found
-                    for half in halves
-                    for found in self._ask_part(
-                        ask, text, document_hash, half, masker, deadline, report, answers, splits + 1
-                    )
-                ]
-            content = reply.content
-            data, parse_error = parse_reply(content)
-            cleaned, errors = (
-                validate(ask.stage, ask.keys, data) if parse_error is None else ({}, [parse_error])
-            )
-            if not errors:
-                self.cache.put(
-                    key,
-                    CachedReply(json.dumps(cleaned, ensure_ascii=False), prompt_tokens, completion_tokens),
-                )
-                return [masker.unmask(cleaned)]
-            metrics.LLM_ERRORS.labels(ask.stage, LLMErrorKind.INVALID_REPLY).inc()
-        raise _PartRejected("invalid after one correction: " + "; ".join(errors[:3]))

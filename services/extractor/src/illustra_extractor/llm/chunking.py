@@ -22,7 +22,7 @@ _PAGE_BREAK_RE = re.compile(
 )
 _HEADER_LINES = 4
 _ROW_END_RE = re.compile(r"\n|</tr\s*>", re.I)
-_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
+TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def count_rows(text: str) -> int:
     return _Rows(text).count(0, len(text))
 
 
-def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """The lines of text[start:end], a line holding HTML rows cut after each row."""
     spans = []
     position = start
@@ -64,12 +64,12 @@ class _Rows:
         """Whether text[start:end] looks like a table row: three numbers or more (in its text, not its tags)."""
         found = self._read.get((start, end))
         if found is None:
-            line = _TAG_RE.sub(" ", fold(self.text[start:end]))
+            line = TAG_RE.sub(" ", fold(self.text[start:end]))
             found = self._read[start, end] = len(find_amounts(line)) >= 3
         return found
 
     def count(self, start: int, end: int) -> int:
-        return sum(self.is_row(a, b) for a, b in _lines(self.text, start, end))
+        return sum(self.is_row(a, b) for a, b in line_spans(self.text, start, end))
 
 
 def _pages(text: str) -> list[tuple[int, int]]:
@@ -78,15 +78,12 @@ def _pages(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _fits(rows: _Rows, start: int, end: int, max_chars: int, max_rows: int) -> bool:
-    return end - start <= max_chars and rows.count(start, end) <= max_rows
-
-
 def _split_page(rows: _Rows, start: int, end: int, max_chars: int, max_rows: int) -> list[tuple[int, int]]:
+    """The page cut between lines into parts that fit (a page that fits is one part)."""
     parts: list[tuple[int, int]] = []
     part_start = start
     count = 0
-    for line_start, line_end in _lines(rows.text, start, end):
+    for line_start, line_end in line_spans(rows.text, start, end):
         row = rows.is_row(line_start, line_end)
         too_long = line_end - part_start > max_chars or count + row > max_rows
         if too_long and line_start > part_start:
@@ -101,7 +98,7 @@ def _headers(rows: _Rows, start: int, end: int) -> tuple[str | None, str | None]
     """The lines just above the first row of text[start:end], and those above the first row of its last run of
     rows (the header to carry into the next part), each None when no line comes before the rows."""
     text = rows.text
-    lines = _lines(text, start, end)
+    lines = line_spans(text, start, end)
     found: list[str | None] = []
     previous_row = False
     for index, (line_start, line_end) in enumerate(lines):
@@ -117,9 +114,10 @@ def _headers(rows: _Rows, start: int, end: int) -> tuple[str | None, str | None]
     return (found[0], found[-1]) if found else (None, None)
 
 
-def with_headers(rows: _Rows, spans: list[tuple[int, int]]) -> list[Chunk]:
+def _with_headers(rows: _Rows, spans: list[tuple[int, int]], header: str = "") -> list[Chunk]:
+    """The parts of `spans`, each starting without its column headers carrying the last ones before it
+    (`header` before the first)."""
     chunks: list[Chunk] = []
-    header = ""
     for start, end in spans:
         own, last = _headers(rows, start, end)
         chunks.append(Chunk(start, end, "" if own else header))
@@ -132,24 +130,19 @@ def chunk(text: str, *, max_chars: int, max_rows: int) -> list[Chunk]:
     rows = _Rows(text)
     spans: list[tuple[int, int]] = []
     for page_start, page_end in _pages(text):
-        if spans and _fits(rows, spans[-1][0], page_end, max_chars, max_rows):
+        if spans and page_end - spans[-1][0] <= max_chars and rows.count(spans[-1][0], page_end) <= max_rows:
             spans[-1] = (spans[-1][0], page_end)
-        elif _fits(rows, page_start, page_end, max_chars, max_rows):
-            spans.append((page_start, page_end))
         else:
             spans.extend(_split_page(rows, page_start, page_end, max_chars, max_rows))
-    return with_headers(rows, spans or [(0, len(text))])
+    return _with_headers(rows, spans or [(0, len(text))])
 
 
 def halve(text: str, part: Chunk) -> tuple[Chunk, Chunk] | None:
     """The part cut in two between rows near its middle (for a reply cut off by max_tokens); None when it is
     a single row."""
-    lines = _lines(text, part.start, part.end)
+    lines = line_spans(text, part.start, part.end)
     if len(lines) < 2:
         return None
     middle = lines[len(lines) // 2][0]
-    left = Chunk(part.start, middle, part.context)
-    rows = _Rows(text)
-    header = _headers(rows, part.start, middle)[1] or part.context
-    right_own = _headers(rows, middle, part.end)[0]
-    return left, Chunk(middle, part.end, "" if right_own else header)
+    left, right = _with_headers(_Rows(text), [(part.start, middle), (middle, part.end)], part.context)
+    return left, right

@@ -23,6 +23,7 @@ import openai
 import tenacity
 
 from illustra_shared import metrics
+from illustra_shared.errors import ConfigurationError
 from illustra_shared.lifecycle import StageReport
 from illustra_shared.metrics import LLMErrorKind, LLMOutcome, TokenKind
 
@@ -81,7 +82,8 @@ class PodPause:
 
 class LLMClient:
     def __init__(self, config: LLMConfig) -> None:
-        config.require_key()
+        if not config.api_key:
+            raise ConfigurationError("LLM extraction needs LLM_API_KEY")
         self.config = config
         self._openai = openai.OpenAI(
             base_url=config.base_url, api_key=config.api_key, max_retries=0, timeout=config.timeout_s
@@ -117,21 +119,23 @@ class LLMClient:
             ),
             reraise=True,
         )
+        body = {
+            "model": self.config.model,
+            "messages": messages,
+            "response_format": {"type": "json_object"},
+            "max_tokens": max_tokens,
+            "temperature": 0,
+        }
         try:
-            return retrying(self._attempt, stage, messages, max_tokens, deadline, report)
+            return retrying(self._attempt, stage, body, deadline, report)
         except LLMUnavailable as fault:
             calls = retrying.statistics["attempt_number"]
             raise LLMUnavailable(fault.kind, f"{fault.detail} (gave up after {calls} call(s))") from None
 
     def _attempt(
-        self,
-        stage: str,
-        messages: list[dict[str, str]],
-        max_tokens: int,
-        deadline: Deadline,
-        report: StageReport,
+        self, stage: str, body: dict[str, Any], deadline: Deadline, report: StageReport
     ) -> Completion:
-        """One call, once the pod's pause is over and within the bound on calls in flight."""
+        """One call posting ``body``, once the pod's pause is over and within the bound on calls in flight."""
         self._wait_for_pod_pause(deadline)
         if not self._in_flight.acquire(timeout=max(0.0, deadline.remaining() - _MIN_CALL_S)):
             raise LLMUnavailable(
@@ -149,13 +153,7 @@ class LLMClient:
             response = self._openai.post(
                 "/chat/completions",
                 cast_to=object,  # the reply's JSON as it came
-                body={
-                    "model": self.config.model,
-                    "messages": messages,
-                    "response_format": {"type": "json_object"},
-                    "max_tokens": max_tokens,
-                    "temperature": 0,
-                },
+                body=body,
                 options={"timeout": min(self.config.timeout_s, remaining)},
             )
         except openai.OpenAIError as error:

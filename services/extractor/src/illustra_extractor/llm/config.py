@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from illustra_shared.errors import ConfigurationError
 from illustra_shared.settings import Settings
 
 _DEFAULTS = Settings()
@@ -37,7 +36,3 @@ class LLMConfig:
             stage_budget_s=max(0.5, soft - max(2.0, soft / 10)),
             max_in_flight=-(-settings.llm_max_in_flight // settings.worker_processes),
         )
-
-    def require_key(self) -> None:
-        if not self.api_key:
-            raise ConfigurationError("LLM extraction needs LLM_API_KEY")

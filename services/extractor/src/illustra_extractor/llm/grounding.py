@@ -25,7 +25,8 @@ from ..extraction.dates import find_date, find_validity_days
 from ..extraction.labels import LABEL_SYNONYMS, Pair, find_pairs
 from ..extraction.normalize import fold
 from ..extraction.numbers import AMOUNT_RE, find_amounts, parse_amount_token
-from ..extraction.types import BasicInfo, Field, ValueTable
+from ..extraction.types import MISSING, BasicInfo, Field, ValueTable
+from .chunking import TAG_RE, line_spans
 
 LITERAL = 0.85  # printed at its place: after its label, in its row
 DERIVED = 0.8  # follows from the table's arithmetic, or printed beside its unit (an age before 岁)
@@ -33,8 +34,6 @@ VOCABULARY = 0.75  # a closed value (gender, currency…) whose word is printed,
 UNPLACED = 0.6  # printed, but not at its place: fills an empty field, never replaces a value
 FROM_MODEL = "read by the model"
 
-_TAG_RE = re.compile(r"<[^<>]*>")  # [^<>]: an unclosed "<" costs one scan, not one per "<"
-_ROW_END_RE = re.compile(r"\n|</tr\s*>")
 _SPACED_DECIMAL_RE = re.compile(r"(?<=\d)\. (\d{1,2})(?!\d)")  # "1111. 89" as conversions print 1111.89
 _ZERO_RE = re.compile(r"(?<![\w.,])(?:[-~_]{1,3}|0(?:\.0+)?)(?![\w.,])")
 _WAN_RE = re.compile(r"\s*万")
@@ -116,7 +115,7 @@ class Grounder:
     @functools.cached_property
     def clean(self) -> str:
         """The folded text with HTML tags blanked out (a colspan is no cell), as numbers are read from it."""
-        return _SPACED_DECIMAL_RE.sub(r".\1 ", _TAG_RE.sub(lambda tag: " " * len(tag.group()), self.folded))
+        return _SPACED_DECIMAL_RE.sub(r".\1 ", TAG_RE.sub(lambda tag: " " * len(tag.group()), self.folded))
 
     @functools.cached_property
     def _numbers(self) -> list[tuple[float, int, int]]:
@@ -137,22 +136,23 @@ class Grounder:
         return numbers
 
     @functools.cached_property
-    def _rows(self) -> list[tuple[int, int, list[tuple[float, int, int]]]]:
-        """The printed rows: each line, and each HTML row (a whole table may be one line). A line led by an
-        amount rather than a year or an age goes on the row above it: a row broken over two lines."""
-        rows: list[tuple[int, int, list[tuple[float, int, int]]]] = []
+    def _rows(self) -> list[list[tuple[float, int, int]]]:
+        """The numbers of each printed row: each line, and each HTML row (a whole table may be one line). A line
+        led by an amount rather than a year or an age goes on the row of the line above it: a row broken over
+        two lines."""
+        rows: list[list[tuple[float, int, int]]] = []
         numbers = self._numbers
-        start, index = 0, 0
-        for end in [m.end() for m in _ROW_END_RE.finditer(self.folded)] + [len(self.folded)]:
+        index, continued = 0, False
+        for _start, end in line_spans(self.folded, 0, len(self.folded)):
             cells = []
             while index < len(numbers) and numbers[index][1] < end:
                 cells.append(numbers[index])
                 index += 1
-            if cells and rows and rows[-1][1] == start and not _row_label(cells[0][0]):
-                rows[-1] = (rows[-1][0], end, rows[-1][2] + cells)
+            if cells and continued and not _row_label(cells[0][0]):
+                rows[-1] += cells
             elif cells:
-                rows.append((start, end, cells))
-            start = end
+                rows.append(cells)
+            continued = bool(cells)
         return rows
 
     @functools.cached_property
@@ -173,8 +173,7 @@ class Grounder:
         if self.folded[start - 1 : start] == "(" and self.folded[end : end + 1] == ")":
             return False  # "(1)": the number of a clause, not a value
         window = self.folded[max(0, start - _WINDOW) : start]
-        connector = _CONNECTOR_RE.search(window)
-        before = window[: connector.start()] if connector else window
+        before = _CONNECTOR_RE.sub("", window)  # _CONNECTOR_RE ends in $: only the run before the number goes
         if _LABEL_END_RE[name].search(before) or self._slash_labelled(name, start):
             return True
         return any(
@@ -195,10 +194,6 @@ class Grounder:
             return False
         return _LABEL_END_RE[name].search(labels[values_before].strip(_LABEL_TRIM)) is not None
 
-    def _beside_unit(self, name: str, end: int) -> bool:
-        unit = _UNITS_AFTER.get(name)
-        return unit is not None and unit.match(self.folded, end) is not None
-
     def place_number(self, name: str, value: float) -> Field | None:
         """The model's number for a basic field at its best place: its label, else its unit (or, for the
         premium, year 1 of the table); None when it is printed nowhere it belongs."""
@@ -208,7 +203,7 @@ class Grounder:
                 continue
             if self._labelled(name, start, end):
                 return _literal(value, (start, end))
-            if self._beside_unit(name, end):
+            if (unit := _UNITS_AFTER.get(name)) is not None and unit.match(self.folded, end):
                 best = _literal(value, (start, end), DERIVED, "printed beside its unit")
             elif name == "annual_premium" and self.paid_in_year_one(value):
                 best = _literal(value, (start, end), DERIVED, "paid in year 1 of the table")
@@ -218,7 +213,7 @@ class Grounder:
 
     def _last_row_age(self) -> float | None:
         """The age of the last printed table row (year, age, amounts…): where a fixed term ends."""
-        for _start, _end, cells in reversed(self._rows):
+        for cells in reversed(self._rows):
             if len(cells) >= _MIN_TABLE_ROW and cells[1][0] > cells[0][0]:
                 return cells[1][0]
         return None
@@ -245,7 +240,7 @@ class Grounder:
         """The table's check on the premium: a printed row of year 1 holds it (as the premiums paid)."""
         return isinstance(premium, int | float) and any(
             cells[0][0] == 1 and len(cells) >= 3 and any(abs(v - premium) <= 1 for v, _, _ in cells[1:])
-            for _start, _end, cells in self._rows
+            for cells in self._rows
         )
 
     def _options_at(self, name: str, span: tuple[int, int]) -> set[Any]:
@@ -259,9 +254,7 @@ class Grounder:
         """A closed value (gender, smoker, currency, payment mode): at a label of its field whose value reads
         as it (as the rules would read it), else its word anywhere."""
         for pair in self._pairs.get(name, ()):
-            if name == "smoker" and self.folded[pair.value_start : pair.value_end].strip() in _YES_NO.get(
-                value, ()
-            ):
+            if name == "smoker" and self.folded[pair.value_start : pair.value_end].strip() in _YES_NO[value]:
                 return _literal(value, (pair.value_start, pair.value_end))
             parsed = PARSERS[name](self.original, self.folded, pair.value_start, pair.value_end)
             if (
@@ -270,8 +263,7 @@ class Grounder:
                 and len(self._options_at(name, (pair.value_start, pair.value_end))) <= 1
             ):
                 return _literal(value, (parsed.start, parsed.end))
-        pattern = _VOCABULARY[name].get(value)
-        found = pattern.search(self.folded) if pattern is not None else None
+        found = _VOCABULARY[name][value].search(self.folded)  # the reply schema allows no other value
         return _literal(value, found.span(), VOCABULARY) if found else None
 
     def text(self, value: str) -> tuple[int, int] | None:
@@ -306,7 +298,7 @@ class Grounder:
         led: tuple[int, list[tuple[float, int, int]] | None] = (-1, None)
         unled: tuple[int, list[tuple[float, int, int]] | None] = (_MIN_UNLABELLED - 1, None)
         tied = False
-        for index, (_start, _end, cells) in enumerate(self._rows):
+        for index, cells in enumerate(self._rows):
             found = holding[index]
             leading = [cell[0] for cell in cells[:2]]
             if leading[0] == year or (age is not None and age in leading):
@@ -323,9 +315,7 @@ class Grounder:
     @functools.cached_property
     def _row_numbers(self) -> tuple[list[float], list[int]]:
         """The numbers of the printed rows in order of value, and the index of the row of each."""
-        ordered = sorted(
-            (value, index) for index, (_start, _end, cells) in enumerate(self._rows) for value, _, _ in cells
-        )
+        ordered = sorted((value, index) for index, cells in enumerate(self._rows) for value, _, _ in cells)
         return [value for value, _ in ordered], [index for _, index in ordered]
 
     def _rows_holding(self, wanted: set[float]) -> collections.Counter[int]:
@@ -344,7 +334,7 @@ class Grounder:
         """The policy years of the printed rows led by a year and the age `age_less_year` above it."""
         return {
             int(cells[0][0])
-            for _start, _end, cells in self._rows
+            for cells in self._rows
             if len(cells) >= 3 and _row_label(cells[0][0]) and cells[1][0] - cells[0][0] == age_less_year
         }
 
@@ -409,18 +399,12 @@ def _premiums_due(year: int, basic: BasicInfo) -> float | None:
 
 def _derivations(row: dict[str, Field], basic: BasicInfo) -> dict[str, tuple[float | None, str]]:
     """What each cell must be according to the other, already grounded cells: value and reason."""
-
-    def known(name: str) -> Any:
-        return row[name].value if name in row else None
-
-    year, issue_age = known("policy_year"), basic.get("issue_age")
-    total, guaranteed, other = (
-        known("total_surrender_value"),
-        known("guaranteed_cash_value"),
-        known("non_guaranteed_value"),
+    year, total, guaranteed, other = (
+        row.get(name, MISSING).value
+        for name in ("policy_year", "total_surrender_value", "guaranteed_cash_value", "non_guaranteed_value")
     )
     return {
-        "age": (_plus(issue_age, year), "issue age + policy year"),
+        "age": (_plus(basic.get("issue_age"), year), "issue age + policy year"),
         "total_premiums_paid": (
             _premiums_due(year, basic) if year is not None else None,
             "annual premium x min(year, term)",

@@ -82,15 +82,12 @@ _LABELLED: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-# A labelled "name" that is one of these is a field's value, not a person (Insured: Male).
+# A labelled "name" that is one of these is a field's value, not a person (Insured: Male). One character (男, M)
+# is no name either.
 _NOT_NAMES = frozenset(
     (
-        "男",
-        "女",
         "male",
         "female",
-        "m",
-        "f",
         "yes",
         "no",
         "smoker",
@@ -146,7 +143,7 @@ class Masker:
 
     def unmask(self, data: Any) -> Any:
         """``data`` (a parsed reply) with the placeholders in its strings replaced by the original values."""
-        if not self.enabled or not self._by_value:
+        if not self._by_value:  # nothing masked, or masking off
             return data
         if isinstance(data, str):
             return _PLACEHOLDER_RE.sub(

@@ -55,37 +55,29 @@ _TEMPLATE_VALUES: dict[str, Any] = {
 }
 
 
-def template(stage: str, keys: tuple[str, ...]) -> dict[str, Any]:
-    """The shape of the reply: the requested keys with an example of their type (numbers as 0)."""
-    shape = {key: _TEMPLATE_VALUES.get(key, 0) for key in keys}
-    return {"rows": [shape]} if stage == VALUE_TABLE.name else shape
-
-
-def _fence(text: str) -> str:
-    # The document cannot close its own delimiter early.
-    return text.replace("<document", "<_document").replace("</document", "</_document")
-
-
 def build_messages(
     stage: str, keys: tuple[str, ...], document: str, *, part: str, years: tuple[int, ...] | None = None
 ) -> list[dict[str, str]]:
+    # The shape of the reply: the requested keys with an example of their type (numbers as 0).
+    shape = {key: _TEMPLATE_VALUES.get(key, 0) for key in keys}
     task = [
         f"Extract from the document ({part}). Reply in JSON: one object shaped like this template, null where "
         "the document does not give a value:",
-        json.dumps(template(stage, keys), ensure_ascii=False),
+        json.dumps({"rows": [shape]} if stage == VALUE_TABLE.name else shape, ensure_ascii=False),
     ]
     if years is not None:
         task.append(f"Only the rows for these policy years: {', '.join(str(year) for year in years)}.")
+    # The document cannot close its own delimiter early.
+    fenced = document.replace("<document", "<_document").replace("</document", "</_document")
     return [
         {"role": "system", "content": SYSTEM_PROMPTS[stage]},
         {"role": "user", "content": "\n".join(task)},
-        {"role": "user", "content": f"<document>\n{_fence(document)}\n</document>"},
+        {"role": "user", "content": f"<document>\n{fenced}\n</document>"},
     ]
 
 
-def correction(errors: list[str]) -> dict[str, str]:
+def correction(reply: str, errors: list[str]) -> list[dict[str, str]]:
+    """The one correction round: the model sees its reply and what was wrong with it."""
     listed = "\n".join(f"- {error}" for error in errors[:20])
-    return {
-        "role": "user",
-        "content": f"Your reply was not valid:\n{listed}\nReply again with the corrected JSON object only.",
-    }
+    again = f"Your reply was not valid:\n{listed}\nReply again with the corrected JSON object only."
+    return [{"role": "assistant", "content": reply[:4000]}, {"role": "user", "content": again}]

@@ -33,15 +33,6 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _with_issue(found: Field, issue: str, confidence: float | None = None) -> Field:
-    return Field(
-        found.value,
-        found.confidence if confidence is None else confidence,
-        found.span,
-        (*found.issues, issue),
-    )
-
-
 def reconcile_field(
     where: str,
     rules: Field,
@@ -58,7 +49,7 @@ def reconcile_field(
     clears a rules value only when that failed a check or is weak."""
     if rejected is not None:
         notes.append(f"{where}: model value rejected: {rejected}")
-        rules = _with_issue(rules, f"model value rejected: {rejected}")
+        rules = rules.doubted(1.0, f"model value rejected: {rejected}")
     own = min(rules.confidence, WEAK) if weak else rules.confidence
     evidence = min(own, cap)
     if model is None:
@@ -83,7 +74,7 @@ def reconcile_field(
     else:
         notes.append(f"{where}: kept the rules' {rules.value!r} over the model's {model.value!r}")
         winner, issue = rules, f"model read {model.value!r}"
-    return _with_issue(winner, issue, max(0.0, min(winner.confidence, 1.0) - DISAGREEMENT_PENALTY))
+    return winner.doubted(max(0.0, min(winner.confidence, 1.0) - DISAGREEMENT_PENALTY), issue)
 
 
 def reconcile_fields(
@@ -115,29 +106,24 @@ def reconcile_fields(
     }
 
 
-def _year(row: dict[str, Field]) -> int | None:
-    return row.get("policy_year", MISSING).value
-
-
 def reconcile_table(
     rules: ValueTable,
     model_rows: dict[int, dict[str, Field]],
     rejected: dict[int, dict[str, str]],
     notes: list[str],
-    *,
-    nulls: dict[int, set[str]] | None = None,
-    no_such_rows: frozenset[int] | set[int] = frozenset(),
+    nulls: dict[int, set[str]],
+    no_such_rows: set[int],
 ) -> ValueTable:
-    """`model_rows` are grounded in the printed row of their year; `nulls`: the cells the model says a row does
-    not have; `no_such_rows`: years of rules rows the model, having answered the whole table (or these
-    years), does not have."""
+    """`model_rows` are grounded in the printed row of their year, `rejected` the cells of theirs that are not;
+    `nulls`: the cells the model says a row does not have; `no_such_rows`: years of rules rows the model,
+    having answered the whole table (or these years), does not have."""
     rows: list[dict[str, Field]] = []
     for row in rules.rows:
-        year = _year(row)
+        year = row["policy_year"].value
         if year in no_such_rows:
             notes.append(f"table[{year}]: rules row removed: the model found no such row")
             continue
-        if year is None or (year not in model_rows and year not in rejected):
+        if year not in model_rows:
             rows.append(row)
             continue
         rows.append(
@@ -145,19 +131,19 @@ def reconcile_table(
                 f"table[{year}]",
                 ROW_FIELDS,
                 row,
-                model_rows.get(year, {}),
-                rejected.get(year, {}),
+                model_rows[year],
+                rejected[year],
                 notes,
-                nulls=(nulls or {}).get(year, set()),
+                nulls=nulls[year],
                 cap=CELL,
             )
         )
-    known = {_year(row) for row in rows}
+    known = {row["policy_year"].value for row in rows}
     for year, row in sorted(model_rows.items()):
         if year in known:
             continue
         # A row the rules did not read; its year was found leading a printed row.
         rows.append({name: row.get(name, MISSING) for name in ROW_FIELDS})
         notes.append(f"table[{year}]: row added from the model (the rules did not read it)")
-    rows.sort(key=lambda row: _year(row) or 0)
+    rows.sort(key=lambda row: row["policy_year"].value or 0)
     return ValueTable(rows, rules.issues)
