@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 # Letters OCR engines put in place of digits. The text is folded (lower case) before it gets here.
 _CONFUSABLE = "odlisbzg"
-_LETTER_DIGITS = str.maketrans(_CONFUSABLE, "00115829")
+LETTER_DIGITS = str.maketrans(_CONFUSABLE, "00115829")
 
 # A candidate amount: digits, separators and digit-like letters, with at least one real digit, not inside a
 # word. The first lookahead only repeats what the token's first character must be, so that a position in a run of
@@ -43,7 +43,7 @@ def parse_amount_token(token: str) -> tuple[float | None, tuple[str, ...]]:
         digits = sum(char.isdigit() for char in stripped)
         if letters > digits:
             return None, ()
-        repaired = stripped.translate(_LETTER_DIGITS)
+        repaired = stripped.translate(LETTER_DIGITS)
         repairs.append(f"repaired {stripped!r}->{repaired!r}")
         stripped = repaired
     if _DOTTED_THOUSANDS.fullmatch(stripped):

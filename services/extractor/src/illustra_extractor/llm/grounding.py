@@ -24,7 +24,7 @@ from ..extraction.basic import PARSERS
 from ..extraction.dates import find_date, find_validity_days
 from ..extraction.labels import LABEL_SYNONYMS, Pair, find_pairs
 from ..extraction.normalize import fold
-from ..extraction.numbers import AMOUNT_RE, find_amounts, parse_amount_token
+from ..extraction.numbers import AMOUNT_RE, LETTER_DIGITS, find_amounts, parse_amount_token
 from ..extraction.types import MISSING, BasicInfo, Field, ValueTable
 from .chunking import TAG_RE, line_spans
 
@@ -37,7 +37,6 @@ FROM_MODEL = "read by the model"
 _SPACED_DECIMAL_RE = re.compile(r"(?<=\d)\. (\d{1,2})(?!\d)")  # "1111. 89" as conversions print 1111.89
 _ZERO_RE = re.compile(r"(?<![\w.,])(?:[-~_]{1,3}|0(?:\.0+)?)(?![\w.,])")
 _WAN_RE = re.compile(r"\s*万")
-_DIGITS_FOR_LETTERS = str.maketrans("odlisbzg", "00115829")
 _PLAIN_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 # What may stand between a label and its value on its line: blanks, separators, markup, a currency, 为 / 是.
 _CONNECTOR_RE = re.compile(
@@ -129,7 +128,7 @@ class Grounder:
         # ("4o,0oo"): a value the model reads in one of them is still printed there.
         for token in AMOUNT_RE.finditer(self.clean):
             if parse_amount_token(token.group())[0] is None:
-                repaired = token.group().strip(",.").translate(_DIGITS_FOR_LETTERS).replace(",", "")
+                repaired = token.group().strip(",.").translate(LETTER_DIGITS).replace(",", "")
                 if _PLAIN_NUMBER_RE.fullmatch(repaired):
                     numbers.append((float(repaired), token.start(), token.end()))
         numbers.sort(key=lambda number: number[1])
